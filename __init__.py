@@ -1,0 +1,1 @@
+"""CLDC: case-level data collection. The repository root is the `cldc` package."""

@@ -1,0 +1,13 @@
+"""H-CLIC: homelessness case level information collection."""
+
+from pathlib import Path
+
+from cldc.platform.registry import Collection
+
+COLLECTION = Collection(
+    name="hclic",
+    title="H-CLIC: homelessness case level information",
+    summary="Homelessness cases, followed from assessment to the end of the duty.",
+    package_dir=Path(__file__).resolve().parent,
+    record_types=("case",),
+)

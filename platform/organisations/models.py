@@ -1,0 +1,152 @@
+"""Organisations, their hierarchy and memberships. Shared by every service."""
+
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+
+class OrganisationType(models.TextChoices):
+    LOCAL_AUTHORITY = "local_authority", "Local authority"
+    PRIVATE_REGISTERED_PROVIDER = "prp", "Private registered provider"
+    OTHER = "other", "Other"
+
+
+class ActiveQuerySet(models.QuerySet):
+    """Rows whose [starts_on, ends_on] window contains a date (today by default)."""
+
+    start_field = "starts_on"
+    end_field = "ends_on"
+
+    def active(self, on=None):
+        on = on or date.today()
+        return self.filter(
+            Q(**{f"{self.start_field}__isnull": True}) | Q(**{f"{self.start_field}__lte": on}),
+            Q(**{f"{self.end_field}__isnull": True}) | Q(**{f"{self.end_field}__gte": on}),
+        )
+
+
+class OrganisationQuerySet(ActiveQuerySet):
+    start_field = "active_from"
+    end_field = "active_to"
+
+
+def check_dates(start, end, end_field):
+    if start and end and end < start:
+        raise ValidationError({end_field: "The end date must be the same as or after the start date"})
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    type = models.CharField(max_length=20, choices=OrganisationType.choices)
+    ons_code = models.CharField(
+        "ONS code",
+        max_length=9,
+        blank=True,
+        validators=[RegexValidator(r"^E0[6-9]\d{6}$", "Enter an ONS local authority code, like E08000035")],
+        help_text="For a local authority: the ONS code, like E08000035",
+    )
+    regulator_number = models.CharField(
+        "regulator number",
+        max_length=10,
+        blank=True,
+        validators=[RegexValidator(r"^(L|LH)?\d{4}$", "Enter a regulator number, like LH0123 or 4567")],
+        help_text="For a private registered provider: its Regulator of Social Housing number",
+    )
+    active_from = models.DateField(null=True, blank=True)
+    active_to = models.DateField(null=True, blank=True, help_text="Leave empty while the organisation is active")
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["ons_code"], condition=~Q(ons_code=""), name="unique_ons_code"),
+            models.UniqueConstraint(
+                fields=["regulator_number"], condition=~Q(regulator_number=""), name="unique_regulator_number"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        check_dates(self.active_from, self.active_to, "active_to")
+        if self.type == OrganisationType.LOCAL_AUTHORITY and not self.ons_code:
+            raise ValidationError({"ons_code": "Enter the ONS code of the local authority"})
+        if self.type == OrganisationType.PRIVATE_REGISTERED_PROVIDER and not self.regulator_number:
+            raise ValidationError({"regulator_number": "Enter the regulator number of the provider"})
+
+    @property
+    def official_code(self):
+        return self.ons_code or self.regulator_number
+
+
+class RelationshipKind(models.TextChoices):
+    STOCK_OWNER = "stock_owner", "Stock owner and managing agent"
+    SUPPORTING = "supporting", "Supporting organisation (submits for a smaller one)"
+
+
+class OrganisationRelationship(models.Model):
+    """A parent organisation may act for its child: a stock owner for its managing agent,
+    or a local authority for the small association it helps. Many-to-many: an organisation
+    can have several parents and children, and be both."""
+
+    parent = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="child_relationships")
+    child = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="parent_relationships")
+    kind = models.CharField(max_length=20, choices=RelationshipKind.choices)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True, help_text="Leave empty while the relationship lasts")
+
+    objects = ActiveQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["parent__name", "child__name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=models.F("child")), name="relationship_not_to_self"),
+            models.UniqueConstraint(fields=["parent", "child", "kind", "starts_on"], name="unique_relationship"),
+        ]
+
+    def __str__(self):
+        return f"{self.parent} → {self.child} ({self.get_kind_display()})"
+
+    def clean(self):
+        check_dates(self.starts_on, self.ends_on, "ends_on")
+        if self.parent_id and self.parent_id == self.child_id:
+            raise ValidationError({"child": "An organisation cannot be its own parent"})
+
+
+class MembershipRole(models.TextChoices):
+    DATA_PROVIDER = "data_provider", "Data provider"
+    DATA_COORDINATOR = "data_coordinator", "Data coordinator"
+
+
+class Membership(models.Model):
+    """A person's role in an organisation."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=MembershipRole.choices, default=MembershipRole.DATA_PROVIDER)
+    is_data_protection_officer = models.BooleanField("data protection officer", default=False)
+    is_key_contact = models.BooleanField("key contact", default=False)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+
+    objects = ActiveQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organisation__name", "user__name"]
+        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_organisation")]
+
+    def __str__(self):
+        return f"{self.user} – {self.get_role_display()} at {self.organisation}"
+
+    def clean(self):
+        check_dates(self.starts_on, self.ends_on, "ends_on")
+
+    @property
+    def is_coordinator(self):
+        return self.role == MembershipRole.DATA_COORDINATOR

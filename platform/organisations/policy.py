@@ -1,0 +1,85 @@
+"""Who may act for which organisation. Every permission question about
+organisations is answered here, and nowhere else.
+
+- A person acts for the organisations they are an active member of, and for the
+  children of those organisations through an active relationship (one level: a
+  parent acts for its child, not for its grandchild).
+- Support staff act for every active organisation.
+- Other staff (analysts, content designers, collection administrators) do not act
+  for organisations: they read or edit content, not submit data.
+- A data coordinator manages the people of their own organisation; support
+  manages everyone. A parent's coordinator does not manage the child's people.
+- Inactive people, ended memberships, ended relationships and closed
+  organisations grant nothing.
+"""
+
+from datetime import date
+
+from cldc.platform.organisations.models import Membership, MembershipRole, Organisation, OrganisationRelationship
+from cldc.platform.people.models import StaffRole, User
+
+
+def is_support(user):
+    return bool(user and user.is_authenticated and user.is_active and user.staff_role == StaffRole.SUPPORT)
+
+
+def _memberships(user, on):
+    return Membership.objects.active(on).filter(user=user, organisation__in=Organisation.objects.active(on))
+
+
+def own_organisations(user, on=None):
+    """The active organisations the person is an active member of."""
+    on = on or date.today()
+    if not (user and user.is_authenticated and user.is_active):
+        return Organisation.objects.none()
+    return Organisation.objects.active(on).filter(pk__in=_memberships(user, on).values("organisation"))
+
+
+def organisations_acted_for(user, on=None):
+    """The organisations this person may act for on a date (today by default)."""
+    on = on or date.today()
+    if is_support(user):
+        return Organisation.objects.active(on)
+    own = own_organisations(user, on)
+    children = OrganisationRelationship.objects.active(on).filter(parent__in=own).values("child")
+    return Organisation.objects.active(on).filter(pk__in=own.values("pk").union(children))
+
+
+def may_act_for(user, organisation, on=None):
+    """May this person act for this organisation, including a parent acting for its child?"""
+    return organisation is not None and organisations_acted_for(user, on).filter(pk=organisation.pk).exists()
+
+
+def organisations_managed(user, on=None):
+    """The organisations whose people this person may manage."""
+    on = on or date.today()
+    if is_support(user):
+        return Organisation.objects.all()
+    if not (user and user.is_authenticated and user.is_active):
+        return Organisation.objects.none()
+    coordinated = _memberships(user, on).filter(role=MembershipRole.DATA_COORDINATOR)
+    return Organisation.objects.active(on).filter(pk__in=coordinated.values("organisation"))
+
+
+def may_manage_users_of(user, organisation, on=None):
+    return organisation is not None and organisations_managed(user, on).filter(pk=organisation.pk).exists()
+
+
+def people_managed(user, on=None):
+    """The people this person may invite, edit and deactivate."""
+    if is_support(user):
+        return User.objects.all()
+    return User.objects.filter(
+        memberships__organisation__in=organisations_managed(user, on), staff_role=""
+    ).distinct()
+
+
+def may_manage_person(user, person, on=None):
+    return people_managed(user, on).filter(pk=person.pk).exists()
+
+
+def organisations_visible_to(user, on=None):
+    """The organisations whose pages this person may open. Any other is a 404."""
+    return Organisation.objects.filter(
+        pk__in=organisations_acted_for(user, on).values("pk").union(organisations_managed(user, on).values("pk"))
+    )

@@ -1,0 +1,29 @@
+from django.shortcuts import redirect
+
+from cldc.platform.people.views import with_next
+
+# Pages a signed-in member of staff may see before passing two-factor.
+OPEN_PATH_PREFIXES = ("/sign-in/", "/sign-out/", "/static/", "/password-reset/")
+
+
+class StaffTwoFactorMiddleware:
+    """Staff must pass two-factor authentication before anything else, in every
+    service, including Wagtail's admin."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        service = getattr(request, "tenant", None)
+        if (
+            service is not None
+            and not service.is_public
+            and user is not None
+            and user.is_authenticated
+            and user.is_staff
+            and not user.is_verified()
+            and not request.path.startswith(OPEN_PATH_PREFIXES)
+        ):
+            return redirect(with_next("two-factor", request.get_full_path()))
+        return self.get_response(request)

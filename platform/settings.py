@@ -1,0 +1,228 @@
+"""Django settings for CLDC.
+
+Everything that differs between a laptop, CI and production comes from the
+environment (CLDC_*). The defaults are the ones `make run` and `make test` use.
+"""
+
+import os
+from pathlib import Path
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("CLDC_VAR_DIR", REPO_DIR / "var"))
+
+
+def env(name, default=None):
+    return os.environ.get(f"CLDC_{name}", default)
+
+
+def env_flag(name, default=False):
+    return env(name, "1" if default else "0").lower() in ("1", "true", "yes")
+
+
+DEBUG = env_flag("DEBUG")
+SECRET_KEY = env("SECRET_KEY", "local-development-only-not-a-secret")
+ALLOWED_HOSTS = env("ALLOWED_HOSTS", ".localhost,localhost,127.0.0.1,.test").split(",")
+
+# --- Tenancy -----------------------------------------------------------------
+# A tenant is a service. The public schema holds what every service shares:
+# people, organisations, the hierarchy, memberships and the service registry.
+# Each service's schema holds its Wagtail site, guardian's object permissions
+# and (later) its records. See docs/adr/0002-tenancy-app-split.md.
+SHARED_APPS = [
+    "django_tenants",
+    "cldc.platform.tenancy",
+    # contenttypes and auth are shared only: listing them in TENANT_APPS too
+    # breaks Wagtail's migrations on the first tenant.
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.forms",  # FORM_RENDERER = TemplatesSetting finds widget templates here
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "cldc.platform.people",
+    "cldc.platform.organisations",
+    "crispy_forms",
+    "crispy_forms_gds",
+    "govuk_frontend_django",
+]
+
+TENANT_APPS = [
+    "cldc.platform.content",
+    "cldc.admin_ui",
+    "wagtail.contrib.settings",
+    "wagtail.contrib.forms",
+    "wagtail.contrib.redirects",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "django_filters",
+    # guardian is per tenant: it stores (content type, object id) with no
+    # tenant column, and ids repeat across schemas.
+    "guardian",
+]
+
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenancy.Service"
+TENANT_DOMAIN_MODEL = "tenancy.Domain"
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+PUBLIC_SCHEMA_NAME = "public"
+PUBLIC_SCHEMA_URLCONF = "cldc.platform.urls_public"
+ROOT_URLCONF = "cldc.platform.urls"
+TENANT_LIMIT_SET_CALLS = True
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django_tenants.postgresql_backend",
+        "NAME": env("DB_NAME", "cldc"),
+        "USER": env("DB_USER", "postgres"),
+        "PASSWORD": env("DB_PASSWORD", ""),
+        "HOST": env("DB_HOST", "127.0.0.1"),
+        "PORT": env("DB_PORT", "54329"),
+        "TEST": {"NAME": env("TEST_DB_NAME", "test_cldc")},
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:63799/0")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # Tenant-aware keys: without this, Wagtail's cached site root paths
+        # from one service are served by another.
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+    }
+}
+
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = env_flag("CELERY_EAGER")
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+
+# --- Requests ------------------------------------------------------------------
+MIDDLEWARE = [
+    "cldc.platform.tenancy.middleware.ServiceMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "cldc.platform.people.middleware.StaffTwoFactorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [REPO_DIR / "themes"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "cldc.themes.context_processors.theme",
+            ],
+        },
+    }
+]
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
+CRISPY_TEMPLATE_PACK = "gds"
+
+WSGI_APPLICATION = "cldc.platform.wsgi.application"
+
+# --- People ------------------------------------------------------------------
+AUTH_USER_MODEL = "people.User"
+AUTHENTICATION_BACKENDS = [
+    "cldc.platform.people.backends.EmailBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+LOGIN_URL = "sign-in"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "sign-in"
+WAGTAILADMIN_LOGIN_URL = "/sign-in/"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+if env_flag("FAST_PASSWORD_HASHER"):  # tests only: PBKDF2 costs ~0.3 s a hash
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Lockout: after this many failed sign-ins in a row, the account is locked for
+# SIGN_IN_LOCKOUT_MINUTES (or until the person resets their password).
+SIGN_IN_MAX_FAILURES = int(env("SIGN_IN_MAX_FAILURES", "5"))
+SIGN_IN_LOCKOUT_MINUTES = int(env("SIGN_IN_LOCKOUT_MINUTES", "15"))
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 3  # reset links last three hours
+INVITATION_TIMEOUT_DAYS = 7
+OTP_TOTP_ISSUER = "CLDC"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 8
+
+GUARDIAN_ANONYMOUS_USER_NAME = None
+ANONYMOUS_USER_NAME = None
+
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+DEFAULT_FROM_EMAIL = env("FROM_EMAIL", "noreply@cldc.localhost")
+
+# --- Wagtail -----------------------------------------------------------------
+WAGTAIL_SITE_NAME = "CLDC"
+WAGTAILADMIN_BASE_URL = env("BASE_URL", "http://localhost:8000")
+WAGTAIL_I18N_ENABLED = False
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx"]
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+
+# --- Static and media ----------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [
+    REPO_DIR / "themes" / "static",
+    # govuk-frontend from npm: fonts and images are served from /static/govuk/assets/,
+    # the path the compiled Sass points at.
+    ("govuk", REPO_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
+]
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Wagtail logs every page it creates and every background task it runs.
+        "wagtail": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
+    },
+}

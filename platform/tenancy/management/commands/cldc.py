@@ -1,0 +1,33 @@
+"""`python manage.py cldc <subcommand>`: the platform's own commands.
+
+Each subcommand is a module with HELP, add_arguments(parser) and run(options, out).
+Add one by listing its module in SUBCOMMANDS.
+"""
+
+import importlib
+
+from django.core.management.base import BaseCommand, CommandError
+
+SUBCOMMANDS = {
+    "launch": "cldc.platform.tenancy.commands.launch",
+    "demo": "cldc.platform.tenancy.commands.demo",
+    "totp": "cldc.platform.tenancy.commands.totp",
+}
+
+
+class Command(BaseCommand):
+    help = "CLDC platform commands: " + ", ".join(SUBCOMMANDS)
+
+    def add_arguments(self, parser):
+        subparsers = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
+        for name, module_path in SUBCOMMANDS.items():
+            module = importlib.import_module(module_path)
+            sub = subparsers.add_parser(name, help=module.HELP, description=module.HELP)
+            module.add_arguments(sub)
+
+    def handle(self, *args, subcommand, **options):
+        module = importlib.import_module(SUBCOMMANDS[subcommand])
+        try:
+            module.run(options, self.stdout)
+        except (ValueError, LookupError) as error:
+            raise CommandError(str(error)) from error

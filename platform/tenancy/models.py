@@ -1,0 +1,60 @@
+"""The service registry. A tenant is a service, with its own PostgreSQL schema."""
+
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+
+from cldc.platform import registry
+
+
+def validate_collections(value):
+    unknown = sorted(set(value) - set(registry.collection_names()))
+    if unknown:
+        raise ValidationError(f"Unknown collection: {', '.join(unknown)}")
+
+
+class Service(TenantMixin):
+    """A collection service, such as "Submit social housing lettings and sales data".
+
+    Its look (theme, logo, colours, footer) is a Wagtail setting in its own schema,
+    so content designers change it without a deploy: see cldc.platform.content.
+    """
+
+    name = models.CharField(
+        max_length=40,
+        unique=True,
+        validators=[RegexValidator(r"^[a-z][a-z0-9_]*$", "Use lower-case letters, digits and underscores")],
+        help_text="Short name, also the PostgreSQL schema name",
+    )
+    title = models.CharField(max_length=120, help_text="The service name people see")
+    collections = ArrayField(
+        models.CharField(max_length=40),
+        default=list,
+        blank=True,
+        validators=[validate_collections],
+        help_text="Collection packages enabled in this service",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Saving a new service creates its schema and migrates it.
+    auto_create_schema = True
+    auto_drop_schema = False
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_public(self):
+        return self.schema_name == "public"
+
+
+class Domain(DomainMixin):
+    """A host name that serves a service, e.g. core.localhost."""
+
+    def __str__(self):
+        return self.domain

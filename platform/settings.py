@@ -197,7 +197,7 @@ WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 
 # --- Static and media ----------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = env("STATIC_ROOT")  # a deployment runs collectstatic into it; locally WhiteNoise uses the finders
 STATICFILES_DIRS = [
     REPO_DIR / "themes" / "static",
     # govuk-frontend from npm: fonts and images are served from /static/govuk/assets/,

@@ -1,0 +1,109 @@
+"""Shared test set-up.
+
+The test database gets the platform service and two services launched the real way
+(`launch_service`), once per run: core on core.localhost and hclic on
+hclic.localhost. Each test then runs in a transaction that is rolled back.
+Browser tests (tests/browser/) run in their own pytest invocation: see
+tests/browser/conftest.py.
+"""
+
+import itertools
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from cldc.platform.organisations.models import Membership, Organisation, OrganisationRelationship
+from cldc.platform.people.models import User
+
+PASSWORD = "correct-horse-battery-staple"
+SERVICES = {"core": "core.localhost", "hclic": "hclic.localhost"}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from cldc.platform.tenancy.launch import ensure_platform_service, launch_service
+    from cldc.platform.tenancy.models import Service
+
+    with django_db_blocker.unblock():
+        ensure_platform_service()
+        for name, domain in SERVICES.items():
+            if not Service.objects.filter(schema_name=name).exists():
+                launch_service(name, domain, f"Test service {name}", [name])
+
+
+@pytest.fixture(autouse=True)
+def back_to_public_schema():
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def core_service(db):
+    from cldc.platform.tenancy.models import Service
+
+    return Service.objects.get(schema_name="core")
+
+
+@pytest.fixture
+def hclic_service(db):
+    from cldc.platform.tenancy.models import Service
+
+    return Service.objects.get(schema_name="hclic")
+
+
+_codes = itertools.count(1000)
+
+
+def _make_organisation(name, type="prp", parent=None, **fields):
+    number = next(_codes)
+    codes = {"prp": {"regulator_number": f"LH{number}"}, "local_authority": {"ons_code": f"E0700{number}"}}
+    organisation = Organisation.objects.create(name=name, type=type, **{**codes.get(type, {}), **fields})
+    if parent is not None:
+        OrganisationRelationship.objects.create(parent=parent, child=organisation, kind="stock_owner")
+    return organisation
+
+
+def _make_person(email, organisation=None, role="data_provider", staff_role="", password=PASSWORD, **fields):
+    name = fields.pop("name", email.split("@")[0].title())
+    person = User.objects.create_user(email, password, name=name, staff_role=staff_role, **fields)
+    if organisation is not None:
+        Membership.objects.create(user=person, organisation=organisation, role=role)
+    return person
+
+
+def _client_for(service="core", person=None, two_factor=True):
+    """A test client on a service's host, optionally signed in (staff: with two-factor passed)."""
+    client = Client(HTTP_HOST=SERVICES[service])
+    if person is not None:
+        client.force_login(person)
+        if person.is_staff and two_factor:
+            device, _ = TOTPDevice.objects.get_or_create(user=person, confirmed=True, defaults={"name": "Test app"})
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+    return client
+
+
+@pytest.fixture
+def today():
+    return date.today()
+
+
+# The helpers above, as fixtures: tests ask for them by name.
+@pytest.fixture
+def make_organisation(db):
+    return _make_organisation
+
+
+@pytest.fixture
+def make_person(db):
+    return _make_person
+
+
+@pytest.fixture
+def client_for(db):
+    return _client_for

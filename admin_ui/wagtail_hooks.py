@@ -74,8 +74,8 @@ class PersonViewSet(SharedModelViewSet):
         "email",
         "staff_role",
         BooleanColumn("is_active", label="Active"),
-        # Tags only where support needs to act, rather than a column of crosses.
-        StatusFlagColumn("has_accepted_invitation", label="Invitation", true_label="Accepted", false_label="Not accepted"),
+        # Tags, not ticks and crosses: a red cross on every unlocked person reads as a fault.
+        StatusFlagColumn("has_accepted_invitation", label="Invitation", true_label="Accepted", false_label="Invited"),
         StatusFlagColumn("is_locked", label="Locked", true_label="Locked"),
     ]
     list_filter = ["staff_role", "is_active"]

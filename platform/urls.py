@@ -1,7 +1,7 @@
 """URLs of a service (any tenant schema)."""
 
-from django.urls import include, path
-from django.views.generic import TemplateView
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView, TemplateView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -10,6 +10,9 @@ urlpatterns = [
     path("", include("cldc.platform.people.urls")),
     path("", include("cldc.platform.organisations.urls")),
     path("accessibility/", TemplateView.as_view(template_name="pages/accessibility.html"), name="accessibility"),
+    # Wagtail's own user screens assume first and last names, and would bypass the
+    # invitation flow: people are managed in admin_ui's People screen instead.
+    re_path(r"^admin/users/", RedirectView.as_view(url="/admin/people/")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     # Wagtail serves the home page and guidance: keep it last.

@@ -23,16 +23,26 @@ PASSWORD = "correct-horse-battery-staple"
 SERVICES = {"core": "core.localhost", "hclic": "hclic.localhost"}
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def launch_test_services():
     from cldc.platform.tenancy.launch import ensure_platform_service, launch_service
     from cldc.platform.tenancy.models import Service
 
+    assert connection.settings_dict["NAME"].startswith("test_"), "refusing to seed a database that is not a test one"
+    ensure_platform_service()
+    for name, domain in SERVICES.items():
+        if not Service.objects.filter(schema_name=name).exists():
+            launch_service(name, domain, f"Test service {name}", [name])
+
+
+@pytest.fixture(scope="session")
+def seed_test_database():
+    return launch_test_services
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        ensure_platform_service()
-        for name, domain in SERVICES.items():
-            if not Service.objects.filter(schema_name=name).exists():
-                launch_service(name, domain, f"Test service {name}", [name])
+        launch_test_services()
 
 
 @pytest.fixture(autouse=True)

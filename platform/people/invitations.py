@@ -26,7 +26,7 @@ class InvitationTokenGenerator(PasswordResetTokenGenerator):
             timestamp = base36_to_int(token.split("-")[0])
         except (AttributeError, ValueError):
             return False
-        if user is None or not constant_time_compare(self._make_token_with_timestamp(user, timestamp), token):
+        if user is None or not constant_time_compare(self._make_token_with_timestamp(user, timestamp, self.secret), token):
             return False
         return self._num_seconds(self._now()) - timestamp <= settings.INVITATION_TIMEOUT_DAYS * 24 * 60 * 60
 

@@ -61,6 +61,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["name", "email"]
+        verbose_name = "person"
+        verbose_name_plural = "people"
 
     def __str__(self):
         return f"{self.name} <{self.email}>" if self.name else self.email

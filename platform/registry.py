@@ -1,7 +1,7 @@
-"""Finds collection packages without naming them.
+"""Finds collection packages without naming them, and loads what they declare.
 
 A collection package is any package under cldc/collections/ whose __init__.py
-defines `COLLECTION`. The contract it must meet is in docs/collection-packages.md.
+defines `COLLECTION`. The contract it meets is in docs/collection-packages.md.
 """
 
 import importlib
@@ -11,20 +11,99 @@ from functools import cache
 from pathlib import Path
 
 
+from cldc.platform.definitions.model import DefinitionError, build, load_yaml
+from cldc.platform.rules.engine import RulePack, build_derivations, build_rules
+
+
 @dataclass(frozen=True)
 class Collection:
     """What a collection package declares about itself."""
 
     name: str  # short name, e.g. used in `cldc launch --collection NAME`
     title: str  # the collection's full name
-    package_dir: Path  # the package's folder; seed content is found relative to it
+    package_dir: Path  # the package's folder; its files are found relative to it
     summary: str = ""
     record_types: tuple = field(default_factory=tuple)
 
     @property
     def guidance_dir(self):
-        """Seed guidance pages: one Markdown-like text file per page."""
+        """Seed guidance pages: one plain-text file per page."""
         return self.package_dir / "guidance"
+
+    @property
+    def reference_dir(self):
+        """Reference data the package's rule functions read (CSV and the like)."""
+        return self.package_dir / "reference"
+
+    def versions(self, record_type):
+        """The versions of a record type, oldest first: one definition file each."""
+        folder = self.package_dir / "definitions" / record_type
+        return sorted(int(p.stem) for p in folder.glob("*.yaml") if p.stem.isdigit())
+
+    def definition(self, record_type, version):
+        return _definition(self, record_type, int(version))
+
+    def rule_pack(self, record_type, version):
+        return _rule_pack(self, record_type, int(version))
+
+    def version_for(self, record_type, day):
+        """The version whose validity covers a date, or None."""
+        for version in self.versions(record_type):
+            if self.definition(record_type, version).covers(day):
+                return version
+        return None
+
+
+def _raw_definition(collection, record_type, version):
+    path = collection.package_dir / "definitions" / record_type / f"{version}.yaml"
+    if not path.exists():
+        raise LookupError(f"{collection.name} has no {record_type} version {version}")
+    return load_yaml(path), path
+
+
+@cache
+def _definition(collection, record_type, version):
+    raw, path = _raw_definition(collection, record_type, version)
+
+    def base_loader(base_version):
+        return _definition(collection, record_type, int(base_version)).raw
+
+    definition = build(raw, path, base_loader)
+    if (definition.collection, definition.record_type) != (collection.name, record_type):
+        raise DefinitionError(f"{path}: says it is {definition.collection} {definition.record_type}")
+    return definition
+
+
+@cache
+def _rule_pack(collection, record_type, version):
+    definition = _definition(collection, record_type, version)
+    _import_functions(collection)
+    rules, derivations = [], []
+    for path in _pack_files(collection, "rules", record_type):
+        rules += build_rules((load_yaml(path) or {}).get("rules", []), version, path, definition.predicates)
+    for path in _pack_files(collection, "derived", record_type):
+        derivations += build_derivations((load_yaml(path) or {}).get("derived", []), version, path, definition.predicates)
+    ids = [rule.id for rule in rules]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise DefinitionError(f"{collection.name} {record_type}: rule ids used twice: {', '.join(duplicates)}")
+    return RulePack(rules, derivations)
+
+
+def _pack_files(collection, kind, record_type):
+    """rules/<record_type>.yaml, or every file in rules/<record_type>/ in name order
+    (likewise derived/): a large pack may be split by theme."""
+    single = collection.package_dir / kind / f"{record_type}.yaml"
+    folder = collection.package_dir / kind / record_type
+    return ([single] if single.exists() else []) + sorted(folder.glob("*.yaml"))
+
+
+def _import_functions(collection):
+    """A package registers its rule functions in its `functions` module (or package),
+    if it has one."""
+    folder = collection.package_dir
+    if (folder / "functions.py").exists() or (folder / "functions" / "__init__.py").exists():
+        importlib.import_module(f"cldc.collections.{folder.name}.functions")
 
 
 @cache
@@ -52,3 +131,5 @@ def get(name):
         return collections()[name]
     except KeyError:
         raise LookupError(f"No collection package called {name!r}; found: {', '.join(collection_names())}") from None
+
+

@@ -50,6 +50,7 @@ SHARED_APPS = [
 
 TENANT_APPS = [
     "cldc.platform.content",
+    "cldc.platform.records",
     "cldc.admin_ui",
     "wagtail.contrib.settings",
     "wagtail.contrib.forms",

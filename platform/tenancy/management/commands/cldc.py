@@ -1,4 +1,4 @@
-"""`python manage.py cldc <subcommand>`: the platform's own commands.
+"""`python manage.py cldc <subcommand>`: the platform's own commands (modules in cldc/platform/cli/).
 
 Each subcommand is a module with HELP, add_arguments(parser) and run(options, out).
 Add one by listing its module in SUBCOMMANDS.
@@ -9,9 +9,12 @@ import importlib
 from django.core.management.base import BaseCommand, CommandError
 
 SUBCOMMANDS = {
-    "launch": "cldc.platform.tenancy.commands.launch",
-    "demo": "cldc.platform.tenancy.commands.demo",
-    "totp": "cldc.platform.tenancy.commands.totp",
+    "launch": "cldc.platform.cli.launch",
+    "demo": "cldc.platform.cli.demo",
+    "totp": "cldc.platform.cli.totp",
+    "lint": "cldc.platform.cli.lint",
+    "rules": "cldc.platform.cli.rules",
+    "validate": "cldc.platform.cli.validate",
 }
 
 
@@ -29,5 +32,5 @@ class Command(BaseCommand):
         module = importlib.import_module(SUBCOMMANDS[subcommand])
         try:
             module.run(options, self.stdout)
-        except (ValueError, LookupError) as error:
+        except (ValueError, LookupError) as error:  # DefinitionError is a ValueError
             raise CommandError(str(error)) from error

@@ -14,7 +14,7 @@ from cldc.platform.organisations.models import (
     RelationshipKind,
 )
 from cldc.platform.people.models import StaffRole, User
-from cldc.platform.tenancy.commands.totp import DEMO_DEVICE_NAME
+from cldc.platform.cli.totp import DEMO_DEVICE_NAME
 from cldc.platform.tenancy.launch import ensure_platform_service, launch_service
 from cldc.platform.tenancy.models import Service
 

@@ -1,0 +1,47 @@
+"""Validate records from a JSON file without storing anything: for each record, its
+completeness status, derived values, and errors and warnings."""
+
+import json
+
+from cldc.platform.definitions.values import to_json
+from cldc.platform.records.gateway import context_for, evaluate
+from cldc.platform.records.models import Record
+from cldc.platform.cli._selection import add_selection_arguments, selected
+
+HELP = "Validate a JSON list of answer objects (keyed by variable name) against a version's rules."
+
+
+def add_arguments(parser):
+    add_selection_arguments(parser)
+    parser.add_argument("file", help="a JSON file holding a list of answer objects")
+
+
+def run(options, out):
+    collection, definition, pack = selected(options)
+    try:
+        with open(options["file"], encoding="utf-8") as handle:
+            records = json.load(handle)
+    except OSError as error:
+        raise ValueError(f"Cannot read {options['file']}: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{options['file']} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise ValueError(f"{options['file']} must hold a JSON list of objects, one per record")
+    out.write(json.dumps([validate_one(definition, pack, answers, i) for i, answers in enumerate(records)], indent=2, ensure_ascii=False))
+
+
+def validate_one(definition, pack, incoming, index):
+    record = Record(collection=definition.collection, record_type=definition.record_type, version=definition.version)
+    context = context_for(record, definition)
+    kept, derived, cleared, rejected, errors, warnings, confirmed, missing, status, _ = evaluate(
+        definition, pack, {}, incoming, context, "api", {}
+    )
+    return {
+        "index": index,
+        "status": status,
+        "derived": to_json(derived),
+        "errors": errors,
+        "warnings": warnings,
+        "missing": missing,
+        "cleared": cleared,
+    }

@@ -1,0 +1,1 @@
+"""Collection definitions: questionnaires as data files (see docs/definitions.md)."""

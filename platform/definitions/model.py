@@ -1,0 +1,340 @@
+"""Definitions loaded from their YAML files into plain objects (see docs/definitions.md)."""
+
+import copy
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import yaml
+
+from cldc.platform.definitions.expressions import compile_expression
+
+QUESTION_TYPES = {"radio", "select", "checkbox", "numeric", "text", "date", "address", "derived"}
+
+
+class DefinitionError(ValueError):
+    """The definition file is not valid. The message names the file and the place."""
+
+
+@dataclass
+class Question:
+    id: str
+    type: str
+    text: str = ""
+    hint: str = ""
+    label: str = ""
+    options: list = field(default_factory=list)  # [(code, label)], offered
+    retired_options: list = field(default_factory=list)  # [(code, label)], readable only
+    min: object = None
+    max: object = None
+    step: object = None
+    prefix: str = ""
+    suffix: str = ""
+    show_if: object = None  # Expression
+    optional: object = False  # True, or an Expression: optional when it holds
+    personal: bool = False
+    export_name: str = ""
+    bulk_upload: dict = field(default_factory=dict)
+    repeat: str = ""  # the repeat group this question belongs to
+    index: int | None = None  # its index in that group
+    extra: dict = field(default_factory=dict)  # anything else the file says, kept for consumers
+    page: object = None
+
+    @property
+    def variables(self):
+        """The stored variables: one per option for a checkbox, else the id."""
+        if self.type == "checkbox":
+            return [code for code, _ in self.options + self.retired_options]
+        return [self.id]
+
+    @cached_property
+    def codes(self):
+        return {code for code, _ in self.options}
+
+    @cached_property
+    def all_codes(self):
+        return self.codes | {code for code, _ in self.retired_options}
+
+    @property
+    def is_coded(self):
+        return self.type in ("radio", "select") and bool(self.options or self.retired_options)
+
+    def label_for(self, code):
+        return dict(self.options + self.retired_options).get(code)
+
+
+@dataclass
+class Page:
+    id: str
+    questions: list
+    header: str = ""
+    show_if: object = None
+    routing_note: str = ""
+    repeat: str = ""
+    index: int | None = None
+    subsection: object = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Subsection:
+    id: str
+    label: str
+    pages: list
+    show_if: object = None
+    section: object = None
+
+
+@dataclass
+class Section:
+    id: str
+    label: str
+    subsections: list
+
+
+@dataclass
+class Definition:
+    collection: str
+    record_type: str
+    version: int
+    title: str
+    valid_from: dt.date
+    valid_to: dt.date
+    sections: list
+    reference_key: list = field(default_factory=list)
+    predicates: dict = field(default_factory=dict)  # named conditions, usable in any expression
+    source: str = ""  # the file it came from
+    raw: dict = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def pages(self):
+        return [page for section in self.sections for sub in section.subsections for page in sub.pages]
+
+    @cached_property
+    def questions(self):
+        """Every question by id, in form order."""
+        return {q.id: q for page in self.pages for q in page.questions}
+
+    @cached_property
+    def variables(self):
+        """Every stored variable, mapped to the question that holds it."""
+        return {var: q for q in self.questions.values() for var in q.variables}
+
+    def covers(self, day):
+        return self.valid_from <= day <= self.valid_to
+
+    def __str__(self):
+        return f"{self.collection} {self.record_type} {self.version}"
+
+
+# --- Loading ----------------------------------------------------------------------
+
+
+def load_yaml(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except yaml.YAMLError as error:
+        raise DefinitionError(f"{path}: not valid YAML: {error}") from None
+
+
+def build(raw, source="", base_loader=None):
+    """Build a Definition from a file's data. A file that `extends` another version is
+    applied as changes to it; base_loader(version) returns that version's raw data."""
+    if "extends" in raw:
+        if base_loader is None:
+            raise DefinitionError(f"{source}: extends {raw['extends']} but no base can be loaded")
+        raw = apply_changes(base_loader(raw["extends"]), raw, source)
+    try:
+        predicates = _predicates(raw.get("predicates") or {}, source)
+        sections = [_section(s, source, predicates) for s in raw["sections"]]
+        definition = Definition(
+            collection=raw["collection"],
+            record_type=raw["record_type"],
+            version=int(raw["version"]),
+            title=raw.get("title", ""),
+            valid_from=_date(raw["valid_from"]),
+            valid_to=_date(raw["valid_to"]),
+            sections=sections,
+            reference_key=list(raw.get("reference_key", [])),
+            predicates=predicates,
+            source=str(source),
+            raw=raw,
+        )
+    except KeyError as error:
+        raise DefinitionError(f"{source}: missing {error.args[0]!r}") from None
+    return definition
+
+
+def _date(value):
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _expr(text, where, predicates=None):
+    if text in (None, ""):
+        return None
+    try:
+        return compile_expression(text, predicates=predicates)
+    except ValueError as error:
+        raise DefinitionError(f"{where}: {error}") from None
+
+
+def _predicates(raw, source):
+    """Named conditions (`predicates:` in the file), each an expression that may use
+    the ones before it. A condition that says `is_supported_housing` means its text."""
+    compiled = {}
+    for name, spec in raw.items():
+        text = spec["expression"] if isinstance(spec, dict) else spec
+        compiled[name] = _expr(text, f"{source}: predicate {name}", compiled)
+    return compiled
+
+
+def _section(raw, source, predicates):
+    section = Section(id=raw["id"], label=raw.get("label", ""), subsections=[])
+    for raw_sub in raw.get("subsections", []):
+        where = f"{source}: subsection {raw_sub.get('id')}"
+        sub = Subsection(
+            id=raw_sub["id"], label=raw_sub.get("label", ""), pages=[],
+            show_if=_expr(raw_sub.get("show_if"), where, predicates), section=section,
+        )
+        for raw_page in raw_sub.get("pages", []):
+            for page in _pages(raw_page, source, predicates):
+                page.subsection = sub
+                sub.pages.append(page)
+        section.subsections.append(sub)
+    return section
+
+
+def _pages(raw, source, predicates):
+    if "repeat" in raw:
+        first, last = raw["indices"]
+        for n in range(int(first), int(last) + 1):
+            for raw_page in raw["pages"]:
+                yield _page(_fill(raw_page, n), source, predicates, repeat=raw["repeat"], index=n)
+    else:
+        yield _page(raw, source, predicates)
+
+
+def _fill(value, n):
+    """Replace {n} in every string of a repeat block; pick per-index values from
+    {index: value} mappings (such as bulk-upload field numbers)."""
+    if isinstance(value, str):
+        return value.replace("{n}", str(n))
+    if isinstance(value, list):
+        return [_fill(v, n) for v in value]
+    if isinstance(value, dict):
+        if value and all(isinstance(k, int) for k in value):
+            return _fill(value.get(n), n)
+        return {k: _fill(v, n) for k, v in value.items()}
+    return value
+
+
+PAGE_KEYS = {"id", "questions", "header", "show_if", "routing_note"}
+QUESTION_KEYS = {
+    "id", "type", "text", "hint", "label", "options", "retired_options", "min", "max", "step", "prefix",
+    "suffix", "show_if", "optional", "personal", "export_name", "bulk_upload",
+}
+
+
+def _page(raw, source, predicates, repeat="", index=None):
+    where = f"{source}: page {raw.get('id')}"
+    page = Page(
+        id=raw["id"],
+        questions=[],
+        header=raw.get("header", ""),
+        show_if=_expr(raw.get("show_if"), where, predicates),
+        routing_note=raw.get("routing_note", ""),
+        repeat=repeat,
+        index=index,
+        extra={k: v for k, v in raw.items() if k not in PAGE_KEYS},
+    )
+    for raw_q in raw.get("questions", []):
+        page.questions.append(_question(raw_q, f"{where}, question {raw_q.get('id')}", page, repeat, index, predicates))
+    return page
+
+
+def _options(pairs, where):
+    try:
+        return [(code, label) for code, label in (pairs or [])]
+    except (TypeError, ValueError):
+        raise DefinitionError(f"{where}: options must be [code, label] pairs") from None
+
+
+def _question(raw, where, page, repeat, index, predicates):
+    qtype = raw.get("type")
+    if qtype not in QUESTION_TYPES:
+        raise DefinitionError(f"{where}: unknown type {qtype!r} (one of {', '.join(sorted(QUESTION_TYPES))})")
+    optional = raw.get("optional", False)
+    return Question(
+        id=str(raw["id"]),
+        type=qtype,
+        text=raw.get("text", ""),
+        hint=raw.get("hint", ""),
+        label=raw.get("label", "") or raw.get("text", ""),
+        options=_options(raw.get("options"), where),
+        retired_options=_options(raw.get("retired_options"), where),
+        min=raw.get("min"),
+        max=raw.get("max"),
+        step=raw.get("step"),
+        prefix=raw.get("prefix", ""),
+        suffix=raw.get("suffix", ""),
+        show_if=_expr(raw.get("show_if"), where, predicates),
+        optional=optional if isinstance(optional, bool) else _expr(optional, where, predicates),
+        personal=bool(raw.get("personal", False)),
+        export_name=raw.get("export_name") or str(raw["id"]),
+        bulk_upload=raw.get("bulk_upload") or {},
+        repeat=repeat,
+        index=index,
+        extra={k: v for k, v in raw.items() if k not in QUESTION_KEYS},
+        page=page,
+    )
+
+
+# --- Versions that state only their differences ----------------------------------------
+
+
+def apply_changes(base, delta, source):
+    raw = copy.deepcopy(base)
+    for key in ("version", "title", "valid_from", "valid_to", "reference_key"):
+        if key in delta:
+            raw[key] = delta[key]
+    for change in delta.get("changes", []):
+        (kind, spec), = change.items()
+        if kind == "remove_question":
+            _find_question(raw, spec, source, remove=True)
+        elif kind == "add_question":
+            page, position = _find_question(raw, spec["after"], source)
+            page["questions"].insert(position + 1, spec["question"])
+        elif kind == "set_options":
+            page, position = _find_question(raw, spec["question"], source)
+            question = page["questions"][position]
+            retire = set(spec.get("retire", []))
+            old = {code: label for code, label in question.get("options", [])}
+            question["options"] = spec["options"]
+            question["retired_options"] = question.get("retired_options", []) + [[c, old.get(c, str(c))] for c in retire]
+        elif kind == "change_question":
+            page, position = _find_question(raw, spec["question"], source)
+            page["questions"][position].update({k: v for k, v in spec.items() if k != "question"})
+        else:
+            raise DefinitionError(f"{source}: unknown change {kind!r}")
+    return raw
+
+
+def _find_question(raw, question_id, source, remove=False):
+    for section in raw["sections"]:
+        for sub in section.get("subsections", []):
+            for page in _raw_pages(sub.get("pages", [])):
+                for position, question in enumerate(page.get("questions", [])):
+                    if question.get("id") == question_id:
+                        if remove:
+                            del page["questions"][position]
+                        return page, position
+    raise DefinitionError(f"{source}: no question {question_id!r} to change")
+
+
+def _raw_pages(pages):
+    for page in pages:
+        if "repeat" in page:
+            yield from page["pages"]
+        else:
+            yield page

@@ -1,0 +1,175 @@
+"""Turning incoming answers (from a form, a file or an API call) into typed values,
+and back into JSON for storage. Every problem is reported on its field; nothing
+here raises on bad input."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+# The CORE service's own shared messages, used for every collection.
+MESSAGES = {
+    "unknown_field": "%{field} is not a question in this form.",
+    "numeric_format": "%{field} must be a number.",
+    "numeric_between": "%{field} must be between %{min} and %{max}.",
+    "numeric_at_least": "%{field} must be at least %{min}.",
+    "numeric_at_most": "%{field} must be at most %{max}.",
+    "numeric_step": "%{field} must be given to the nearest %{step}.",
+    "numeric_whole": "%{field} must be a whole number.",
+    "date_format": "Enter a date in the correct format, for example 31/1/2024.",
+    "invalid_option": "Enter a valid value for %{field}",
+    "retired_option": "%{value} is no longer an answer to %{field}. Choose another answer.",
+    "checkbox_value": "%{field} must be 0 (not ticked) or 1 (ticked).",
+    "text_type": "%{field} must be text.",
+    "text_length": "%{field} must be %{max} characters or fewer.",
+}
+TEXT_MAX_LENGTH = 1000
+STEP_WORDS = {Decimal("0.01"): "hundredth", Decimal("0.1"): "tenth", Decimal("10"): "ten"}
+
+
+@dataclass
+class FieldError:
+    field: str
+    rule: str
+    message: str
+
+    def as_dict(self):
+        return {"field": self.field, "rule": self.rule, "severity": "hard", "message": self.message}
+
+
+def message(rule, **params):
+    text = MESSAGES[rule]
+    for name, value in params.items():
+        text = text.replace("%{" + name + "}", str(value))
+    return text
+
+
+def normalise(definition, incoming, existing=None):
+    """Typed values for the known variables of `incoming`, and a FieldError for each
+    value that cannot be stored. A blank value (None or "") clears the answer."""
+    existing = existing or {}
+    values, errors = {}, []
+    for name, raw in incoming.items():
+        question = definition.variables.get(name)
+        if question is None:
+            errors.append(FieldError(name, "unknown_field", message("unknown_field", field=name)))
+            continue
+        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+            values[name] = None
+            continue
+        try:
+            values[name] = _coerce(question, name, raw, existing.get(name))
+        except _Invalid as invalid:
+            errors.append(FieldError(name, invalid.rule, invalid.text))
+    return values, errors
+
+
+class _Invalid(Exception):
+    def __init__(self, rule, text):
+        self.rule, self.text = rule, text
+
+
+def _label(question):
+    return question.label or question.text or question.id
+
+
+def _coerce(question, name, raw, existing):
+    kind = question.type
+    if kind == "checkbox":
+        if raw in (0, 1, True, False) or str(raw).strip() in ("0", "1"):
+            return int(str(int(raw)) if isinstance(raw, bool) else str(raw).strip())
+        raise _Invalid("checkbox_value", message("checkbox_value", field=_label(question)))
+    if kind in ("radio", "select"):
+        return _code(question, raw, existing)
+    if kind == "numeric":
+        return _number(question, raw)
+    if kind == "date":
+        return parse_date(raw, question)
+    if not isinstance(raw, (str, int, float, Decimal)) or isinstance(raw, bool):
+        raise _Invalid("text_type", message("text_type", field=_label(question)))
+    text = str(raw).strip()
+    if len(text) > TEXT_MAX_LENGTH:
+        raise _Invalid("text_length", message("text_length", field=_label(question), max=TEXT_MAX_LENGTH))
+    return text
+
+
+def _code(question, raw, existing):
+    if not question.options and not question.retired_options:
+        return str(raw).strip() if not isinstance(raw, int) else raw  # dynamic options (organisations, areas)
+    text = str(raw).strip()
+    for code in question.all_codes:
+        if text == str(code) and not isinstance(raw, bool):
+            if code not in question.codes and code != existing:
+                raise _Invalid("retired_option", message("retired_option", field=_label(question), value=text))
+            return code
+    raise _Invalid("invalid_option", message("invalid_option", field=_label(question)))
+
+
+def _number(question, raw):
+    label = _label(question)
+    if isinstance(raw, bool):
+        raise _Invalid("numeric_format", message("numeric_format", field=label))
+    try:
+        number = Decimal(str(raw).strip().replace(",", ""))
+    except InvalidOperation:
+        raise _Invalid("numeric_format", message("numeric_format", field=label)) from None
+    if not number.is_finite():
+        raise _Invalid("numeric_format", message("numeric_format", field=label))
+    low = None if question.min is None else Decimal(str(question.min))
+    high = None if question.max is None else Decimal(str(question.max))
+    if (low is not None and number < low) or (high is not None and number > high):
+        shown_low = f"{question.prefix}{question.min}{question.suffix}" if low is not None else None
+        shown_high = f"{question.prefix}{question.max}{question.suffix}" if high is not None else None
+        if low is not None and high is not None:
+            raise _Invalid("numeric_min_max", message("numeric_between", field=label, min=shown_low, max=shown_high))
+        if low is not None:
+            raise _Invalid("numeric_min_max", message("numeric_at_least", field=label, min=shown_low))
+        raise _Invalid("numeric_min_max", message("numeric_at_most", field=label, max=shown_high))
+    step = Decimal(str(question.step)) if question.step not in (None, 0) else None
+    if step is not None and number % step != 0:
+        if step == 1:
+            raise _Invalid("numeric_step", message("numeric_whole", field=label))
+        raise _Invalid("numeric_step", message("numeric_step", field=label, step=STEP_WORDS.get(step, step)))
+    return int(number) if number == number.to_integral_value() and (step is None or step >= 1) else number
+
+
+def parse_date(raw, question=None):
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    try:
+        return dt.date.fromisoformat(str(raw).strip())
+    except ValueError:
+        raise _Invalid("date_format", message("date_format")) from None
+
+
+# --- Storage ------------------------------------------------------------------------
+
+
+def to_json(values):
+    """JSON-ready values: dates as YYYY-MM-DD, decimals as numbers."""
+    return {name: _json_value(value) for name, value in values.items()}
+
+
+def _json_value(value):
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def from_json(definition, stored):
+    """Typed values from storage (trusted: it was normalised on the way in)."""
+    values = {}
+    for name, value in stored.items():
+        question = definition.variables.get(name)
+        if value is None or question is None:
+            values[name] = value
+        elif question.type == "date":
+            values[name] = dt.date.fromisoformat(value)
+        elif question.type == "numeric" and isinstance(value, float):
+            values[name] = Decimal(str(value))
+        else:
+            values[name] = value
+    return values

@@ -1,0 +1,200 @@
+"""The gateway: every channel (web form, bulk upload, API) changes records here,
+with one set of rules.
+
+    outcome = submit(record, {"age1": 34}, source="api", user=person)
+
+It normalises the answers against the definition, clears answers that no longer
+apply, derives, validates, and saves with a revision. Presence never blocks a save:
+missing answers only keep the record in progress. A value that breaks a hard rule
+is not stored. A soft rule asks for a confirmation, recorded with the values it
+confirmed.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from cldc.platform import registry
+from cldc.platform.definitions.routing import route, unanswered
+from cldc.platform.definitions.values import from_json, normalise, to_json
+from cldc.platform.records.models import Record, Revision, Status
+
+MAX_PASSES = 3
+
+
+class StaleRecord(Exception):
+    """Someone else changed the record since it was read (optimistic locking)."""
+
+
+@dataclass
+class Outcome:
+    record: Record
+    errors: list = field(default_factory=list)  # hard: dicts with field, rule, severity, message
+    warnings: list = field(default_factory=list)  # soft checks waiting for confirmation
+    confirmed: list = field(default_factory=list)  # soft checks that fired and are confirmed
+    rejected: dict = field(default_factory=dict)  # submitted values not stored, by variable
+    cleared: list = field(default_factory=list)  # answers removed because they no longer apply
+    missing: list = field(default_factory=list)  # applicable questions not yet answered
+    changes: dict = field(default_factory=dict)  # variable -> [old, new], as stored
+    status: str = Status.NOT_STARTED
+    saved: bool = False
+
+    @property
+    def ok(self):
+        return not self.errors
+
+    def as_dict(self):
+        return {
+            "id": self.record.pk,
+            "status": self.status,
+            "answers": self.record.answers,
+            "derived": self.record.derived,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "cleared": self.cleared,
+            "missing": self.missing,
+        }
+
+
+def context_for(record, definition, today=None):
+    """Values the rules may read besides answers."""
+    return {
+        "today": today or dt.date.today(),
+        "version": definition.version,
+        "collection_start": definition.valid_from,
+        "collection_end": definition.valid_to,
+        "owning_organisation_type": getattr(record.owning_organisation, "type", None),
+        "managing_organisation_type": getattr(record.managing_organisation, "type", None),
+    }
+
+
+def evaluate(definition, pack, answers, incoming, context, channel, confirmations):
+    """The pure part of the gateway, without saving: returns the values to store and
+    the outcome's findings. Used by submit() and by validate-only callers."""
+    values, field_errors = normalise(definition, incoming, answers)
+    rejected = {e.field: incoming.get(e.field) for e in field_errors}
+    submitted = {name for name in values if name not in rejected}
+
+    rejecting = []  # hard findings that stopped a submitted value being stored
+    for _ in range(MAX_PASSES):
+        candidate = {k: v for k, v in {**answers, **{n: values[n] for n in submitted}}.items() if v is not None}
+        kept, cleared, applicable = route(definition, candidate, context)
+        derived = pack.derive(kept, context)
+        findings = pack.check({**derived, **kept}, context, channel)
+        hard = [f for f in findings if f.severity == "hard"]
+        blamed = set()
+        for finding in hard:
+            culprits = submitted & set(finding.attach_to) or submitted & set(finding.fields)
+            blamed |= culprits
+        if not blamed:
+            break
+        rejecting += [f for f in hard if submitted & (set(f.attach_to) | set(f.fields))]
+        for name in blamed:  # a value that breaks a hard rule is not stored: keep the old one
+            rejected[name] = values.get(name)
+            submitted.discard(name)
+
+    errors = [e.as_dict() for e in field_errors]
+    seen = set()
+    for finding in rejecting + hard:
+        if (finding.rule_id, finding.message) not in seen:
+            seen.add((finding.rule_id, finding.message))
+            errors.append({**finding.as_dict(), "field": finding.attach_to[0] if finding.attach_to else None})
+    warnings, confirmed = [], []
+    current = {**derived, **kept}
+    for finding in findings:
+        if finding.severity != "soft":
+            continue
+        snapshot = to_json({name: current.get(name) for name in finding.fields})
+        if confirmations.get(finding.rule_id) == snapshot:
+            confirmed.append(finding.rule_id)
+        else:
+            warnings.append({**finding.as_dict(), "field": finding.attach_to[0] if finding.attach_to else None,
+                             "confirm_question": finding.confirm_question})
+    missing = [q.id for q in unanswered(applicable, kept, context)]
+    if not kept:
+        status = Status.NOT_STARTED
+    elif missing or errors or warnings:
+        status = Status.IN_PROGRESS
+    else:
+        status = Status.COMPLETED
+    return kept, derived, cleared, rejected, errors, warnings, confirmed, missing, status, findings
+
+
+def submit(record, incoming, source, user=None, *, confirm=(), expected_version=None, validate_only=False, today=None):
+    """Apply answers from a channel to a record and save it (unless validate_only).
+
+    confirm: ids of soft checks the person confirms for the values now in the record.
+    expected_version: the lock_version the caller read; a mismatch raises StaleRecord.
+    """
+    collection = registry.get(record.collection)
+    definition = collection.definition(record.record_type, record.version)
+    pack = collection.rule_pack(record.record_type, record.version)
+    context = context_for(record, definition, today)
+    answers = from_json(definition, record.answers)
+    confirmations = dict(record.confirmations)
+
+    result = evaluate(definition, pack, answers, incoming, context, source, confirmations)
+    if confirm:  # record the confirmations against the values they confirm, then judge again
+        current = {**result[1], **result[0]}
+        for finding in result[9]:
+            if finding.severity == "soft" and finding.rule_id in confirm:
+                confirmations[finding.rule_id] = to_json({name: current.get(name) for name in finding.fields})
+        result = evaluate(definition, pack, answers, incoming, context, source, confirmations)
+    kept, derived, cleared, rejected, errors, warnings, confirmed, missing, status, _ = result
+
+    old_answers = record.answers
+    new_answers = to_json(kept)
+    changes = {
+        name: [old_answers.get(name), new_answers.get(name)]
+        for name in sorted(set(old_answers) | set(new_answers))
+        if old_answers.get(name) != new_answers.get(name)
+    }
+    confirmations = {rule: values for rule, values in confirmations.items() if rule in confirmed}
+    if confirmations != record.confirmations:
+        changes["confirmations"] = [record.confirmations, confirmations]
+    outcome = Outcome(
+        record=record, errors=errors, warnings=warnings, confirmed=confirmed, rejected=rejected,
+        cleared=cleared, missing=missing, changes=changes, status=status,
+    )
+    record.answers, record.derived, record.confirmations, record.status = new_answers, to_json(derived), confirmations, status
+    record.provider_reference = provider_reference(definition, new_answers)
+    if validate_only:
+        return outcome
+    _save(record, changes, source, user, expected_version)
+    outcome.saved = True
+    return outcome
+
+
+def provider_reference(definition, answers):
+    """The provider's own key for the record (the definition's reference_key), used to
+    match re-uploads and API upserts. Blank until every part is answered."""
+    parts = [answers.get(name) for name in definition.reference_key]
+    if not parts or any(p in (None, "") for p in parts):
+        return ""
+    return "|".join(str(p).strip().lower() for p in parts)
+
+
+@transaction.atomic
+def _save(record, changes, source, user, expected_version):
+    if record.pk is None:
+        record.source = source
+        record.created_by = user
+        record.lock_version = 1
+        record.save()
+    else:
+        if not changes:
+            return
+        expected = record.lock_version if expected_version is None else expected_version
+        updated = Record.objects.filter(pk=record.pk, lock_version=expected).update(
+            answers=record.answers, derived=record.derived, confirmations=record.confirmations,
+            status=record.status, provider_reference=record.provider_reference, lock_version=F("lock_version") + 1,
+            updated_at=timezone.now(),
+        )
+        if not updated:
+            raise StaleRecord(f"Record {record.pk} changed since version {expected}")
+        record.lock_version = expected + 1
+    number = record.revisions.count() + 1
+    Revision.objects.create(record=record, number=number, user=user, source=source, changes=changes or {"created": [None, True]})

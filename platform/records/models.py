@@ -1,0 +1,92 @@
+"""One generic record model for every collection, in each service's schema.
+Records change only through the gateway (cldc.platform.records.gateway)."""
+
+from django.conf import settings
+from django.db import models
+
+from cldc.platform.organisations import policy
+
+
+class Status(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+
+
+class Source(models.TextChoices):
+    FORM = "form", "Web form"
+    UPLOAD = "upload", "Bulk upload"
+    API = "api", "API"
+
+
+class RecordQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The only way to list records. A person sees the records of the organisations
+        they act for (their own and their children's) as owner or manager; support and
+        analysts see all. Anyone else sees none."""
+        if not (user and user.is_authenticated and user.is_active):
+            return self.none()
+        if user.staff_role in ("support", "analyst"):
+            return self.all()
+        organisations = policy.organisations_acted_for(user)
+        return self.filter(
+            models.Q(owning_organisation__in=organisations) | models.Q(managing_organisation__in=organisations)
+        )
+
+
+class Record(models.Model):
+    collection = models.CharField(max_length=40)
+    record_type = models.CharField(max_length=40)
+    version = models.PositiveIntegerField(help_text="The definition version, e.g. 2026 for 2026/27")
+    owning_organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    managing_organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    answers = models.JSONField(default=dict, help_text="Answers by variable name, as normalised by the gateway")
+    derived = models.JSONField(default=dict, help_text="Derived variables: computed by the gateway, never answered")
+    confirmations = models.JSONField(
+        default=dict, help_text="Soft checks confirmed: rule id -> the values it confirmed"
+    )
+    provider_reference = models.CharField(max_length=200, blank=True, db_index=True)
+    source = models.CharField(max_length=10, choices=Source.choices, help_text="The channel that created it")
+    lock_version = models.PositiveIntegerField(default=0, help_text="Optimistic locking: +1 at every change")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RecordQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["collection", "record_type", "version"]),
+            models.Index(fields=["owning_organisation", "provider_reference"]),
+        ]
+
+    def __str__(self):
+        return f"{self.record_type} {self.pk}"
+
+
+class Revision(models.Model):
+    """Every change to a record: who, when, through which channel, and the field-level diff."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    changes = models.JSONField(help_text="variable -> [old, new]; confirmations under 'confirmations'")
+
+    class Meta:
+        ordering = ["record", "number"]
+        constraints = [models.UniqueConstraint(fields=["record", "number"], name="one_revision_number_per_record")]
+
+    def __str__(self):
+        return f"{self.record} revision {self.number}"

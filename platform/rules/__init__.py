@@ -1,0 +1,2 @@
+"""The rules engine: hard and soft rules, and derived variables, declared per record
+type in a collection package (see docs/rules.md)."""

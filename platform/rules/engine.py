@@ -1,0 +1,246 @@
+"""Rule packs: the rules and derived variables of one record type in one version.
+
+A rule fires when its `when` expression holds (or its function returns parameters).
+- hard: the values it attaches to are not stored;
+- soft: the person is asked to confirm; the confirmation is recorded with the
+  values it confirmed, and asked again when one of them changes.
+A rule that needs something the platform does not have yet is declared with
+`waiting_for`: it is listed in the pack (and `cldc rules`) but does not run.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from cldc.platform.definitions.expressions import compile_expression
+from cldc.platform.definitions.model import DefinitionError, _fill
+from cldc.platform.rules.functions import get_function
+
+SEVERITIES = ("hard", "soft")
+CHANNELS = ("form", "upload", "api")
+PLACEHOLDER = re.compile(r"%\{(\w+)\}")
+
+
+def years_cover(spec, version):
+    """'2026-' (from 2026 on), '2024-2026', '2026' or a list of years."""
+    if isinstance(spec, list):
+        return version in [int(y) for y in spec]
+    first, dash, last = str(spec).partition("-")
+    if not dash:
+        return version == int(first)
+    return int(first or 0) <= version <= int(last or 9999)
+
+
+@dataclass
+class Finding:
+    """A rule that fired on a record."""
+
+    rule_id: str
+    severity: str
+    fields: list
+    attach_to: list
+    message: str
+    reference: str = ""
+    confirm_question: str = ""
+
+    def as_dict(self):
+        return {
+            "rule": self.rule_id,
+            "severity": self.severity,
+            "fields": self.fields,
+            "attach_to": self.attach_to,
+            "message": self.message,
+        }
+
+
+@dataclass
+class Rule:
+    id: str
+    severity: str
+    message: str
+    fields: list
+    attach_to: list
+    reference: str = ""
+    years: object = "0-"
+    when: object = None  # Expression
+    function: str = ""
+    bulk_upload_only: bool = False
+    waiting_for: str = ""
+    confirm_question: str = ""
+    description: str = ""
+    params: dict = field(default_factory=dict)  # expressions giving message parameters
+    family: str = ""  # the id as written: one family holds the rules a repeat block makes
+
+    @property
+    def runs(self):
+        return not self.waiting_for
+
+    def applies_to(self, channel):
+        return not self.bulk_upload_only or channel == "upload"
+
+    def check(self, answers, context):
+        """None when the rule does not fire, else the message parameters."""
+        if self.function:
+            result = get_function(self.function)(answers, context)
+            if not result:
+                return None
+            params = result if isinstance(result, dict) else {}
+        else:
+            if not self.when.evaluate(answers, context):
+                return None
+            params = {}
+        for name, expression in self.params.items():
+            params.setdefault(name, expression.evaluate(answers, context))
+        return params
+
+    def render(self, answers, params, labels=None):
+        def value(match):
+            name = match.group(1)
+            found = params.get(name, answers.get(name))
+            if labels and name in labels and name not in params:
+                found = labels[name](found)
+            return "" if found is None else str(found)
+
+        return PLACEHOLDER.sub(value, self.message)
+
+    def as_dict(self):
+        return {
+            "id": self.id,
+            "reference": self.reference,
+            "severity": self.severity,
+            "bulk_upload_only": self.bulk_upload_only,
+            "years": str(self.years),
+            "fields": self.fields,
+            "attach_to": self.attach_to,
+            "message": self.message,
+            "expression": self.when.source if self.when else None,
+            "function": self.function or None,
+            "description": self.description,
+            "status": "waiting" if self.waiting_for else "active",
+            "waiting_for": self.waiting_for or None,
+        }
+
+
+@dataclass
+class Derivation:
+    id: str
+    expression: object = None
+    function: str = ""
+    reference: str = ""
+    years: object = "0-"
+    description: str = ""
+
+    def compute(self, answers, context):
+        if self.function:
+            return get_function(self.function)(answers, context)
+        return self.expression.evaluate(answers, context)
+
+
+def build_rules(raw_rules, version, source, predicates=None):
+    """Rules for one version from a rules file's list, repeat groups expanded."""
+    rules = []
+    for raw in raw_rules:
+        if not years_cover(raw.get("years", "0-"), version):
+            continue
+        if "repeat" in raw:
+            first, last = raw["indices"]
+            rest = {k: v for k, v in raw.items() if k not in ("repeat", "indices")}
+            for n in range(int(first), int(last) + 1):
+                item = _fill(rest, n)
+                if "{n}" not in str(raw["id"]):
+                    item["id"] = f"{raw['id']}_{n}"
+                item["family"] = raw["id"]
+                rules.append(_rule(item, source, predicates))
+        else:
+            rules.append(_rule(raw, source, predicates))
+    ids = [r.id for r in rules]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    if duplicates:
+        raise DefinitionError(f"{source}: duplicate rule ids {sorted(duplicates)}")
+    return rules
+
+
+def _rule(raw, source, predicates=None):
+    where = f"{source}: rule {raw.get('id')}"
+    severity = raw.get("severity")
+    if severity not in SEVERITIES:
+        raise DefinitionError(f"{where}: severity must be hard or soft")
+    when = raw.get("when")
+    if not (when or raw.get("function") or raw.get("waiting_for")):
+        raise DefinitionError(f"{where}: needs `when`, `function` or `waiting_for`")
+    try:
+        compiled = compile_expression(when, predicates=predicates) if when else None
+        params = {k: compile_expression(v, predicates=predicates) for k, v in (raw.get("params") or {}).items()}
+    except ValueError as error:
+        raise DefinitionError(f"{where}: {error}") from None
+    fields = list(raw.get("fields") or (sorted(compiled.names) if compiled else []))
+    return Rule(
+        id=raw["id"],
+        severity=severity,
+        message=raw.get("message") or "",
+        fields=fields,
+        attach_to=list(raw.get("attach_to") or fields),
+        reference=raw.get("reference", ""),
+        years=raw.get("years", "0-"),
+        when=compiled,
+        function=raw.get("function", ""),
+        bulk_upload_only=bool(raw.get("bulk_upload_only", False)),
+        waiting_for=raw.get("waiting_for", ""),
+        confirm_question=raw.get("confirm_question", ""),
+        description=raw.get("description", ""),
+        params=params,
+        family=raw.get("family", raw["id"]),
+    )
+
+
+def build_derivations(raw_list, version, source, predicates=None):
+    derivations = []
+    for raw in raw_list:
+        if not years_cover(raw.get("years", "0-"), version):
+            continue
+        where = f"{source}: derived {raw.get('id')}"
+        if not (raw.get("expression") or raw.get("function")):
+            raise DefinitionError(f"{where}: needs `expression` or `function`")
+        try:
+            expression = compile_expression(raw["expression"], predicates=predicates) if raw.get("expression") else None
+        except ValueError as error:
+            raise DefinitionError(f"{where}: {error}") from None
+        derivations.append(
+            Derivation(
+                id=raw["id"], expression=expression, function=raw.get("function", ""), reference=raw.get("reference", ""),
+                years=raw.get("years", "0-"), description=raw.get("description", ""),
+            )
+        )
+    return derivations
+
+
+@dataclass
+class RulePack:
+    rules: list
+    derivations: list
+
+    @property
+    def active(self):
+        return [r for r in self.rules if r.runs]
+
+    def derive(self, answers, context):
+        """Derived values, in declaration order (a derivation may use earlier ones)."""
+        values = {}
+        scope = dict(answers)
+        for derivation in self.derivations:
+            value = derivation.compute(scope, context)
+            values[derivation.id] = value
+            scope[derivation.id] = value
+        return values
+
+    def check(self, answers, context, channel="form", labels=None):
+        findings = []
+        for rule in self.rules:
+            if not rule.runs or not rule.applies_to(channel):
+                continue
+            params = rule.check(answers, context)
+            if params is not None:
+                findings.append(
+                    Finding(rule.id, rule.severity, rule.fields, rule.attach_to, rule.render(answers, params, labels),
+                            rule.reference, rule.confirm_question)
+                )
+        return findings

@@ -1,0 +1,30 @@
+"""Python functions that collection packages register for rules and derived
+variables too complex for an expression (reference tables, for example).
+
+    from cldc.platform.rules.functions import rule_function
+
+    @rule_function("core.rent_in_soft_range")
+    def rent_in_soft_range(answers, context):
+        ...  # return None when the rule does not fire, or a dict of message parameters
+
+A derived-variable function returns the value (None for blank).
+"""
+
+_FUNCTIONS = {}
+
+
+def rule_function(name):
+    def register(fn):
+        if name in _FUNCTIONS and _FUNCTIONS[name] is not fn:
+            raise ValueError(f"Two rule functions are called {name!r}")
+        _FUNCTIONS[name] = fn
+        return fn
+
+    return register
+
+
+def get_function(name):
+    try:
+        return _FUNCTIONS[name]
+    except KeyError:
+        raise LookupError(f"No rule function called {name!r} is registered") from None

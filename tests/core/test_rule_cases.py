@@ -1,0 +1,79 @@
+"""Every rule has a case that makes it fire and one that does not.
+
+Cases live in tests/core/rule_cases/<record_type>_*.yaml:
+
+    record_type: lettings
+    version: 2026
+    context: {today: 2026-09-01}            # optional, for every case in the file
+    cases:
+      mrcdate_not_after_startdate:          # a rule id (repeat rules: one of their ids, e.g. x_2)
+        fires: {startdate: 2026-05-01, mrcdate: 2026-06-01}
+        passes: {startdate: 2026-05-01, mrcdate: 2026-04-01}
+        context: {owning_organisation_type: local_authority}   # optional, for this case
+
+Answers are normalised against the definition and derived as the gateway does, then
+the whole pack is checked on the upload channel (so bulk-upload-only rules run too);
+the case asserts only whether its own rule fired.
+"""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cldc.platform import registry
+from cldc.platform.definitions.values import normalise
+
+CASES_DIR = Path(__file__).parent / "rule_cases"
+DEFAULT_CONTEXT = {"today": dt.date(2026, 9, 1), "version": 2026,
+                   "collection_start": dt.date(2026, 4, 1), "collection_end": dt.date(2027, 3, 31)}
+
+
+def load_cases():
+    for path in sorted(CASES_DIR.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text()) or {}
+        for rule_id, case in (data.get("cases") or {}).items():
+            context = {**DEFAULT_CONTEXT, **(data.get("context") or {}), **(case.get("context") or {})}
+            for expectation in ("fires", "passes"):
+                if expectation in case:
+                    yield pytest.param(
+                        data["record_type"], data.get("version", 2026), rule_id, expectation, case[expectation], context,
+                        id=f"{path.stem}:{rule_id}:{expectation}",
+                    )
+
+
+def fired(record_type, version, answers, context):
+    core = registry.get("core")
+    definition, pack = core.definition(record_type, version), core.rule_pack(record_type, version)
+    values, errors = normalise(definition, answers)
+    assert not errors, f"the case's answers are not valid values: {[e.message for e in errors]}"
+    values = {k: v for k, v in values.items() if v is not None}
+    derived = pack.derive(values, context)
+    return {f.rule_id for f in pack.check({**derived, **values}, context, channel="upload")}
+
+
+@pytest.mark.parametrize("record_type, version, rule_id, expectation, answers, context", list(load_cases()))
+def test_rule_case(record_type, version, rule_id, expectation, answers, context):
+    pack = registry.get("core").rule_pack(record_type, version)
+    assert rule_id in {r.id for r in pack.rules}, f"no rule {rule_id} in {record_type} {version}"
+    assert (rule_id in fired(record_type, version, answers, context)) == (expectation == "fires")
+
+
+@pytest.mark.parametrize("record_type", ["lettings", "sales"])
+def test_every_running_rule_has_a_case_that_fires_and_one_that_passes(record_type):
+    pack = registry.get("core").rule_pack(record_type, 2026)
+    covered = {}
+    for param in load_cases():
+        rt, _, rule_id, expectation, _, _ = param.values
+        if rt == record_type:
+            covered.setdefault(rule_id, set()).add(expectation)
+    by_family = {}
+    for rule in pack.rules:
+        by_family.setdefault(rule.family, set()).update(covered.get(rule.id, set()))
+    lacking = sorted(f for f, seen in by_family.items() if seen != {"fires", "passes"} and _runs(pack, f))
+    assert lacking == [], f"rules without a firing and a passing case: {lacking}"
+
+
+def _runs(pack, family):
+    return any(r.runs for r in pack.rules if r.family == family)

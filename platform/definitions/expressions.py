@@ -212,9 +212,9 @@ def _compile(node, source, names, constants, predicates):  # noqa: C901 - one ca
         return binary
     if isinstance(node, ast.Compare):
         left = sub(node.left)
+        if any(type(op) not in COMPARE for op in node.ops):
+            raise ExpressionError(f"{source!r}: use ==, !=, <, <=, >, >=, in or not in (and blank() for blanks)")
         steps = [(type(op), COMPARE[type(op)], sub(right)) for op, right in zip(node.ops, node.comparators)]
-        if any(kind not in COMPARE for kind, _, _ in steps):
-            raise ExpressionError(f"{source!r}: comparison not allowed")
 
         def compare(env):
             a = left(env)

@@ -61,6 +61,7 @@ RULES = """
 - {id: person_age, severity: hard, repeat: person, indices: [2, 3], when: "age{n} > 110", attach_to: ["age{n}"], message: "Person {n} cannot be %{age{n}}"}
 - {id: high_rent, severity: soft, years: "2026-", when: "brent > 400", fields: [brent], message: "You told us the rent is %{brent}. This is higher than we would expect.", confirm_question: "Are you sure this is correct?"}
 - {id: old_rule, severity: hard, years: "2020-2024", when: "brent > 1", message: "never in 2026"}
+- {id: rent_cap, severity: hard, years: "2027-", when: "brent > 150", attach_to: [brent], message: "Basic rent must be £150 or less"}
 - {id: waits, severity: hard, waiting_for: "the address lookup", message: "Enter a valid address"}
 - {id: upload_only, severity: hard, bulk_upload_only: true, when: "hhmemb == 3 and blank(age3)", attach_to: [age3], message: "Enter person 3's age"}
 """

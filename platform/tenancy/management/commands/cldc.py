@@ -15,6 +15,8 @@ SUBCOMMANDS = {
     "lint": "cldc.platform.cli.lint",
     "rules": "cldc.platform.cli.rules",
     "validate": "cldc.platform.cli.validate",
+    "diff": "cldc.platform.cli.diff",
+    "backtest": "cldc.platform.cli.backtest",
 }
 
 

@@ -4,7 +4,7 @@ every collection. Each problem is a plain sentence that names the place."""
 import ast
 from collections import Counter
 
-CONTEXT_NAMES = {"today", "version", "collection_start", "collection_end"}
+from cldc.platform.rules.engine import CONTEXT_NAMES
 
 
 def lint(definition, rule_pack=None):

@@ -75,9 +75,13 @@ def _label(question):
 def _coerce(question, name, raw, existing):
     kind = question.type
     if kind == "checkbox":
-        if raw in (0, 1, True, False) or str(raw).strip() in ("0", "1"):
-            return int(str(int(raw)) if isinstance(raw, bool) else str(raw).strip())
-        raise _Invalid("checkbox_value", message("checkbox_value", field=_label(question)))
+        if not (raw in (0, 1, True, False) or str(raw).strip() in ("0", "1")):
+            raise _Invalid("checkbox_value", message("checkbox_value", field=_label(question)))
+        ticked = int(str(int(raw)) if isinstance(raw, bool) else str(raw).strip())
+        retired = dict(question.retired_options)
+        if ticked and name in retired and existing != 1:
+            raise _Invalid("retired_option", message("retired_option", field=_label(question), value=retired[name]))
+        return ticked
     if kind in ("radio", "select"):
         return _code(question, raw, existing)
     if kind == "numeric":

@@ -197,4 +197,4 @@ def _save(record, changes, source, user, expected_version):
             raise StaleRecord(f"Record {record.pk} changed since version {expected}")
         record.lock_version = expected + 1
     number = record.revisions.count() + 1
-    Revision.objects.create(record=record, number=number, user=user, source=source, changes=changes or {"created": [None, True]})
+    Revision.objects.create(record=record, number=number, user=user, source=source, changes=changes)

@@ -16,6 +16,10 @@ from cldc.platform.definitions.model import DefinitionError, _fill
 from cldc.platform.rules.functions import get_function
 
 SEVERITIES = ("hard", "soft")
+# What rules may read besides answers: the gateway's context_for() provides exactly these.
+CONTEXT_NAMES = frozenset(
+    {"today", "version", "collection_start", "collection_end", "owning_organisation_type", "managing_organisation_type"}
+)
 CHANNELS = ("form", "upload", "api")
 PLACEHOLDER = re.compile(r"%\{(\w+)\}")
 
@@ -172,7 +176,7 @@ def _rule(raw, source, predicates=None):
         params = {k: compile_expression(v, predicates=predicates) for k, v in (raw.get("params") or {}).items()}
     except ValueError as error:
         raise DefinitionError(f"{where}: {error}") from None
-    fields = list(raw.get("fields") or (sorted(compiled.names) if compiled else []))
+    fields = list(raw.get("fields") or (sorted(compiled.names - CONTEXT_NAMES) if compiled else []))
     return Rule(
         id=raw["id"],
         severity=severity,

@@ -92,3 +92,18 @@ def test_bad_input_is_reported_not_raised(definition, pack, context, bad):
 
 def test_dates_in_rules_use_the_context(definition, pack):
     assert run(definition, pack, {"today": dt.date(2026, 5, 2)}, COMPLETE)["status"] == "completed"
+
+
+def test_the_gateway_context_holds_exactly_what_rules_may_read(definition):
+    from cldc.platform.records.gateway import context_for
+    from cldc.platform.records.models import Record
+    from cldc.platform.rules.engine import CONTEXT_NAMES
+
+    assert set(context_for(Record(), definition)) == CONTEXT_NAMES
+
+
+def test_context_names_are_not_listed_as_a_rules_fields(definition):
+    from cldc.platform.rules.engine import build_rules
+
+    (rule,) = build_rules([{"id": "r", "severity": "hard", "when": "startdate > today", "message": "m"}], 2026, "x")
+    assert rule.fields == ["startdate"]

@@ -43,7 +43,9 @@ def markdown(definition, pack):
     lines = [
         f"# Rules: {definition.title or definition.record_type} {definition.version}",
         "",
-        f"{len(pack.active)} rules run; {len(pack.rules) - len(pack.active)} are waiting for something the platform does not have yet.",
+        f"{len(pack.active)} rules run as written here; "
+        f"{sum(1 for r in pack.rules if r.built_in)} are built into the gateway; "
+        f"{sum(1 for r in pack.rules if r.waiting_for)} wait for something the platform does not have yet.",
         "Hard rules stop a value being stored. Soft rules ask for a confirmation.",
         "",
     ]
@@ -55,6 +57,8 @@ def markdown(definition, pack):
             when = f"`{rule.when.source}`" if rule.when else (rule.description or f"function {rule.function}")
             if rule.waiting_for:
                 when = f"**Waiting for** {rule.waiting_for}. {rule.description}"
+            elif rule.built_in:
+                when = f"Built into the gateway: {rule.built_in}"
             scope = " (bulk upload only)" if rule.bulk_upload_only else ""
             lines.append(f"| {rule.id}{scope} | {rule.reference} | {', '.join(rule.fields)} | {_cell(rule.message)} | {_cell(when)} |")
         lines.append("")

@@ -5,7 +5,9 @@ A rule fires when its `when` expression holds (or its function returns parameter
 - soft: the person is asked to confirm; the confirmation is recorded with the
   values it confirmed, and asked again when one of them changes.
 A rule that needs something the platform does not have yet is declared with
-`waiting_for`: it is listed in the pack (and `cldc rules`) but does not run.
+`waiting_for`: it is listed in the pack (and `cldc rules`) but does not run. A rule
+the gateway applies to every question by itself (number formats, ranges, answer
+codes) is declared with `built_in`, so the pack still lists it.
 """
 
 import re
@@ -69,6 +71,7 @@ class Rule:
     function: str = ""
     bulk_upload_only: bool = False
     waiting_for: str = ""
+    built_in: str = ""  # done by the gateway itself for every question (e.g. number formats)
     confirm_question: str = ""
     description: str = ""
     params: dict = field(default_factory=dict)  # expressions giving message parameters
@@ -76,7 +79,12 @@ class Rule:
 
     @property
     def runs(self):
-        return not self.waiting_for
+        """Whether the engine runs this entry (built-in and waiting rules are listed only)."""
+        return not (self.waiting_for or self.built_in)
+
+    @property
+    def status(self):
+        return "waiting" if self.waiting_for else "built_in" if self.built_in else "active"
 
     def applies_to(self, channel):
         return not self.bulk_upload_only or channel == "upload"
@@ -119,8 +127,9 @@ class Rule:
             "expression": self.when.source if self.when else None,
             "function": self.function or None,
             "description": self.description,
-            "status": "waiting" if self.waiting_for else "active",
+            "status": self.status,
             "waiting_for": self.waiting_for or None,
+            "built_in": self.built_in or None,
         }
 
 
@@ -169,8 +178,8 @@ def _rule(raw, source, predicates=None):
     if severity not in SEVERITIES:
         raise DefinitionError(f"{where}: severity must be hard or soft")
     when = raw.get("when")
-    if not (when or raw.get("function") or raw.get("waiting_for")):
-        raise DefinitionError(f"{where}: needs `when`, `function` or `waiting_for`")
+    if not (when or raw.get("function") or raw.get("waiting_for") or raw.get("built_in")):
+        raise DefinitionError(f"{where}: needs `when`, `function`, `waiting_for` or `built_in`")
     try:
         compiled = compile_expression(when, predicates=predicates) if when else None
         params = {k: compile_expression(v, predicates=predicates) for k, v in (raw.get("params") or {}).items()}
@@ -189,6 +198,7 @@ def _rule(raw, source, predicates=None):
         function=raw.get("function", ""),
         bulk_upload_only=bool(raw.get("bulk_upload_only", False)),
         waiting_for=raw.get("waiting_for", ""),
+        built_in=raw.get("built_in", ""),
         confirm_question=raw.get("confirm_question", ""),
         description=raw.get("description", ""),
         params=params,

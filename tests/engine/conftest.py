@@ -63,6 +63,7 @@ RULES = """
 - {id: old_rule, severity: hard, years: "2020-2024", when: "brent > 1", message: "never in 2026"}
 - {id: rent_cap, severity: hard, years: "2027-", when: "brent > 150", attach_to: [brent], message: "Basic rent must be £150 or less"}
 - {id: waits, severity: hard, waiting_for: "the address lookup", message: "Enter a valid address"}
+- {id: numeric_format, severity: hard, built_in: "the gateway's normaliser, for every numeric question", message: "%{field} must be a number."}
 - {id: upload_only, severity: hard, bulk_upload_only: true, when: "hhmemb == 3 and blank(age3)", attach_to: [age3], message: "Enter person 3's age"}
 """
 

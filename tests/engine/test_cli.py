@@ -22,6 +22,7 @@ def test_rules_export_as_json_lists_every_rule_with_its_status(demo_collection):
     assert rules["high_rent"]["severity"] == "soft" and rules["high_rent"]["expression"] == "brent > 400"
     assert rules["waits"]["status"] == "waiting" and rules["waits"]["waiting_for"] == "the address lookup"
     assert rules["upload_only"]["bulk_upload_only"] is True
+    assert rules["numeric_format"]["status"] == "built_in"
     assert {d["id"] for d in pack["derived"]} == {"tcharge", "expensive"}
 
 
@@ -30,6 +31,7 @@ def test_rules_export_as_markdown_for_people(demo_collection):
     assert text.startswith("# Rules: Demo case 2026")
     assert "| high_rent |  | brent | You told us the rent is %{brent}." in text
     assert "**Waiting for** the address lookup" in text
+    assert "Built into the gateway: the gateway's normaliser" in text
 
 
 def test_validate_reports_each_record(demo_collection, tmp_path):

@@ -24,7 +24,7 @@ def test_the_pack_holds_rules_of_its_year_and_expands_repeats(pack):
     assert "old_rule" not in ids
     assert {"person_age_2", "person_age_3"} <= set(ids)
     assert {r.family for r in pack.rules if r.id.startswith("person_age")} == {"person_age"}
-    assert [r.id for r in pack.rules if not r.runs] == ["waits"]
+    assert [(r.id, r.status) for r in pack.rules if not r.runs] == [("waits", "waiting"), ("numeric_format", "built_in")]
 
 
 def test_a_complete_record_is_completed(definition, pack, context):

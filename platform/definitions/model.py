@@ -123,6 +123,22 @@ class Definition:
     def covers(self, day):
         return self.valid_from <= day <= self.valid_to
 
+    def display(self, name, value):
+        """A value as people read it: the label of a code, money as £1,234.50, a date
+        as 1 April 2026. Used to fill rule messages."""
+        if value is None:
+            return ""
+        question = self.variables.get(name)
+        if question is None:
+            return str(value)
+        if question.is_coded:
+            return str(question.label_for(value) or value)
+        if isinstance(value, dt.date):
+            return f"{value.day} {value:%B %Y}"
+        if question.type == "numeric" and question.prefix == "£":
+            return f"£{value:,.2f}"
+        return f"{value}{question.suffix if question.suffix and question.suffix.strip() == '%' else ''}"
+
     def __str__(self):
         return f"{self.collection} {self.record_type} {self.version}"
 

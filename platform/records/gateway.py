@@ -83,7 +83,7 @@ def evaluate(definition, pack, answers, incoming, context, channel, confirmation
         candidate = {k: v for k, v in {**answers, **{n: values[n] for n in submitted}}.items() if v is not None}
         kept, cleared, applicable = route(definition, candidate, context)
         derived = pack.derive(kept, context)
-        findings = pack.check({**derived, **kept}, context, channel)
+        findings = pack.check({**derived, **kept}, context, channel, definition)
         hard = [f for f in findings if f.severity == "hard"]
         blamed = set()
         for finding in hard:

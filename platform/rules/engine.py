@@ -93,7 +93,7 @@ class Rule:
         """None when the rule does not fire, else the message parameters."""
         if self.function:
             result = get_function(self.function)(answers, context)
-            if not result:
+            if result is None or result is False:
                 return None
             params = result if isinstance(result, dict) else {}
         else:
@@ -104,12 +104,18 @@ class Rule:
             params.setdefault(name, expression.evaluate(answers, context))
         return params
 
-    def render(self, answers, params, labels=None):
+    def render(self, answers, params, definition=None):
+        """The message with its placeholders filled: parameters as given; answers as
+        people read them (labels for codes, £ amounts, dates in words)."""
+
         def value(match):
             name = match.group(1)
-            found = params.get(name, answers.get(name))
-            if labels and name in labels and name not in params:
-                found = labels[name](found)
+            if name in params:
+                found = params[name]
+            elif definition is not None:
+                return definition.display(name, answers.get(name))
+            else:
+                found = answers.get(name)
             return "" if found is None else str(found)
 
         return PLACEHOLDER.sub(value, self.message)
@@ -246,7 +252,7 @@ class RulePack:
             scope[derivation.id] = value
         return values
 
-    def check(self, answers, context, channel="form", labels=None):
+    def check(self, answers, context, channel="form", definition=None):
         findings = []
         for rule in self.rules:
             if not rule.runs or not rule.applies_to(channel):
@@ -254,7 +260,7 @@ class RulePack:
             params = rule.check(answers, context)
             if params is not None:
                 findings.append(
-                    Finding(rule.id, rule.severity, rule.fields, rule.attach_to, rule.render(answers, params, labels),
+                    Finding(rule.id, rule.severity, rule.fields, rule.attach_to, rule.render(answers, params, definition),
                             rule.reference, rule.confirm_question)
                 )
         return findings

@@ -60,7 +60,7 @@ def test_soft_checks_ask_for_confirmation_of_the_values_they_saw(definition, pac
     result = run(definition, pack, context, {**COMPLETE, "brent": "450"})
     assert result["status"] == "in_progress"
     (warning,) = result["warnings"]
-    assert warning["message"] == "You told us the rent is 450. This is higher than we would expect."
+    assert warning["message"] == "You told us the rent is £450.00. This is higher than we would expect."
     assert warning["confirm_question"] == "Are you sure this is correct?"
     confirmed = run(definition, pack, context, {**COMPLETE, "brent": "450"}, confirmations={"high_rent": {"brent": 450}})
     assert confirmed["warnings"] == [] and confirmed["confirmed"] == ["high_rent"]
@@ -107,3 +107,11 @@ def test_context_names_are_not_listed_as_a_rules_fields(definition):
 
     (rule,) = build_rules([{"id": "r", "severity": "hard", "when": "startdate > today", "message": "m"}], 2026, "x")
     assert rule.fields == ["startdate"]
+
+
+def test_messages_show_answers_as_people_read_them(definition):
+    assert definition.display("needstype", 2) == "Supported housing"
+    assert definition.display("brent", 1234.5) == "£1,234.50"
+    assert definition.display("startdate", dt.date(2026, 4, 1)) == "1 April 2026"
+    assert definition.display("hhmemb", 2) == "2"
+    assert definition.display("hhmemb", None) == ""

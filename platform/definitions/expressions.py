@@ -47,10 +47,10 @@ def _add(a, b, sign=1):
 
 
 def _div(a, b):
+    """Exact decimal division (money must not pass through floats); blank on zero."""
     if b == 0:
         return None
-    result = Decimal(a) / Decimal(b) if isinstance(a, Decimal) or isinstance(b, Decimal) else a / b
-    return result
+    return Decimal(str(a)) / Decimal(str(b))
 
 
 BINARY = {

@@ -85,13 +85,15 @@ def evaluate(definition, pack, answers, incoming, context, channel, confirmation
         derived = pack.derive(kept, context)
         findings = pack.check({**derived, **kept}, context, channel, definition)
         hard = [f for f in findings if f.severity == "hard"]
+        # A hard rule blames the submitted values it attaches its message to; those
+        # are not stored. Values it only reads stay: the error then shows where the
+        # person must change something.
         blamed = set()
         for finding in hard:
-            culprits = submitted & set(finding.attach_to) or submitted & set(finding.fields)
-            blamed |= culprits
+            blamed |= submitted & set(finding.attach_to)
         if not blamed:
             break
-        rejecting += [f for f in hard if submitted & (set(f.attach_to) | set(f.fields))]
+        rejecting += [f for f in hard if submitted & set(f.attach_to)]
         for name in blamed:  # a value that breaks a hard rule is not stored: keep the old one
             rejected[name] = values.get(name)
             submitted.discard(name)

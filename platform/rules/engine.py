@@ -76,6 +76,7 @@ class Rule:
     description: str = ""
     params: dict = field(default_factory=dict)  # expressions giving message parameters
     family: str = ""  # the id as written: one family holds the rules a repeat block makes
+    index: int | None = None  # in a repeat family, this rule's index (functions get it as context["index"])
 
     @property
     def runs(self):
@@ -92,7 +93,7 @@ class Rule:
     def check(self, answers, context):
         """None when the rule does not fire, else the message parameters."""
         if self.function:
-            result = get_function(self.function)(answers, context)
+            result = get_function(self.function)(answers, context if self.index is None else {**context, "index": self.index})
             if result is None or result is False:
                 return None
             params = result if isinstance(result, dict) else {}
@@ -167,7 +168,7 @@ def build_rules(raw_rules, version, source, predicates=None):
                 item = _fill(rest, n)
                 if "{n}" not in str(raw["id"]):
                     item["id"] = f"{raw['id']}_{n}"
-                item["family"] = raw["id"]
+                item["family"], item["index"] = raw["id"], n
                 rules.append(_rule(item, source, predicates))
         else:
             rules.append(_rule(raw, source, predicates))
@@ -209,6 +210,7 @@ def _rule(raw, source, predicates=None):
         description=raw.get("description", ""),
         params=params,
         family=raw.get("family", raw["id"]),
+        index=raw.get("index"),
     )
 
 
@@ -243,11 +245,14 @@ class RulePack:
         return [r for r in self.rules if r.runs]
 
     def derive(self, answers, context):
-        """Derived values, in declaration order (a derivation may use earlier ones)."""
+        """Derived values, in declaration order (a derivation may use earlier ones).
+        Only values that could be inferred are returned: blank means not derived."""
         values = {}
         scope = dict(answers)
         for derivation in self.derivations:
             value = derivation.compute(scope, context)
+            if value is None:  # nothing to infer: an answer of the same name stands
+                continue
             values[derivation.id] = value
             scope[derivation.id] = value
         return values

@@ -1,0 +1,282 @@
+"""CORE lettings hard rules that an expression cannot say: amounts converted to a
+weekly figure by rent period, household income ranges, rent ranges by local
+authority, charge maxima by provider type, and the collection year's dates.
+
+Each function takes (answers, context) and returns None when its rule does not
+fire, or the message parameters (possibly none) when it does (see
+collections/core/rules/lettings/hard.yaml). The limits come from the package's
+reference tables (reference_tables.py), so a new year needs no code.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from cldc.collections.core.functions.reference_tables import (
+    PAYMENTS_PER_YEAR,
+    PROVIDER_TYPES,
+    charge_limits,
+    collection_start_year,
+    income_ranges,
+    rent_range,
+    round_half_up,
+    weekly_value,
+)
+from cldc.platform.rules.functions import rule_function
+
+LAST_PERSON = 8  # persons 2-8 have their own answers
+CHILD, PREFERS_NOT_TO_SAY = 9, 10  # ecstat codes
+SOCIAL_TENANCIES = {30, 31, 32, 33, 35, 38, 40, 6}  # prevten codes: an internal transfer comes from one
+RENT_TYPE_GROUP = {0: 1, 1: 2, 2: 2, 3: 3, 4: 3, 5: 3, 6: 4}  # rent_type -> renttype
+CHARGE_NAMES = {"scharge": "service charge", "pscharge": "personal service charge", "supcharg": "support charge"}
+PROVIDER_NAMES = {"local_authority": "local authority", "prp": "private registered provider"}
+NEEDS_NAMES = {1: "general needs", 2: "supported housing"}
+
+
+# --- Shared helpers ---------------------------------------------------------------
+
+
+def money(amount):
+    return f"£{round_half_up(amount):,.2f}"
+
+
+def _number(value):
+    return None if value is None or isinstance(value, bool) else Decimal(str(value))
+
+
+def _label(context, question_id, code):
+    """The answer's label in this version's definition (its code when it has none)."""
+    from cldc.platform import registry  # the registry imports this module
+
+    question = registry.get("core").definition("lettings", context["version"]).questions.get(question_id)
+    label = question.label_for(code) if question else None
+    return label if label is not None else str(code)
+
+
+def _ordinal_date(day):
+    suffix = "th" if 11 <= day.day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day.day % 10, "th")
+    return f"{day.day}{suffix} {day:%B %Y}"
+
+
+def _provider(context):
+    """local_authority or prp: the owning organisation's type, when it is one of them."""
+    kind = context.get("owning_organisation_type")
+    return kind if kind in PROVIDER_TYPES else None
+
+
+def _household_size(answers):
+    """Persons with their own answers: the lead tenant and persons 2..hhmemb, at most 8."""
+    hhmemb = answers.get("hhmemb")
+    return None if hhmemb is None else min(int(hhmemb), LAST_PERSON)
+
+
+# --- Setup --------------------------------------------------------------------------
+
+
+@rule_function("core.startdate_outside_collection_year")
+def startdate_outside_collection_year(answers, context):
+    startdate, start, end = answers.get("startdate"), context.get("collection_start"), context.get("collection_end")
+    if not isinstance(startdate, dt.date) or start is None or end is None or start <= startdate <= end:
+        return None
+    return {
+        "current_start_year_short": f"{start:%y}",
+        "current_end_year_short": f"{end:%y}",
+        "current_start_year_long": _ordinal_date(start),
+        "current_end_year_long": _ordinal_date(end),
+    }
+
+
+# --- Household situation ----------------------------------------------------------------
+
+
+def _is_internal_transfer(answers):
+    register, noms = answers.get("referral_register"), answers.get("referral_noms")
+    return register == 2 or (register, noms) in ((6, 3), (7, 5))
+
+
+@rule_function("core.internal_transfer_not_from_social_housing")
+def internal_transfer_not_from_social_housing(answers, context):
+    owner_known = answers.get("owning_organisation_id") is not None or context.get("owning_organisation_type")
+    prevten = answers.get("prevten")
+    if not owner_known or prevten is None or prevten in SOCIAL_TENANCIES or not _is_internal_transfer(answers):
+        return None
+    return {"prevten": _label(context, "prevten", prevten)}
+
+
+# --- Income ------------------------------------------------------------------------------
+
+
+def weekly_net_income(answers):
+    """Earnings if weekly; x 12 / 52 if monthly, / 52 if yearly, to the pound."""
+    earnings, incfreq = _number(answers.get("earnings")), answers.get("incfreq")
+    if earnings is None:
+        return None
+    if incfreq == 1:
+        return earnings
+    if incfreq == 2:
+        return round_half_up(earnings * 12 / 52, 0)
+    if incfreq == 3:
+        return round_half_up(earnings / 52, 0)
+    return None
+
+
+def household_income_range(answers):
+    """The household's weekly income range: the sum of each person's range for their
+    working situation. A person without one counts as a child under 16 if younger
+    than 16, else as 'prefers not to say'."""
+    ranges = income_ranges(collection_start_year(answers.get("startdate")))
+    size = _household_size(answers)
+    if answers.get("ecstat1") not in ranges or size is None:
+        return None
+    total = ranges[answers["ecstat1"]]
+    for n in range(2, size + 1):
+        ecstat = answers.get(f"ecstat{n}")
+        if ecstat not in ranges:
+            age = answers.get(f"age{n}")
+            ecstat = CHILD if age is not None and age < 16 else PREFERS_NOT_TO_SAY
+        total = total + ranges[ecstat]
+    return total
+
+
+def _income_outside(answers, context, over):
+    if answers.get("startdate") is None:
+        return None
+    income, limits = weekly_net_income(answers), household_income_range(answers)
+    if income is None or limits is None:
+        return None
+    if (over and income <= limits.hard_max) or (not over and income >= limits.hard_min):
+        return None
+    return {
+        "hard_max": money(limits.hard_max),
+        "hard_min": money(limits.hard_min),
+        "earnings": money(answers["earnings"]),
+        "frequency": _label(context, "incfreq", answers.get("incfreq")).lower(),
+    }
+
+
+@rule_function("core.net_income_over_hard_max")
+def net_income_over_hard_max(answers, context):
+    return _income_outside(answers, context, over=True)
+
+
+@rule_function("core.net_income_under_hard_min")
+def net_income_under_hard_min(answers, context):
+    return _income_outside(answers, context, over=False)
+
+
+def _for_person(check, n, child_only=False):
+    """The household check, reported on person n's answers when n is in the household
+    (and, for the age message, when n is a child under 16)."""
+
+    def person_check(answers, context):
+        size = _household_size(answers)
+        if size is None or n > size or (child_only and answers.get(f"ecstat{n}") != CHILD):
+            return None
+        return check(answers, context)
+
+    return person_check
+
+
+# A repeat rule names one function per person: a function is not told the index.
+for _n in range(1, LAST_PERSON + 1):
+    rule_function(f"core.net_income_over_hard_max_person_{_n}")(_for_person(net_income_over_hard_max, _n))
+    rule_function(f"core.net_income_over_hard_max_child_{_n}")(_for_person(net_income_over_hard_max, _n, True))
+    rule_function(f"core.net_income_under_hard_min_person_{_n}")(_for_person(net_income_under_hard_min, _n))
+
+
+# --- Rent and charges ------------------------------------------------------------------
+
+
+def total_charge(answers):
+    """tcharge: the derived total when there is one, else the sum of the charges
+    given (blank when none is)."""
+    if answers.get("tcharge") is not None:
+        return _number(answers["tcharge"])
+    given = [_number(answers.get(name)) for name in ("brent", "scharge", "pscharge", "supcharg")]
+    given = [charge for charge in given if charge is not None]
+    return sum(given) if given else None
+
+
+def weekly_shortfall(answers):
+    """wtshortfall: counted only with housing benefit or the Universal Credit housing element."""
+    if answers.get("hb") not in (1, 6):
+        return None
+    return weekly_value(answers.get("tshortfall"), answers.get("period"))
+
+
+@rule_function("core.shortfall_more_than_total_charge")
+def shortfall_more_than_total_charge(answers, context):
+    shortfall = weekly_shortfall(answers)
+    charge = weekly_value(total_charge(answers), answers.get("period"))
+    return {} if shortfall is not None and charge is not None and shortfall > charge else None
+
+
+@rule_function("core.shortfall_under_one_penny")
+def shortfall_under_one_penny(answers, context):
+    shortfall = weekly_shortfall(answers)
+    if shortfall is None or shortfall >= Decimal("0.01") or shortfall_more_than_total_charge(answers, context) is not None:
+        return None
+    return {}
+
+
+@rule_function("core.total_charge_under_10_a_week")
+def total_charge_under_10_a_week(answers, context):
+    charge = weekly_value(total_charge(answers), answers.get("period"))
+    return {} if charge is not None and 0 <= charge <= Decimal("9.99") else None
+
+
+def _charge_over_maximum(charge):
+    def check(answers, context):
+        provider, period, needstype = _provider(context), answers.get("period"), answers.get("needstype")
+        amount = weekly_value(answers.get(charge), period)
+        limits = charge_limits(context["version"]).get((charge, provider, needstype))
+        if amount is None or limits is None:
+            return None
+        maximum = limits[1]
+        if 0 <= amount <= maximum:
+            return None
+        return {
+            "charge_name": CHARGE_NAMES[charge],
+            "maximum_per_period": money(maximum * 52 / PAYMENTS_PER_YEAR[period]),
+            "frequency": _label(context, "period", period).lower(),
+            "letting_type": NEEDS_NAMES[needstype],
+            "provider_type": PROVIDER_NAMES[provider],
+        }
+
+    return check
+
+
+for _charge in CHARGE_NAMES:
+    rule_function(f"core.{_charge}_over_maximum")(_charge_over_maximum(_charge))
+
+
+def letting_type(answers, context):
+    """lettype: the derived value when there is one, else from the rent type group,
+    needs type and provider type (1-16; blank when any is unknown)."""
+    if answers.get("lettype") is not None:
+        return answers["lettype"]
+    group, needstype, provider = RENT_TYPE_GROUP.get(answers.get("rent_type")), answers.get("needstype"), _provider(context)
+    if group is None or needstype not in NEEDS_NAMES or provider is None:
+        return None
+    return 4 * (group - 1) + needstype + (2 if provider == "local_authority" else 0)
+
+
+def _weekly_rent_outside_range(answers, context, below):
+    """The rent range for the collection year, letting type, local authority and
+    bedrooms (0 for supported housing)."""
+    startdate, needstype = answers.get("startdate"), answers.get("needstype")
+    beds = 0 if needstype == 2 else answers.get("beds")
+    limits = rent_range(collection_start_year(startdate), letting_type(answers, context), answers.get("la"), beds)
+    rent = weekly_value(answers.get("brent"), answers.get("period"))
+    if limits is None or rent is None:
+        return None
+    return {} if (rent < limits.hard_min if below else rent > limits.hard_max) else None
+
+
+@rule_function("core.rent_below_hard_min")
+def rent_below_hard_min(answers, context):
+    return _weekly_rent_outside_range(answers, context, below=True)
+
+
+@rule_function("core.rent_above_hard_max")
+def rent_above_hard_max(answers, context):
+    return _weekly_rent_outside_range(answers, context, below=False)

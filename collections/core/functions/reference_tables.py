@@ -1,0 +1,112 @@
+"""CORE's reference tables, read once from the package's reference/ folder, and the
+weekly-amount arithmetic their limits are expressed in.
+
+- rent_range_data_<year>.csv: weekly rent ranges by letting type, local authority
+  and bedrooms (the CORE service's LaRentRange table for that collection year);
+- lettings_income_ranges_<year>.csv: weekly net income ranges per person, by working
+  situation (lettings_2026_validations.json, net_income_value_check.reference_table);
+- lettings_charge_limits_<year>.csv: weekly soft and hard maxima of the service,
+  personal service and support charges, by provider type and needs type (the soft
+  checks scharge/pscharge/supcharg_value_check and the hard rule charge_within_maximum).
+
+Rent ranges apply to their own collection year only, as in the CORE service. The
+income and charge tables are not yearly in the CORE service, so a later year uses
+the latest table at or before it: a new collection year needs no code.
+"""
+
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+
+from cldc.collections.core import COLLECTION
+
+# Rent periods (the `period` codes): payments a year (derived_variables_2026.json, weekly_value).
+PAYMENTS_PER_YEAR = {1: 52, 2: 26, 3: 13, 4: 12, 5: 50, 6: 49, 7: 48, 8: 47, 9: 46, 10: 53, 11: 51}
+MAX_BEDS_IN_RENT_RANGES = 4
+PROVIDER_TYPES = ("local_authority", "prp")  # organisation types that have limits
+
+
+@dataclass(frozen=True)
+class Range:
+    soft_min: Decimal
+    soft_max: Decimal
+    hard_min: Decimal
+    hard_max: Decimal
+
+    def __add__(self, other):
+        return Range(*(getattr(self, f) + getattr(other, f) for f in ("soft_min", "soft_max", "hard_min", "hard_max")))
+
+
+def round_half_up(value, places=2):
+    """Rounds half away from zero, as the CORE service (Ruby) does."""
+    return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def weekly_value(amount, period):
+    """An amount paid per rent period as a weekly amount, to the penny (None when
+    either is blank or the period is unknown)."""
+    if amount is None or isinstance(amount, bool) or period not in PAYMENTS_PER_YEAR:
+        return None
+    return round_half_up(Decimal(str(amount)) / 52 * PAYMENTS_PER_YEAR[period])
+
+
+def collection_start_year(day):
+    """2026 for a date from 1 April 2026 to 31 March 2027."""
+    if not isinstance(day, dt.date):
+        return None
+    return day.year if (day.month, day.day) >= (4, 1) else day.year - 1
+
+
+def _read(name):
+    path = COLLECTION.reference_dir / name
+    if not path.exists():
+        return None
+    with open(path, encoding="utf-8-sig", newline="") as handle:  # the rent file starts with a BOM
+        return list(csv.DictReader(handle))
+
+
+def _range(row):
+    return Range(*(Decimal(row[f]) for f in ("soft_min", "soft_max", "hard_min", "hard_max")))
+
+
+def _latest_year_at_or_before(prefix, year):
+    years = sorted(int(p.stem.rsplit("_", 1)[1]) for p in COLLECTION.reference_dir.glob(f"{prefix}_*.csv"))
+    earlier = [y for y in years if y <= year]
+    return earlier[-1] if earlier else None
+
+
+@cache
+def rent_ranges(year):
+    """{(lettype, la, beds): Range} for one collection year ({} when there is no table)."""
+    rows = _read(f"rent_range_data_{year}.csv") or []
+    return {(int(r["lettype"]), r["la"], int(r["beds"])): _range(r) for r in rows}
+
+
+def rent_range(year, lettype, la, beds):
+    """The weekly rent range for a letting, or None. `beds` is the number of bedrooms
+    to look up: callers pass 0 for supported housing; more than the table's maximum
+    uses its largest row."""
+    if None in (year, lettype, la, beds):
+        return None
+    return rent_ranges(int(year)).get((int(lettype), la, min(int(beds), MAX_BEDS_IN_RENT_RANGES)))
+
+
+@cache
+def income_ranges(year):
+    """{ecstat: Range}: weekly net income per person, by working situation."""
+    table_year = _latest_year_at_or_before("lettings_income_ranges", int(year))
+    rows = _read(f"lettings_income_ranges_{table_year}.csv") if table_year else None
+    return {int(r["ecstat"]): _range(r) for r in rows or []}
+
+
+@cache
+def charge_limits(year):
+    """{(charge, provider_type, needstype): (soft_max, hard_max)}, weekly."""
+    table_year = _latest_year_at_or_before("lettings_charge_limits", int(year))
+    rows = _read(f"lettings_charge_limits_{table_year}.csv") if table_year else None
+    return {
+        (r["charge"], r["provider_type"], int(r["needstype"])): (Decimal(r["soft_max"]), Decimal(r["hard_max"]))
+        for r in rows or []
+    }

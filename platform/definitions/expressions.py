@@ -121,7 +121,12 @@ class Expression:
         self._fn = fn
 
     def evaluate(self, answers, context=None):
-        env = answers if context is None else _Scope(answers, context)
+        """The value of the expression over answers, then context values (such as `today`)."""
+        return self.evaluate_in(answers if context is None else scope(answers, context))
+
+    def evaluate_in(self, env):
+        """The value over one dict of names (see scope()): the fast path for engines
+        that evaluate many expressions over the same record."""
         try:
             return self._fn(env)
         except (TypeError, ArithmeticError, ValueError, AttributeError):
@@ -134,17 +139,11 @@ class Expression:
         return f"Expression({self.source!r})"
 
 
-class _Scope:
-    """Answers, then named context values (such as `today`)."""
-
-    __slots__ = ("answers", "context")
-
-    def __init__(self, answers, context):
-        self.answers, self.context = answers, context
-
-    def get(self, name):
-        value = self.answers.get(name)
-        return self.context.get(name) if value is None and name in self.context else value
+def scope(answers, context):
+    """One dict of names for evaluation: the answers given, over the context."""
+    env = dict(context)
+    env.update((name, value) for name, value in answers.items() if value is not None)
+    return env
 
 
 def compile_expression(source, constants=None, predicates=None):
@@ -189,13 +188,28 @@ def _compile(node, source, names, constants, predicates):  # noqa: C901 - one ca
         return lambda env: [item(env) for item in items]
     if isinstance(node, ast.BoolOp):
         parts = [sub(v) for v in node.values]
+        # Blank values (None, "", []) are all falsy, so truthiness is plain bool().
         if isinstance(node.op, ast.And):
-            return lambda env: all(_truthy(p(env)) for p in parts)
-        return lambda env: any(_truthy(p(env)) for p in parts)
+
+            def all_hold(env):
+                for part in parts:
+                    if not part(env):
+                        return False
+                return True
+
+            return all_hold
+
+        def any_holds(env):
+            for part in parts:
+                if part(env):
+                    return True
+            return False
+
+        return any_holds
     if isinstance(node, ast.UnaryOp):
         operand = sub(node.operand)
         if isinstance(node.op, ast.Not):
-            return lambda env: not _truthy(operand(env))
+            return lambda env: not operand(env)
         if isinstance(node.op, ast.USub):
             return lambda env: None if (v := operand(env)) is None else -v
         if isinstance(node.op, ast.UAdd):
@@ -215,6 +229,9 @@ def _compile(node, source, names, constants, predicates):  # noqa: C901 - one ca
         if any(type(op) not in COMPARE for op in node.ops):
             raise ExpressionError(f"{source!r}: use ==, !=, <, <=, >, >=, in or not in (and blank() for blanks)")
         steps = [(type(op), COMPARE[type(op)], sub(right)) for op, right in zip(node.ops, node.comparators)]
+        if len(steps) == 1 and _is_answer(node.left, constants, predicates) and _is_constant(node.comparators[0]):
+            kind, op, right = steps[0]
+            return _compare_answer_with_constant(node.left.id, kind, op, right(None))
 
         def compare(env):
             a = left(env)
@@ -233,13 +250,60 @@ def _compile(node, source, names, constants, predicates):  # noqa: C901 - one ca
         return compare
     if isinstance(node, ast.IfExp):
         test, body, orelse = sub(node.test), sub(node.body), sub(node.orelse)
-        return lambda env: body(env) if _truthy(test(env)) else orelse(env)
+        return lambda env: body(env) if test(env) else orelse(env)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
         if node.func.id not in FUNCTIONS:
             raise ExpressionError(f"{source!r}: unknown function {node.func.id}()")
-        fn, args = FUNCTIONS[node.func.id], [sub(a) for a in node.args]
+        name, fn = node.func.id, FUNCTIONS[node.func.id]
+        if name in ("present", "blank") and all(_is_answer(a, constants, predicates) for a in node.args):
+            return _presence([a.id for a in node.args], want_present=name == "present", names=names)
+        args = [sub(a) for a in node.args]
+        if len(args) == 1:  # the common arities without building an argument list
+            (only,) = args
+            return lambda env: fn(only(env))
+        if len(args) == 2:
+            first, second = args
+            return lambda env: fn(first(env), second(env))
         return lambda env: fn(*[a(env) for a in args])
     raise ExpressionError(f"{source!r}: {type(node).__name__} is not allowed in expressions")
+
+
+def _presence(answer_names, want_present, names):
+    """present(a, b) / blank(a, b) over answers: a direct look-up of each."""
+    names.update(answer_names)
+
+    def check(env):
+        for name in answer_names:
+            value = env.get(name)
+            if (value is None or value == "") == want_present:
+                return False
+        return True
+
+    return check
+
+
+def _is_answer(node, constants, predicates):
+    return isinstance(node, ast.Name) and node.id not in constants and node.id not in predicates
+
+
+def _is_constant(node):
+    if isinstance(node, ast.Constant):
+        return node.value is not None
+    return isinstance(node, (ast.Tuple, ast.List, ast.Set)) and all(isinstance(e, ast.Constant) for e in node.elts)
+
+
+def _compare_answer_with_constant(name, kind, op, constant):
+    """The commonest condition, `answer <op> constant`, without the general loop:
+    same semantics (a blank answer makes it false, except for != and not in)."""
+    blank_result = kind in (ast.NotEq, ast.NotIn)
+
+    def compare(env):
+        value = env.get(name)
+        if value is None or value == "":
+            return blank_result
+        return op(value, constant)
+
+    return compare
 
 
 def _truthy(value):

@@ -1,10 +1,6 @@
 """Which questions apply to a record, given its answers, and whether it is complete."""
 
-from cldc.platform.definitions.expressions import _truthy
-
-
-def _holds(expression, answers, context):
-    return expression is None or _truthy(expression.evaluate(answers, context))
+from cldc.platform.definitions.expressions import scope
 
 
 def route(definition, answers, context=None):
@@ -12,19 +8,22 @@ def route(definition, answers, context=None):
     apply, and the applicable questions in form order. Pages are taken in order, so
     a page's condition sees only the answers that apply before it."""
     kept = dict(answers)
+    env = scope(kept, context or {})  # the names conditions read, kept in step with `kept`
     applicable = []
     subsection_holds = {}
     for page in definition.pages:
         sub = page.subsection
-        if sub.id not in subsection_holds:
-            subsection_holds[sub.id] = _holds(sub.show_if, kept, context)
-        page_applies = subsection_holds[sub.id] and _holds(page.show_if, kept, context)
+        holds = subsection_holds.get(sub.id)
+        if holds is None:
+            holds = subsection_holds[sub.id] = sub.show_if is None or bool(sub.show_if.evaluate_in(env))
+        page_applies = holds and (page.show_if is None or bool(page.show_if.evaluate_in(env)))
         for question in page.questions:
-            if page_applies and _holds(question.show_if, kept, context):
+            if page_applies and (question.show_if is None or question.show_if.evaluate_in(env)):
                 applicable.append(question)
             else:
                 for var in question.variables:
-                    kept.pop(var, None)
+                    if kept.pop(var, None) is not None:
+                        env.pop(var, None)
     cleared = sorted(set(answers) - set(kept))
     return kept, cleared, applicable
 
@@ -42,7 +41,7 @@ def unanswered(applicable, answers, context=None):
         if question.type == "derived" or is_answered(question, answers):
             continue
         optional = question.optional
-        if optional is True or (optional and _holds(optional, answers, context)):
+        if optional is True or (optional and optional.evaluate(answers, context)):
             continue
         missing.append(question)
     return missing

@@ -12,8 +12,9 @@ codes) is declared with `built_in`, so the pack still lists it.
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from cldc.platform.definitions.expressions import compile_expression
+from cldc.platform.definitions.expressions import compile_expression, scope
 from cldc.platform.definitions.model import DefinitionError, _fill
 from cldc.platform.rules.functions import get_function
 
@@ -90,15 +91,16 @@ class Rule:
     def applies_to(self, channel):
         return not self.bulk_upload_only or channel == "upload"
 
-    def check(self, answers, context):
-        """None when the rule does not fire, else the message parameters."""
+    def check(self, answers, context, env=None):
+        """None when the rule does not fire, else the message parameters. `env` is
+        scope(answers, context), when the caller has built it already."""
         if self.function:
             result = get_function(self.function)(answers, context if self.index is None else {**context, "index": self.index})
             if result is None or result is False:
                 return None
             params = result if isinstance(result, dict) else {}
         else:
-            if not self.when.evaluate(answers, context):
+            if not self.when.evaluate_in(scope(answers, context) if env is None else env):
                 return None
             params = {}
         for name, expression in self.params.items():
@@ -149,10 +151,10 @@ class Derivation:
     years: object = "0-"
     description: str = ""
 
-    def compute(self, answers, context):
+    def compute(self, answers, context, env=None):
         if self.function:
             return get_function(self.function)(answers, context)
-        return self.expression.evaluate(answers, context)
+        return self.expression.evaluate_in(scope(answers, context) if env is None else env)
 
 
 def build_rules(raw_rules, version, source, predicates=None):
@@ -248,21 +250,26 @@ class RulePack:
         """Derived values, in declaration order (a derivation may use earlier ones).
         Only values that could be inferred are returned: blank means not derived."""
         values = {}
-        scope = dict(answers)
+        known = dict(answers)
+        env = scope(known, context)
         for derivation in self.derivations:
-            value = derivation.compute(scope, context)
+            value = derivation.compute(known, context, env)
             if value is None:  # nothing to infer: an answer of the same name stands
                 continue
             values[derivation.id] = value
-            scope[derivation.id] = value
+            known[derivation.id] = env[derivation.id] = value
         return values
+
+    @cached_property
+    def _running(self):
+        """The rules that run, by channel: worked out once, not per record."""
+        return {channel: [r for r in self.rules if r.runs and r.applies_to(channel)] for channel in CHANNELS}
 
     def check(self, answers, context, channel="form", definition=None):
         findings = []
-        for rule in self.rules:
-            if not rule.runs or not rule.applies_to(channel):
-                continue
-            params = rule.check(answers, context)
+        env = scope(answers, context)
+        for rule in self._running[channel]:
+            params = rule.check(answers, context, env)
             if params is not None:
                 findings.append(
                     Finding(rule.id, rule.severity, rule.fields, rule.attach_to, rule.render(answers, params, definition),

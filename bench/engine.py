@@ -34,7 +34,7 @@ from cldc.platform.definitions.field_numbers import answers_from_field_numbers  
 from cldc.platform.records import gateway  # noqa: E402
 
 TARGET = 2000
-TEMPLATE = Path("/work/shared/reference/core/2026_27_lettings_bulk_upload.csv")
+TEMPLATE = Path(__file__).resolve().parent.parent / "collections" / "core" / "reference" / "spec" / "2026_27_lettings_bulk_upload.csv"
 RENT_PERIODS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
 PAYMENTS_PER_YEAR = {1: 52, 2: 26, 3: 13, 4: 12, 5: 50, 6: 49, 7: 48, 8: 47, 9: 46, 10: 53, 11: 51}
 WORKING = [1, 2, 3, 4, 6, 7, 0]  # ecstat codes of working-age adults

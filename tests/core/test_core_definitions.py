@@ -9,7 +9,6 @@ import csv
 import json
 import random
 import re
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +16,7 @@ from cldc.platform import registry
 from cldc.platform.definitions.expressions import _truthy, compile_expression
 from cldc.platform.definitions.lint import lint
 
-REFERENCE = Path("/work/shared/reference/core")
+REFERENCE = registry.get("core").reference_dir / "spec"
 RECORD_TYPES = {"lettings": {"fields": 142, "bu_fields": 147, "persons": (2, 8)},
                 "sales": {"fields": 138, "bu_fields": 136, "persons": (2, 6)}}
 

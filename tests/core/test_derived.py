@@ -19,7 +19,7 @@ from cldc.platform import registry
 from cldc.platform.definitions.routing import route
 from cldc.platform.definitions.values import normalise
 
-REFERENCE = Path("/work/shared/reference/core/derived_variables_2026.json")
+REFERENCE = registry.get("core").reference_dir / "spec" / "derived_variables_2026.json"
 DERIVED_DIR = Path(registry.get("core").package_dir) / "derived"
 CONTEXT = {
     "today": dt.date(2026, 9, 1), "version": 2026,

@@ -3,7 +3,6 @@ definitions (platform/definitions/field_numbers.py), starting with the data row 
 each official template."""
 
 import csv
-from pathlib import Path
 
 import pytest
 
@@ -11,19 +10,15 @@ from cldc.platform import registry
 from cldc.platform.definitions.field_numbers import answers_from_field_numbers
 from cldc.platform.definitions.values import normalise
 
-REFERENCE = Path("/work/shared/reference/core")
+REFERENCE = registry.get("core").reference_dir / "spec"
 
-# Template values that do not normalise, and why. Organisation references (ORG1), the
-# assigned user's email and LA codes are accepted as they are: those questions have
-# dynamic options, which the platform does not hold yet, so any text passes here and
-# the reference-data checks come with the organisation and LA lookups.
-EXPECTED_ERRORS = {
-    # The lettings template's example nationality is the ISO alpha-3 code; the template's
-    # own Values row asks for the 3-digit numeric ISO code (826 for the United Kingdom),
-    # which is what the sales template gives.
-    "lettings": {"nationality_all": "GBR"},
-    "sales": {},
-}
+# Every template value normalises. Organisation references (ORG1), the assigned user's
+# email and LA codes are accepted as they are: those questions have dynamic options,
+# which the platform does not hold yet, so any text passes here and the reference-data
+# checks come with the organisation and LA lookups. The lettings template's example
+# nationality is the ISO alpha-3 code GBR: bulk upload accepts alpha-3 codes as well
+# as the numeric ones the template's Values row asks for.
+EXPECTED_ERRORS = {"lettings": {}, "sales": {}}
 
 
 def template_row(record_type):

@@ -6,7 +6,7 @@ Run it from the repository root:
     .venv/bin/python collections/core/tools/convert_dictionary.py --check    # compare, write nothing
     .venv/bin/python collections/core/tools/convert_dictionary.py --reference DIR --out DIR
 
-It reads, from the reference folder (default /work/shared/reference/core):
+It reads, from the reference folder (default: the package's reference/spec/ folder):
   {lettings,sales}_2026_data_dictionary.json      sections, pages, questions, routing
   2026_27_{lettings,sales}_bulk_upload.csv        the templates: headers, field numbers
   lettings_log_csv_export_codes_26.csv,
@@ -51,7 +51,7 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[3]
-REFERENCE = Path("/work/shared/reference/core")
+REFERENCE = Path(__file__).resolve().parent.parent / "reference" / "spec"
 OUT = REPO / "collections" / "core" / "definitions"
 
 RECORD_TYPES = {

@@ -144,7 +144,7 @@ def evaluate_all(definition, pack, records):
     statuses = Counter()
     for incoming, provider in records:
         result = gateway.evaluate(definition, pack, {}, incoming, context_for(definition, provider), "upload", {})
-        statuses[result[8]] += 1
+        statuses[result.status] += 1
     return statuses
 
 
@@ -224,10 +224,10 @@ def main(argv=None):
     template = template_record(definition)
     if template:
         answers, problems = template
-        result = gateway.evaluate(definition, pack, {}, answers, context_for(definition, "prp"), "upload", {})
-        errors = ", ".join(f"{e['field']} ({e['rule']})" for e in result[4]) or "none"
-        print(f"template data row ({len(answers)} answers, {len(problems)} conversion problems): {result[8]}; "
-              f"errors: {errors}; missing: {', '.join(result[7]) or 'none'}")
+        result = gateway.evaluate(definition, pack, {}, answers, context_for(definition, "local_authority"), "upload", {})  # ORG1 is an LA
+        errors = ", ".join(f"{e['field']} ({e['rule']})" for e in result.errors) or "none"
+        print(f"template data row ({len(answers)} answers, {len(problems)} conversion problems): {result.status}; "
+              f"errors: {errors}; missing: {', '.join(result.missing) or 'none'}")
 
     if options.profile:
         profiler = cProfile.Profile()

@@ -33,15 +33,13 @@ def run(options, out):
 def validate_one(definition, pack, incoming, index):
     record = Record(collection=definition.collection, record_type=definition.record_type, version=definition.version)
     context = context_for(record, definition)
-    kept, derived, cleared, rejected, errors, warnings, confirmed, missing, status, _ = evaluate(
-        definition, pack, {}, incoming, context, "api", {}
-    )
+    result = evaluate(definition, pack, {}, incoming, context, "api", {})
     return {
         "index": index,
-        "status": status,
-        "derived": to_json(derived),
-        "errors": errors,
-        "warnings": warnings,
-        "missing": missing,
-        "cleared": cleared,
+        "status": result.status,
+        "derived": to_json(result.derived),
+        "errors": result.errors,
+        "warnings": result.warnings,
+        "missing": result.missing,
+        "cleared": result.cleared,
     }

@@ -71,9 +71,25 @@ def context_for(record, definition, today=None):
     }
 
 
+@dataclass
+class Evaluation:
+    """What the gateway makes of incoming answers, before anything is saved."""
+
+    answers: dict  # the typed answers to store (after rejections and routing)
+    derived: dict
+    cleared: list  # answers removed because they no longer apply
+    rejected: dict  # submitted values not stored, by variable
+    errors: list  # hard problems: dicts with field, rule, severity, message
+    warnings: list  # soft checks waiting for confirmation
+    confirmed: list  # soft checks that fired and are confirmed
+    missing: list  # applicable questions not yet answered
+    status: str
+    findings: list  # every rule that fired, including those that refused a value
+
+
 def evaluate(definition, pack, answers, incoming, context, channel, confirmations):
-    """The pure part of the gateway, without saving: returns the values to store and
-    the outcome's findings. Used by submit() and by validate-only callers."""
+    """The pure part of the gateway, without saving. Used by submit() and by
+    validate-only callers (the API, `cldc validate`, the bulk-upload preview)."""
     values, field_errors = normalise(definition, incoming, answers)
     rejected = {e.field: incoming.get(e.field) for e in field_errors}
     submitted = {name for name in values if name not in rejected}
@@ -122,7 +138,7 @@ def evaluate(definition, pack, answers, incoming, context, channel, confirmation
         status = Status.IN_PROGRESS
     else:
         status = Status.COMPLETED
-    return kept, derived, cleared, rejected, errors, warnings, confirmed, missing, status, findings
+    return Evaluation(kept, derived, cleared, rejected, errors, warnings, confirmed, missing, status, rejecting + findings)
 
 
 def submit(record, incoming, source, user=None, *, confirm=(), expected_version=None, validate_only=False, today=None):
@@ -140,28 +156,28 @@ def submit(record, incoming, source, user=None, *, confirm=(), expected_version=
 
     result = evaluate(definition, pack, answers, incoming, context, source, confirmations)
     if confirm:  # record the confirmations against the values they confirm, then judge again
-        current = {**result[1], **result[0]}
-        for finding in result[9]:
+        current = {**result.derived, **result.answers}
+        for finding in result.findings:
             if finding.severity == "soft" and finding.rule_id in confirm:
                 confirmations[finding.rule_id] = to_json({name: current.get(name) for name in finding.fields})
         result = evaluate(definition, pack, answers, incoming, context, source, confirmations)
-    kept, derived, cleared, rejected, errors, warnings, confirmed, missing, status, _ = result
 
     old_answers = record.answers
-    new_answers = to_json(kept)
+    new_answers = to_json(result.answers)
     changes = {
         name: [old_answers.get(name), new_answers.get(name)]
         for name in sorted(set(old_answers) | set(new_answers))
         if old_answers.get(name) != new_answers.get(name)
     }
-    confirmations = {rule: values for rule, values in confirmations.items() if rule in confirmed}
+    confirmations = {rule: values for rule, values in confirmations.items() if rule in result.confirmed}
     if confirmations != record.confirmations:
         changes["confirmations"] = [record.confirmations, confirmations]
     outcome = Outcome(
-        record=record, errors=errors, warnings=warnings, confirmed=confirmed, rejected=rejected,
-        cleared=cleared, missing=missing, changes=changes, status=status,
+        record=record, errors=result.errors, warnings=result.warnings, confirmed=result.confirmed,
+        rejected=result.rejected, cleared=result.cleared, missing=result.missing, changes=changes, status=result.status,
     )
-    record.answers, record.derived, record.confirmations, record.status = new_answers, to_json(derived), confirmations, status
+    record.answers, record.derived = new_answers, to_json(result.derived)
+    record.confirmations, record.status = confirmations, result.status
     record.provider_reference = provider_reference(definition, new_answers)
     if validate_only:
         return outcome

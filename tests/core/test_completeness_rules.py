@@ -26,6 +26,6 @@ def test_required_follow_ups_are_completeness_not_refusals(rule_id, given, quest
     definition, pack = core.definition("lettings", 2026), core.rule_pack("lettings", 2026)
     rule = next(r for r in pack.rules if r.id == rule_id)
     assert rule.built_in.startswith("completeness:")
-    kept, _, _, rejected, errors, _, _, missing, status, _ = evaluate(definition, pack, {}, given, CONTEXT, "api", {})
-    assert rejected == {} and all(kept.get(k) == v for k, v in given.items())
-    assert question in missing and status == "in_progress"
+    result = evaluate(definition, pack, {}, given, CONTEXT, "api", {})
+    assert result.rejected == {} and all(result.answers.get(k) == v for k, v in given.items())
+    assert question in result.missing and result.status == "in_progress"

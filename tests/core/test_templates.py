@@ -31,10 +31,8 @@ def test_the_template_data_row_validates_with_no_hard_errors(record_type):
     context = {"today": dt.date(2026, 9, 1), "version": 2026, "collection_start": definition.valid_from,
                "collection_end": definition.valid_to, "owning_organisation_type": "local_authority",
                "managing_organisation_type": "local_authority"}
-    kept, derived, cleared, rejected, errors, warnings, confirmed, missing, status, _ = evaluate(
-        definition, pack, {}, answers, context, "upload", {}
-    )
-    assert errors == [] and rejected == {}
-    assert warnings == []
-    assert missing == [] and status == "completed"
-    assert len(kept) > 60 and derived  # a real, full record, with derived values
+    result = evaluate(definition, pack, {}, answers, context, "upload", {})
+    assert result.errors == [] and result.rejected == {}
+    assert result.warnings == []
+    assert result.missing == [] and result.status == "completed"
+    assert len(result.answers) > 60 and result.derived  # a real, full record, with derived values

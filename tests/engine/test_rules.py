@@ -9,11 +9,8 @@ from cldc.platform.records.gateway import evaluate
 
 
 def run(definition, pack, context, incoming, answers=None, channel="form", confirmations=None):
-    kept, derived, cleared, rejected, errors, warnings, confirmed, missing, status, _ = evaluate(
-        definition, pack, answers or {}, incoming, context, channel, confirmations or {}
-    )
-    return {"kept": kept, "derived": derived, "rejected": rejected, "errors": errors, "warnings": warnings,
-            "confirmed": confirmed, "missing": missing, "status": status, "cleared": cleared}
+    result = evaluate(definition, pack, answers or {}, incoming, context, channel, confirmations or {})
+    return {**vars(result), "kept": result.answers}
 
 
 COMPLETE = {"ref": "A1", "startdate": "2026-05-01", "needstype": 1, "hhmemb": 1, "brent": "100", "needs_wheelchair": 1}

@@ -41,10 +41,8 @@ def context(definition, today=TODAY):
 def check(hclic, changes, version=2025, today=TODAY):
     """What the gateway would do with CASE plus `changes` on a new record, without saving."""
     definition, pack = hclic.definition("case", version), hclic.rule_pack("case", version)
-    kept, derived, cleared, rejected, errors, warnings, *_rest, status, _findings = evaluate(
-        definition, pack, {}, {**CASE, **changes}, context(definition, today), "api", {})
-    return {"kept": kept, "derived": derived, "cleared": cleared, "rejected": rejected, "errors": errors,
-            "warnings": warnings, "status": status, "fired": {m["rule"] for m in errors + warnings}}
+    result = evaluate(definition, pack, {}, {**CASE, **changes}, context(definition, today), "api", {})
+    return {**vars(result), "kept": result.answers, "fired": {m["rule"] for m in result.errors + result.warnings}}
 
 
 # --- Loading and linting ------------------------------------------------------------

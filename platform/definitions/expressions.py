@@ -120,30 +120,32 @@ class Expression:
         self.names = names
         self._fn = fn
 
+        def evaluate_in(env):
+            try:
+                return fn(env)
+            except (TypeError, ArithmeticError, ValueError, AttributeError):
+                # Values of unexpected types (text where a number was expected, and
+                # so on): the condition does not hold. Type errors are caught
+                # earlier, by normalisation against the definition.
+                return None
+
+        # The value over one dict of names (see scope()): the fast path for engines
+        # that evaluate many expressions over the same record. A plain function on
+        # the instance, so a call costs no method binding.
+        self.evaluate_in = evaluate_in
+
     def evaluate(self, answers, context=None):
         """The value of the expression over answers, then context values (such as `today`)."""
         return self.evaluate_in(answers if context is None else scope(answers, context))
-
-    def evaluate_in(self, env):
-        """The value over one dict of names (see scope()): the fast path for engines
-        that evaluate many expressions over the same record."""
-        try:
-            return self._fn(env)
-        except (TypeError, ArithmeticError, ValueError, AttributeError):
-            # Values of unexpected types (text where a number was expected, and so
-            # on): the condition does not hold. Type errors are caught earlier, by
-            # normalisation against the definition.
-            return None
 
     def __repr__(self):
         return f"Expression({self.source!r})"
 
 
 def scope(answers, context):
-    """One dict of names for evaluation: the answers given, over the context."""
-    env = dict(context)
-    env.update((name, value) for name, value in answers.items() if value is not None)
-    return env
+    """One dict of names for evaluation: the answers, over the context (whose names,
+    such as `today`, are never variable names)."""
+    return {**context, **answers}
 
 
 def compile_expression(source, constants=None, predicates=None):

@@ -55,6 +55,11 @@ class Question:
     def all_codes(self):
         return self.codes | {code for code, _ in self.retired_options}
 
+    @cached_property
+    def code_for_text(self):
+        """Every code (offered or retired) by its text, as files and forms send it."""
+        return {str(code): code for code, _ in self.options + self.retired_options}
+
     @property
     def is_coded(self):
         return self.type in ("radio", "select") and bool(self.options or self.retired_options)
@@ -119,6 +124,21 @@ class Definition:
     def variables(self):
         """Every stored variable, mapped to the question that holds it."""
         return {var: q for q in self.questions.values() for var in q.variables}
+
+    @cached_property
+    def routing_plan(self):
+        """The pages as plain tuples, for routing (which runs for every record):
+        (subsection id, its condition, the page's condition, [(question, its
+        condition, its variables)]), each condition a function of one dict, or None."""
+
+        def fn(expression):
+            return None if expression is None else expression.evaluate_in
+
+        return [
+            (page.subsection.id, fn(page.subsection.show_if), fn(page.show_if),
+             [(q, fn(q.show_if), tuple(q.variables)) for q in page.questions])
+            for page in self.pages
+        ]
 
     def covers(self, day):
         return self.valid_from <= day <= self.valid_to

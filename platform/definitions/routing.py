@@ -11,19 +11,18 @@ def route(definition, answers, context=None):
     env = scope(kept, context or {})  # the names conditions read, kept in step with `kept`
     applicable = []
     subsection_holds = {}
-    for page in definition.pages:
-        sub = page.subsection
-        holds = subsection_holds.get(sub.id)
+    for sub_id, sub_show_if, page_show_if, questions in definition.routing_plan:
+        holds = subsection_holds.get(sub_id)
         if holds is None:
-            holds = subsection_holds[sub.id] = sub.show_if is None or bool(sub.show_if.evaluate_in(env))
-        page_applies = holds and (page.show_if is None or bool(page.show_if.evaluate_in(env)))
-        for question in page.questions:
-            if page_applies and (question.show_if is None or question.show_if.evaluate_in(env)):
+            holds = subsection_holds[sub_id] = sub_show_if is None or bool(sub_show_if(env))
+        page_applies = holds and (page_show_if is None or page_show_if(env))
+        for question, show_if, variables in questions:
+            if page_applies and (show_if is None or show_if(env)):
                 applicable.append(question)
             else:
-                for var in question.variables:
+                for var in variables:
                     if kept.pop(var, None) is not None:
-                        env.pop(var, None)
+                        del env[var]
     cleared = sorted(set(answers) - set(kept))
     return kept, cleared, applicable
 

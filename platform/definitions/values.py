@@ -99,13 +99,12 @@ def _coerce(question, name, raw, existing):
 def _code(question, raw, existing):
     if not question.options and not question.retired_options:
         return str(raw).strip() if not isinstance(raw, int) else raw  # dynamic options (organisations, areas)
-    text = str(raw).strip()
-    for code in question.all_codes:
-        if text == str(code) and not isinstance(raw, bool):
-            if code not in question.codes and code != existing:
-                raise _Invalid("retired_option", message("retired_option", field=_label(question), value=text))
-            return code
-    raise _Invalid("invalid_option", message("invalid_option", field=_label(question)))
+    code = None if isinstance(raw, bool) else question.code_for_text.get(str(raw).strip())
+    if code is None:
+        raise _Invalid("invalid_option", message("invalid_option", field=_label(question)))
+    if code not in question.codes and code != existing:
+        raise _Invalid("retired_option", message("retired_option", field=_label(question), value=str(raw).strip()))
+    return code
 
 
 def _number(question, raw):

@@ -253,7 +253,10 @@ class RulePack:
         known = dict(answers)
         env = scope(known, context)
         for derivation in self.derivations:
-            value = derivation.compute(known, context, env)
+            if derivation.function:
+                value = derivation.compute(known, context)
+            else:  # the common case, without the method call
+                value = derivation.expression.evaluate_in(env)
             if value is None:  # nothing to infer: an answer of the same name stands
                 continue
             values[derivation.id] = value
@@ -268,11 +271,18 @@ class RulePack:
     def check(self, answers, context, channel="form", definition=None):
         findings = []
         env = scope(answers, context)
+        context = {**context, "memo": {}}  # for functions' per-record values (functions.per_record)
         for rule in self._running[channel]:
-            params = rule.check(answers, context, env)
-            if params is not None:
-                findings.append(
-                    Finding(rule.id, rule.severity, rule.fields, rule.attach_to, rule.render(answers, params, definition),
-                            rule.reference, rule.confirm_question)
-                )
+            if rule.function or rule.params:
+                params = rule.check(answers, context, env)
+                if params is None:
+                    continue
+            elif rule.when.evaluate_in(env):  # the common case, without a call to rule.check
+                params = {}
+            else:
+                continue
+            findings.append(
+                Finding(rule.id, rule.severity, rule.fields, rule.attach_to, rule.render(answers, params, definition),
+                        rule.reference, rule.confirm_question)
+            )
         return findings

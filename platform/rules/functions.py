@@ -28,3 +28,15 @@ def get_function(name):
         return _FUNCTIONS[name]
     except KeyError:
         raise LookupError(f"No rule function called {name!r} is registered") from None
+
+
+def per_record(context, key, compute):
+    """A value a package's functions need several times for one record (a household's
+    income range, say), computed once per check. The engine gives each check of a
+    record a fresh `memo` in the context; outside a check, it is just computed."""
+    memo = context.get("memo")
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]

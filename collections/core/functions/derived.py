@@ -214,21 +214,23 @@ def lettings_hhtype(answers, context):
     )
 
 
+# The answers that say a detail was refused or is not known (names built once).
+_REFUSAL_CODES = (
+    [(f"details_known_{n}", 1) for n in range(2, 9)]
+    + [(f"age{n}_known", 1) for n in range(1, 9)]
+    + [(f"{name}{n}", "R") for n in range(1, 9) for name in ("sex", "sexrab")]
+    + [(f"relat{n}", "R") for n in range(2, 9)]
+    + [(f"ecstat{n}", 10) for n in range(1, 9)]
+)
+
+
 @rule_function("core.refused")
 def refused(answers, context):
     """1 when any household member's details, age, sex, relationship or working
     situation was refused or is not known."""
     if answers.get("hhmemb") is None:
         return None
-    people = range(1, 9)
-    refusals = (
-        any(answers.get(f"details_known_{n}") == 1 for n in range(2, 9))
-        or any(answers.get(f"age{n}_known") == 1 for n in people)
-        or any(answers.get(f"sex{n}") == "R" or answers.get(f"sexrab{n}") == "R" for n in people)
-        or any(answers.get(f"relat{n}") == "R" for n in range(2, 9))
-        or any(answers.get(f"ecstat{n}") == 10 for n in people)
-    )
-    return 1 if refusals else 0
+    return 1 if any(answers.get(name) == code for name, code in _REFUSAL_CODES) else 0
 
 
 # --- Values from data the platform does not hold yet ------------------------------------------

@@ -21,7 +21,7 @@ from cldc.collections.core.functions.reference_tables import (
     round_half_up,
     weekly_value,
 )
-from cldc.platform.rules.functions import rule_function
+from cldc.platform.rules.functions import per_record, rule_function
 
 LAST_PERSON = 8  # persons 2-8 have their own answers
 CHILD, PREFERS_NOT_TO_SAY = 9, 10  # ecstat codes
@@ -140,7 +140,8 @@ def household_income_range(answers):
 def _income_outside(answers, context, over):
     if answers.get("startdate") is None:
         return None
-    income, limits = weekly_net_income(answers), household_income_range(answers)
+    income = per_record(context, "weekly_net_income", lambda: weekly_net_income(answers))
+    limits = per_record(context, "household_income_range", lambda: household_income_range(answers))
     if income is None or limits is None:
         return None
     if (over and income <= limits.hard_max) or (not over and income >= limits.hard_min):
@@ -265,8 +266,9 @@ def _weekly_rent_outside_range(answers, context, below):
     bedrooms (0 for supported housing)."""
     startdate, needstype = answers.get("startdate"), answers.get("needstype")
     beds = 0 if needstype == 2 else answers.get("beds")
-    limits = rent_range(collection_start_year(startdate), letting_type(answers, context), answers.get("la"), beds)
-    rent = weekly_value(answers.get("brent"), answers.get("period"))
+    limits = per_record(context, "rent_range", lambda: rent_range(
+        collection_start_year(startdate), letting_type(answers, context), answers.get("la"), beds))
+    rent = per_record(context, "weekly_rent", lambda: weekly_value(answers.get("brent"), answers.get("period")))
     if limits is None or rent is None:
         return None
     return {} if (rent < limits.hard_min if below else rent > limits.hard_max) else None

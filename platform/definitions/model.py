@@ -244,24 +244,28 @@ def _section(raw, source, predicates):
 def _pages(raw, source, predicates):
     if "repeat" in raw:
         first, last = raw["indices"]
-        for n in range(int(first), int(last) + 1):
+        indices = range(int(first), int(last) + 1)
+        for n in indices:
             for raw_page in raw["pages"]:
-                yield _page(_fill(raw_page, n), source, predicates, repeat=raw["repeat"], index=n)
+                yield _page(_fill(raw_page, n, indices), source, predicates, repeat=raw["repeat"], index=n)
     else:
         yield _page(raw, source, predicates)
 
 
-def _fill(value, n):
-    """Replace {n} in every string of a repeat block; pick per-index values from
-    {index: value} mappings (such as bulk-upload field numbers)."""
+def _fill(value, n, indices=None):
+    """Replace {n} in every string of a repeat block, and pick per-index values from
+    {index: value} mappings (such as bulk-upload field numbers). A mapping is
+    per-index only when every key is one of the block's indices, so a code map such
+    as {1: P, 2: X} stays as it is. Keys whose value comes out blank are dropped."""
     if isinstance(value, str):
         return value.replace("{n}", str(n))
     if isinstance(value, list):
-        return [_fill(v, n) for v in value]
+        return [_fill(v, n, indices) for v in value]
     if isinstance(value, dict):
-        if value and all(isinstance(k, int) for k in value):
-            return _fill(value.get(n), n)
-        return {k: _fill(v, n) for k, v in value.items()}
+        if value and indices and all(isinstance(k, int) and k in indices for k in value):
+            return _fill(value.get(n), n, indices)
+        filled = {k: _fill(v, n, indices) for k, v in value.items()}
+        return {k: v for k, v in filled.items() if v is not None}
     return value
 
 

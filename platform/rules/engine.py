@@ -166,8 +166,9 @@ def build_rules(raw_rules, version, source, predicates=None):
         if "repeat" in raw:
             first, last = raw["indices"]
             rest = {k: v for k, v in raw.items() if k not in ("repeat", "indices")}
-            for n in range(int(first), int(last) + 1):
-                item = _fill(rest, n)
+            indices = range(int(first), int(last) + 1)
+            for n in indices:
+                item = _fill(rest, n, indices)
                 if "{n}" not in str(raw["id"]):
                     item["id"] = f"{raw['id']}_{n}"
                 item["family"], item["index"] = raw["id"], n

@@ -134,3 +134,13 @@ def test_the_linter_finds_problems(raw_definition):
     assert "bulk upload header 'Rent' is used 2 times" in problems
     assert "bulk upload field number 20 is used 2 times" in problems
     assert "option code in needs: 'needs_wheelchair' is used 2 times" in problems
+
+
+def test_per_index_values_in_a_repeat_block(raw_definition):
+    block = raw_definition["sections"][0]["subsections"][0]["pages"][-1]
+    question = block["pages"][0]["questions"][0]
+    question["bulk_upload"] = {"fields": {2: 20}, "codes": {1: "P", 2: "X"}, "header": "Age {n}"}
+    definition = build(raw_definition, "demo.yaml")
+    # {2: 20} is per index (2 and 3 are the block's indices); person 3 has no field.
+    assert definition.questions["age2"].bulk_upload == {"fields": 20, "codes": {1: "P", 2: "X"}, "header": "Age 2"}
+    assert definition.questions["age3"].bulk_upload == {"codes": {1: "P", 2: "X"}, "header": "Age 3"}

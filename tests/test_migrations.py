@@ -5,7 +5,7 @@ from io import StringIO
 from django.core.management import call_command
 
 
-def test_no_model_change_lacks_a_migration():
+def test_no_model_change_lacks_a_migration(db):
     out = StringIO()
     try:
         call_command("makemigrations", "--check", "--dry-run", stdout=out)

@@ -129,14 +129,18 @@ class Definition:
     def routing_plan(self):
         """The pages as plain tuples, for routing (which runs for every record):
         (subsection id, its condition, the page's condition, [(question, its
-        condition, its variables)]), each condition a function of one dict, or None."""
+        condition, the variables to clear when it does not apply)]), each condition a
+        function of one dict, or None. A question marked `keep_value_when_not_routed`
+        (a value the service fills in itself, such as the local authority of a
+        supported-housing location) keeps its value when it is not asked."""
 
         def fn(expression):
             return None if expression is None else expression.evaluate_in
 
         return [
             (page.subsection.id, fn(page.subsection.show_if), fn(page.show_if),
-             [(q, fn(q.show_if), tuple(q.variables)) for q in page.questions])
+             [(q, fn(q.show_if), () if q.extra.get("keep_value_when_not_routed") else tuple(q.variables))
+              for q in page.questions])
             for page in self.pages
         ]
 

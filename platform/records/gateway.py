@@ -104,12 +104,13 @@ def evaluate(definition, pack, answers, incoming, context, channel, confirmation
         # A hard rule blames the submitted values it attaches its message to; those
         # are not stored. Values it only reads stay: the error then shows where the
         # person must change something.
+        standing = submitted & set(kept)  # routing may have cleared some of what was sent
         blamed = set()
         for finding in hard:
-            blamed |= submitted & set(finding.attach_to)
+            blamed |= standing & set(finding.attach_to)
         if not blamed:
             break
-        rejecting += [f for f in hard if submitted & set(f.attach_to)]
+        rejecting += [f for f in hard if standing & set(f.attach_to)]
         for name in blamed:  # a value that breaks a hard rule is not stored: keep the old one
             rejected[name] = values.get(name)
             submitted.discard(name)

@@ -10,10 +10,13 @@ Cases live in tests/core/rule_cases/<record_type>_*.yaml:
         fires: {startdate: 2026-05-01, mrcdate: 2026-06-01}
         passes: {startdate: 2026-05-01, mrcdate: 2026-04-01}
         context: {owning_organisation_type: local_authority}   # optional, for this case
+        stored: {tshortfall: 100.01}          # optional: answers the record already holds
 
-Answers are normalised against the definition and derived as the gateway does, then
-the whole pack is checked on the upload channel (so bulk-upload-only rules run too);
-the case asserts only whether its own rule fired.
+Answers go through the gateway's own evaluation (normalised, routed, derived,
+checked) on the upload channel, so bulk-upload-only rules run too. A case must
+therefore give the answers that make its questions apply: a rule about an answer
+that routing clears can never fire, and its case says so by failing. The case
+asserts only whether its own rule fired (hard or soft).
 """
 
 import datetime as dt
@@ -24,6 +27,7 @@ import yaml
 
 from cldc.platform import registry
 from cldc.platform.definitions.values import normalise
+from cldc.platform.records.gateway import evaluate
 
 CASES_DIR = Path(__file__).parent / "rule_cases"
 DEFAULT_CONTEXT = {"today": dt.date(2026, 9, 1), "version": 2026,
@@ -39,25 +43,26 @@ def load_cases():
                 if expectation in case:
                     yield pytest.param(
                         data["record_type"], data.get("version", 2026), rule_id, expectation, case[expectation], context,
-                        id=f"{path.stem}:{rule_id}:{expectation}",
+                        case.get("stored") or {}, id=f"{path.stem}:{rule_id}:{expectation}",
                     )
 
 
-def fired(record_type, version, answers, context):
+def fired(record_type, version, answers, context, stored=None):
     core = registry.get("core")
     definition, pack = core.definition(record_type, version), core.rule_pack(record_type, version)
-    values, errors = normalise(definition, answers)
+    _, errors = normalise(definition, answers)
     assert not errors, f"the case's answers are not valid values: {[e.message for e in errors]}"
-    values = {k: v for k, v in values.items() if v is not None}
-    derived = pack.derive(values, context)
-    return {f.rule_id for f in pack.check({**derived, **values}, context, channel="upload")}
+    held, errors = normalise(definition, stored or {})
+    assert not errors, f"the case's stored answers are not valid values: {[e.message for e in errors]}"
+    result = evaluate(definition, pack, held, answers, context, "upload", {})
+    return {finding.rule_id for finding in result.findings}
 
 
-@pytest.mark.parametrize("record_type, version, rule_id, expectation, answers, context", list(load_cases()))
-def test_rule_case(record_type, version, rule_id, expectation, answers, context):
+@pytest.mark.parametrize("record_type, version, rule_id, expectation, answers, context, stored", list(load_cases()))
+def test_rule_case(record_type, version, rule_id, expectation, answers, context, stored):
     pack = registry.get("core").rule_pack(record_type, version)
     assert rule_id in {r.id for r in pack.rules}, f"no rule {rule_id} in {record_type} {version}"
-    assert (rule_id in fired(record_type, version, answers, context)) == (expectation == "fires")
+    assert (rule_id in fired(record_type, version, answers, context, stored)) == (expectation == "fires")
 
 
 @pytest.mark.parametrize("record_type", ["lettings", "sales"])
@@ -65,7 +70,7 @@ def test_every_running_rule_has_a_case_that_fires_and_one_that_passes(record_typ
     pack = registry.get("core").rule_pack(record_type, 2026)
     covered = {}
     for param in load_cases():
-        rt, _, rule_id, expectation, _, _ = param.values
+        rt, _, rule_id, expectation, *_ = param.values
         if rt == record_type:
             covered.setdefault(rule_id, set()).add(expectation)
     by_family = {}

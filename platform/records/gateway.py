@@ -98,7 +98,8 @@ def evaluate(definition, pack, answers, incoming, context, channel, confirmation
     for _ in range(MAX_PASSES):
         candidate = {k: v for k, v in {**answers, **{n: values[n] for n in submitted}}.items() if v is not None}
         kept, cleared, applicable = route(definition, candidate, context)
-        derived = pack.derive(kept, context)
+        # Derived values that only repeat an answer are not derived: keep the answer.
+        derived = {k: v for k, v in pack.derive(kept, context).items() if kept.get(k) != v}
         findings = pack.check({**derived, **kept}, context, channel, definition)
         hard = [f for f in findings if f.severity == "hard"]
         # A hard rule blames the submitted values it attaches its message to; those

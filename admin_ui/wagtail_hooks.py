@@ -1,5 +1,6 @@
 """Staff screens in Wagtail's admin: organisations, their relationships, people and
-memberships, in one menu group so content designers and support share one place.
+memberships, in one menu group so content designers and support share one place;
+and, under Collections, the service's collection windows.
 
 Access is plain Django model permissions (Wagtail's default ModelPermissionPolicy),
 granted to the Support group by cldc.platform.people.roles. These models live in
@@ -15,6 +16,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from cldc.admin_ui import forms, views
 from cldc.platform.organisations.models import Membership, Organisation, OrganisationRelationship
 from cldc.platform.people.models import User
+from cldc.platform.windows.viewsets import CollectionWindowViewSet
 
 
 class SharedModelViewSet(ModelViewSet):
@@ -135,6 +137,20 @@ class OrganisationsAndPeopleGroup(ModelViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_organisations_and_people():
     return OrganisationsAndPeopleGroup()
+
+
+class CollectionsGroup(ModelViewSetGroup):
+    # Per service: each service's admin shows its own windows.
+    menu_label = "Collections"
+    menu_name = "collections"
+    menu_icon = "folder-open-inverse"
+    menu_order = 310
+    items = (CollectionWindowViewSet,)
+
+
+@hooks.register("register_admin_viewset")
+def register_collections():
+    return CollectionsGroup()
 
 
 @hooks.register("construct_settings_menu")

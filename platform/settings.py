@@ -51,6 +51,9 @@ SHARED_APPS = [
 TENANT_APPS = [
     "cldc.platform.content",
     "cldc.platform.records",
+    "cldc.platform.windows",
+    "cldc.platform.forms",
+    "cldc.platform.guidance",
     "cldc.admin_ui",
     "wagtail.contrib.settings",
     "wagtail.contrib.forms",

@@ -9,6 +9,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 urlpatterns = [
     path("", include("cldc.platform.people.urls")),
     path("", include("cldc.platform.organisations.urls")),
+    path("", include("cldc.platform.forms.urls")),
     path("accessibility/", TemplateView.as_view(template_name="pages/accessibility.html"), name="accessibility"),
     # Wagtail's own user screens assume first and last names, and would bypass the
     # invitation flow: people are managed in admin_ui's People screen instead.

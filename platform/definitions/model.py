@@ -108,6 +108,9 @@ class Definition:
     sections: list
     reference_key: list = field(default_factory=list)
     predicates: dict = field(default_factory=dict)  # named conditions, usable in any expression
+    # Record columns that questions of the file hold, e.g. {"owning_organisation":
+    # "owning_organisation_id"}: the web form asks them when a log is set up.
+    record_fields: dict = field(default_factory=dict)
     source: str = ""  # the file it came from
     raw: dict = field(default_factory=dict, repr=False)
 
@@ -198,6 +201,7 @@ def build(raw, source="", base_loader=None):
             sections=sections,
             reference_key=list(raw.get("reference_key", [])),
             predicates=predicates,
+            record_fields=dict(raw.get("record_fields") or {}),
             source=str(source),
             raw=raw,
         )

@@ -17,6 +17,14 @@ def _crud(app_label, model):
     return [f"{app_label}.{action}_{model}" for action in ("add", "change", "delete", "view")]
 
 
+# Question help snippets (cldc.platform.guidance): publishing is what makes them show.
+GUIDANCE_PERMISSIONS = [*_crud("guidance", "questionguidance"), "guidance.publish_questionguidance"]
+
+# Collection windows: support and collection administrators change the dates; only
+# collection administrators delete one (it comes back with the package's dates at the
+# next migration: cldc.platform.windows.seed).
+WINDOWS_CHANGE = [f"windows.{action}_collectionwindow" for action in ("add", "change", "view")]
+
 ROLE_PERMISSIONS = {
     StaffRole.SUPPORT: [
         ADMIN_ACCESS,
@@ -26,13 +34,17 @@ ROLE_PERMISSIONS = {
         "people.add_user",
         "people.change_user",
         "people.view_user",
+        *WINDOWS_CHANGE,
     ],
     StaffRole.ANALYST: [],
-    StaffRole.CONTENT_DESIGNER: [ADMIN_ACCESS],
+    StaffRole.CONTENT_DESIGNER: [ADMIN_ACCESS, *GUIDANCE_PERMISSIONS],
     StaffRole.COLLECTION_ADMIN: [
         ADMIN_ACCESS,
+        *GUIDANCE_PERMISSIONS,
         "organisations.view_organisation",
         "tenancy.view_service",
+        *WINDOWS_CHANGE,
+        "windows.delete_collectionwindow",
     ],
 }
 

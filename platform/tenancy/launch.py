@@ -14,6 +14,7 @@ from cldc.platform import registry
 from cldc.platform.content.models import GuidancePage, ServiceBranding, ServiceHomePage, Theme
 from cldc.platform.people.roles import CONTENT_ROLES, configure_staff_groups, group_for
 from cldc.platform.tenancy.models import Domain, Service
+from cldc.platform.windows.seed import seed_windows
 
 
 class LaunchError(Exception):
@@ -77,6 +78,7 @@ def seed_site(service, domain, theme):
         for path in sorted(registry.get(name).guidance_dir.glob("*.txt")):
             seed = read_seed_page(path)
             home.add_child(instance=GuidancePage(title=seed.title, slug=seed.slug, body=seed.body_html))
+    seed_windows(service)  # the collection windows each package declares
     site = Site.objects.create(hostname=domain, port=80, root_page=home, is_default_site=True, site_name=service.title)
     ServiceBranding.objects.create(site=site, service_name=service.title, theme=theme)
 

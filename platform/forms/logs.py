@@ -1,0 +1,109 @@
+"""What the web form needs to know about a log: its definition and rule pack, its
+answers as typed values, which questions apply, and the status of each task."""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.shortcuts import get_object_or_404
+
+from cldc.platform import registry
+from cldc.platform.definitions.routing import is_answered, route, unanswered
+from cldc.platform.definitions.values import from_json
+from cldc.platform.records.gateway import context_for
+from cldc.platform.records.models import Record
+
+CANNOT_START, NOT_STARTED, IN_PROGRESS, COMPLETED = "cannot_start", "not_started", "in_progress", "completed"
+TASK_LABELS = {CANNOT_START: "Cannot start yet", NOT_STARTED: "Not yet started", IN_PROGRESS: "In progress",
+               COMPLETED: "Completed"}
+
+
+def visible_log(request, pk):
+    """The log, if the person may see it; anyone else gets a 404."""
+    return get_object_or_404(
+        Record.objects.visible_to(request.user).select_related("owning_organisation", "managing_organisation", "assigned_to"),
+        pk=pk,
+    )
+
+
+@dataclass
+class Log:
+    record: Record
+
+    @cached_property
+    def collection(self):
+        return registry.get(self.record.collection)
+
+    @cached_property
+    def definition(self):
+        return self.collection.definition(self.record.record_type, self.record.version)
+
+    @cached_property
+    def pack(self):
+        return self.collection.rule_pack(self.record.record_type, self.record.version)
+
+    @cached_property
+    def context(self):
+        return context_for(self.record, self.definition)
+
+    @cached_property
+    def answers(self):
+        return from_json(self.definition, self.record.answers)
+
+    @cached_property
+    def routed(self):
+        kept, _, applicable = route(self.definition, self.answers, self.context)
+        return kept, applicable
+
+    @property
+    def applicable(self):
+        return self.routed[1]
+
+    @cached_property
+    def setup_questions(self):
+        """Questions the set-up page asks (the log's own columns), not the page flow."""
+        return set(self.definition.record_fields.values())
+
+    def form_pages(self, subsection=None):
+        """The pages that apply now, in order: the form's steps."""
+        applicable = {q.id for q in self.applicable}
+        return [
+            page for page in self.definition.pages
+            if (subsection is None or page.subsection.id == subsection.id)
+            and any(q.id in applicable and q.id not in self.setup_questions for q in page.questions)
+        ]
+
+    def page(self, page_id):
+        return next((p for p in self.definition.pages if p.id == page_id), None)
+
+    def questions_on(self, page):
+        applicable = {q.id for q in self.applicable}
+        return [q for q in page.questions if q.id in applicable and q.id not in self.setup_questions]
+
+    def task_status(self, subsection):
+        pages = self.form_pages(subsection)
+        if not pages:
+            return CANNOT_START
+        questions = [q for page in pages for q in self.questions_on(page)]
+        kept = self.routed[0]
+        if not any(is_answered(q, kept) for q in questions):
+            return NOT_STARTED
+        missing = unanswered(questions, kept, self.context)
+        return IN_PROGRESS if missing else COMPLETED
+
+    def tasks(self):
+        """Sections and their tasks (subsections), each with its status."""
+        return [
+            {"section": section, "tasks": [
+                {"subsection": sub, "status": (status := self.task_status(sub)), "label": TASK_LABELS[status],
+                 "first_page": (self.form_pages(sub) or [None])[0]}
+                for sub in section.subsections
+            ]}
+            for section in self.definition.sections
+        ]
+
+    def display(self, question):
+        """An answer as people read it."""
+        if question.type == "checkbox":
+            ticked = [text for var, text in question.options if self.answers.get(var) == 1]
+            return ", ".join(ticked)
+        return self.definition.display(question.id, self.answers.get(question.id))

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from cldc.platform.forms import views
+from cldc.platform.forms.questions import PageForm
+from cldc.platform.forms.wizard import LogWizard
+
+# The wizard's form list is worked out per log (wizard.get_form_list); this entry
+# only satisfies formtools' set-up.
+log_pages = LogWizard.as_view(form_list=[("page", PageForm)], url_name="log-page", done_step_name="done")
+
+urlpatterns = [
+    path("logs/", views.log_list, name="log-list"),
+    path("logs/new/", views.create_log, name="log-create"),
+    path("logs/<int:pk>/", views.task_list, name="log-tasks"),
+    path("logs/<int:pk>/page/<str:step>/", log_pages, name="log-page"),
+    path("logs/<int:pk>/<str:subsection>/check-answers/", views.check_answers, name="log-check-answers"),
+    path("logs/<int:pk>/soft-check/<str:rule>/", views.soft_check, name="log-soft-check"),
+]

@@ -1,0 +1,256 @@
+"""The web form's pages other than the question pages (see wizard.py): the list of
+logs, setting up a new log, the task list, check your answers and soft checks."""
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from cldc.platform import registry
+from cldc.platform.forms.logs import Log, visible_log
+from cldc.platform.organisations import policy
+from cldc.platform.people.models import User
+from cldc.platform.records.gateway import StaleRecord, submit
+from cldc.platform.records.models import Record, Status
+from cldc.platform.windows.service import WindowClosed, open_for_new_logs
+from cldc.themes.forms import GDSFormMixin
+
+PER_PAGE = 20
+
+
+# --- The list of logs ------------------------------------------------------------------
+
+
+class LogFilters(forms.Form):
+    search = forms.CharField(required=False, label="Search by log ID, tenant code, property reference or postcode")
+    year = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Collection year")
+    status = forms.ChoiceField(required=False, choices=[("", "Any status")] + list(Status.choices))
+    record_type = forms.ChoiceField(required=False, label="Type of log")
+    assigned = forms.ChoiceField(required=False, choices=[("", "Anyone"), ("me", "Me")], label="Assigned to")
+    owning_organisation = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    managing_organisation = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, service, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        types = record_types(service)
+        self.fields["record_type"].choices = [("", "Any type")] + [(key, label) for key, label in types]
+        years = sorted({v for name in service.collections for rt in registry.get(name).record_types
+                        for v in registry.get(name).versions(rt)}, reverse=True)
+        self.fields["year"].choices = [("", "Any year")] + [(y, year_label(y)) for y in years]
+        organisations = [("", "Any organisation")] + [(o.pk, o.name) for o in policy.organisations_visible_to(user)]
+        self.fields["owning_organisation"].choices = organisations
+        self.fields["managing_organisation"].choices = organisations
+
+
+def year_label(version):
+    return f"{version} to {version + 1}"
+
+
+def record_types(service):
+    """(collection:record_type, label) for every record type the service collects."""
+    return [
+        (f"{name}:{rt}", f"{rt.replace('_', ' ').capitalize()}" + (f" ({registry.get(name).title})" if len(service.collections) > 1 else ""))
+        for name in service.collections for rt in registry.get(name).record_types
+    ]
+
+
+# Answers worth searching by: the log's id, then these variables if a collection has them.
+SEARCHED_ANSWERS = ("tenancycode", "propcode", "postcode_full", "purchid", "caseref")
+
+
+@login_required
+def log_list(request):
+    filters = LogFilters(request.GET or None, service=request.tenant, user=request.user)
+    logs = Record.objects.visible_to(request.user).filter(collection__in=request.tenant.collections)
+    if filters.is_valid():
+        data = filters.cleaned_data
+        if data["search"]:
+            term = data["search"].strip()
+            query = Q()
+            for name in SEARCHED_ANSWERS:
+                query |= Q(**{f"answers__{name}__icontains": term})
+            if term.isdigit():
+                query |= Q(pk=int(term))
+            logs = logs.filter(query)
+        if data["year"]:
+            logs = logs.filter(version=data["year"])
+        if data["status"]:
+            logs = logs.filter(status=data["status"])
+        if data["record_type"]:
+            collection, record_type = data["record_type"].split(":")
+            logs = logs.filter(collection=collection, record_type=record_type)
+        if data["assigned"] == "me":
+            logs = logs.filter(assigned_to=request.user)
+        if data["owning_organisation"]:
+            logs = logs.filter(owning_organisation_id=data["owning_organisation"])
+        if data["managing_organisation"]:
+            logs = logs.filter(managing_organisation_id=data["managing_organisation"])
+    logs = logs.select_related("owning_organisation", "managing_organisation", "assigned_to").order_by("-updated_at")
+    page = Paginator(logs, PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "forms/log_list.html", {
+        "filters": filters, "page": page, "total": page.paginator.count, "query": query.urlencode(),
+        "page_title": "Logs",
+    })
+
+
+# --- Setting up a log --------------------------------------------------------------------
+
+
+class SetUpForm(GDSFormMixin, forms.Form):
+    submit_label = "Save and continue"
+
+    record_type = forms.ChoiceField(label="What type of log is this?", widget=forms.RadioSelect,
+                                    error_messages={"required": "Select the type of log"})
+    year = forms.TypedChoiceField(label="Which collection year is it for?", coerce=int, widget=forms.RadioSelect,
+                                  error_messages={"required": "Select the collection year"})
+    owning_organisation = forms.TypedChoiceField(label="Which organisation owns this property?", coerce=int,
+                                                 error_messages={"required": "Select the owning organisation"})
+    managing_organisation = forms.TypedChoiceField(label="Which organisation manages this letting or sale?", coerce=int,
+                                                   error_messages={"required": "Select the managing organisation"})
+    assigned_to = forms.TypedChoiceField(label="Who is this log assigned to?", coerce=int, required=False,
+                                         empty_value=None)
+
+    def __init__(self, *args, service, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = dt.date.today()
+        self.fields["record_type"].choices = record_types(service)
+        years = sorted({v for name in service.collections for rt in registry.get(name).record_types
+                        for v in open_for_new_logs(name, rt, today)}, reverse=True)
+        self.fields["year"].choices = [(y, year_label(y)) for y in years]
+        organisations = [("", "Select an organisation")] + [(o.pk, o.name) for o in policy.organisations_acted_for(user)]
+        self.fields["owning_organisation"].choices = organisations
+        self.fields["managing_organisation"].choices = organisations
+        people = User.objects.filter(is_active=True, memberships__organisation__in=policy.organisations_acted_for(user)).distinct()
+        self.fields["assigned_to"].choices = [("", "Nobody yet")] + [(p.pk, p.name or p.email) for p in people]
+        self.fields["assigned_to"].initial = user.pk
+
+    def clean(self):
+        data = super().clean()
+        if data.get("record_type") and data.get("year"):
+            collection, record_type = data["record_type"].split(":")
+            if data["year"] not in open_for_new_logs(collection, record_type, dt.date.today()):
+                self.add_error("year", f"You cannot create a new log for the {year_label(data['year'])} collection year now")
+        return data
+
+
+@login_required
+def create_log(request):
+    if not request.tenant.collections:
+        raise Http404("This service collects nothing")
+    form = SetUpForm(request.POST or None, service=request.tenant, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        collection, record_type = data["record_type"].split(":")
+        acted_for = {o.pk: o for o in policy.organisations_acted_for(request.user)}
+        record = Record(
+            collection=collection, record_type=record_type, version=data["year"],
+            owning_organisation=acted_for[data["owning_organisation"]],
+            managing_organisation=acted_for[data["managing_organisation"]],
+            assigned_to_id=data["assigned_to"], created_by=request.user,
+        )
+        fields = registry.get(collection).definition(record_type, data["year"]).record_fields
+        setup = {"owning_organisation": record.owning_organisation_id, "managing_organisation": record.managing_organisation_id,
+                 "assigned_to": record.assigned_to_id}
+        answers = {variable: str(setup[column]) for column, variable in fields.items() if setup.get(column)}
+        try:
+            submit(record, answers, source="form", user=request.user)
+        except WindowClosed as closed:
+            form.add_error("year", str(closed))
+        else:
+            return redirect("log-tasks", pk=record.pk)
+    return render(request, "pages/form.html", {"form": form, "page_title": "Set up a new log"})
+
+
+# --- The task list, check your answers, soft checks -----------------------------------------
+
+
+@login_required
+def task_list(request, pk):
+    log = Log(visible_log(request, pk))
+    return render(request, "forms/tasks.html", {"log": log, "page_title": f"Log {log.record.pk}"})
+
+
+def provenance(record):
+    """For each variable, the revision that last set it: who, when, which channel."""
+    latest = {}
+    for revision in record.revisions.select_related("user").order_by("number"):
+        for name in revision.changes:
+            latest[name] = revision
+    return latest
+
+
+@login_required
+def check_answers(request, pk, subsection):
+    log = Log(visible_log(request, pk))
+    sub = next((s for section in log.definition.sections for s in section.subsections if s.id == subsection), None)
+    if sub is None:
+        raise Http404("No such task")
+    sources = provenance(log.record)
+    here = request.get_full_path()
+    rows = []
+    for page in log.form_pages(sub):
+        for question in log.questions_on(page):
+            revision = next((sources[v] for v in question.variables if v in sources), None)
+            rows.append({
+                "question": question, "value": log.display(question),
+                "change_url": f"{reverse('log-page', kwargs={'pk': pk, 'step': page.id})}?return_to={here}",
+                "revision": revision,
+            })
+    derived = [
+        {"name": name, "value": log.definition.display(name, value) if name in log.definition.variables else value}
+        for name, value in log.record.derived.items()
+    ]
+    return render(request, "forms/check_answers.html", {
+        "log": log, "subsection": sub, "rows": rows, "derived": derived, "page_title": f"Check your answers: {sub.label}",
+    })
+
+
+class ConfirmForm(forms.Form):
+    confirm = forms.ChoiceField(choices=[("yes", "Yes"), ("no", "No")], widget=forms.RadioSelect,
+                                error_messages={"required": "Select yes if the answers are correct"})
+    lock_version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def soft_check(request, pk, rule):
+    log = Log(visible_log(request, pk))
+    outcome = submit(log.record, {}, source="form", user=request.user, validate_only=True)
+    warning = next((w for w in outcome.warnings if w["rule"] == rule), None)
+    following = request.GET.get("next") or reverse("log-tasks", kwargs={"pk": pk})
+    if not url_has_allowed_host_and_scheme(following, {request.get_host()}):
+        following = reverse("log-tasks", kwargs={"pk": pk})
+    if warning is None:  # nothing to confirm any more
+        return redirect(following)
+    form = ConfirmForm(request.POST or None, initial={"lock_version": log.record.lock_version})
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["confirm"] == "no":
+            variable = warning["attach_to"][0] if warning["attach_to"] else warning["fields"][0]
+            question = log.definition.variables.get(variable)
+            page = question.page if question else None
+            if page is None:
+                return redirect("log-tasks", pk=pk)
+            return redirect(f"{reverse('log-page', kwargs={'pk': pk, 'step': page.id})}?return_to={following}")
+        try:
+            submit(log.record, {}, source="form", user=request.user, confirm=[rule],
+                   expected_version=form.cleaned_data["lock_version"])
+        except StaleRecord:
+            messages.error(request, "This log has changed since you opened this page. Check the answers again.")
+            return redirect(request.get_full_path())
+        return redirect(following)
+    questions = [log.definition.variables[v] for v in warning["attach_to"] if v in log.definition.variables]
+    answers = [(q.label or q.text, log.display(q)) for q in dict.fromkeys(questions)]
+    return render(request, "forms/soft_check.html", {
+        "log": log, "warning": warning, "form": form, "answers": answers, "following": following,
+        "page_title": warning["message"].split(".")[0],
+    })

@@ -1,0 +1,161 @@
+"""The single-log web form through real requests: set-up, pages that save as you go,
+GOV.UK errors on the right field, soft checks, check your answers, two people on one
+log, and other organisations' logs are 404."""
+
+import re
+
+import pytest
+from django_tenants.utils import schema_context
+
+from cldc.platform.records.models import Record
+
+
+@pytest.fixture
+def orgs(make_organisation):
+    parent = make_organisation("Parent Homes")
+    return {"parent": parent, "child": make_organisation("Child Lettings", parent=parent),
+            "other": make_organisation("Other Housing")}
+
+
+@pytest.fixture
+def officer(make_person, orgs):
+    return make_person("officer@example.com", orgs["child"])
+
+
+def set_up_log(client, owner, manager=None, record_type="core:lettings"):
+    response = client.post("/logs/new/", {
+        "record_type": record_type, "year": "2026", "owning_organisation": owner.pk,
+        "managing_organisation": (manager or owner).pk, "assigned_to": "",
+    })
+    assert response.status_code == 302, response.content.decode()[:3000]
+    pk = int(re.search(r"/logs/(\d+)/", response.url).group(1))
+    with schema_context("core"):
+        return Record.objects.get(pk=pk)
+
+
+def page(client, record, step, data=None, lock=None):
+    url = f"/logs/{record.pk}/page/{step}/"
+    if data is None:
+        return client.get(url)
+    with schema_context("core"):
+        version = Record.objects.get(pk=record.pk).lock_version
+    return client.post(url, {"log_wizard-current_step": step, "lock_version": lock if lock is not None else version, **data})
+
+
+def stored(record):
+    with schema_context("core"):
+        return Record.objects.get(pk=record.pk)
+
+
+def test_the_list_offers_a_new_log_and_counts(client_for, officer, orgs, core_service):
+    client = client_for("core", officer)
+    set_up_log(client, orgs["child"])
+    page_ = client.get("/logs/").content.decode()
+    assert "Create a new log" in page_ and "<strong>1</strong> log" in page_
+    assert "<strong>0</strong> logs" in client.get("/logs/?status=completed").content.decode()
+    assert "<strong>1</strong> log" in client.get("/logs/?year=2026&record_type=core:lettings&assigned=").content.decode()
+
+
+def test_set_up_stores_the_organisations_as_columns_and_answers(client_for, officer, orgs, core_service):
+    record = set_up_log(client_for("core", officer), orgs["child"])
+    assert record.owning_organisation == orgs["child"] and record.created_by == officer
+    assert record.answers["owning_organisation_id"] == str(orgs["child"].pk)
+    assert record.version == 2026 and record.collection == "core" and record.record_type == "lettings"
+
+
+def test_a_parent_coordinator_sets_up_a_log_for_its_child(client_for, make_person, orgs, core_service):
+    coordinator = make_person("parent@example.com", orgs["parent"], role="data_coordinator")
+    client = client_for("core", coordinator)
+    assert "Child Lettings" in client.get("/logs/new/").content.decode()
+    record = set_up_log(client, orgs["child"], manager=orgs["parent"])
+    assert record.owning_organisation == orgs["child"]
+    # ... and an unrelated organisation is not offered, nor accepted.
+    assert "Other Housing" not in client.get("/logs/new/").content.decode()
+    response = client.post("/logs/new/", {"record_type": "core:lettings", "year": "2026",
+                                          "owning_organisation": orgs["other"].pk, "managing_organisation": orgs["parent"].pk})
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+
+
+def test_pages_save_as_you_go_and_skip_what_does_not_apply(client_for, officer, orgs, core_service):
+    client = client_for("core", officer)
+    record = set_up_log(client, orgs["child"])
+    tasks = client.get(f"/logs/{record.pk}/").content.decode()
+    assert "Set up this lettings log" in tasks and "Not yet started" in tasks
+    response = page(client, record, "needs_type", {"needstype": "1"})
+    assert response.status_code == 302 and response.url.endswith("/page/renewal/")  # scheme pages skipped
+    assert stored(record).answers["needstype"] == 1
+    assert page(client, record, "scheme").status_code == 302  # a page that does not apply redirects away
+    response = page(client, record, "renewal", {"renewal": "0"})
+    assert response.url.endswith("/page/tenancy_start_date/")
+
+
+def test_bad_input_gets_govuk_errors_on_the_right_field(client_for, officer, orgs, core_service):
+    client = client_for("core", officer)
+    record = set_up_log(client, orgs["child"])
+    response = page(client, record, "tenancy_start_date", {"startdate_0": "31", "startdate_1": "2", "startdate_2": "2026"})
+    body = response.content.decode()
+    assert response.status_code == 200 and 'class="govuk-error-summary"' in body
+    assert '<a href="#id_startdate">' in body and "must be a real date" in body
+    response = page(client, record, "tenancy_start_date", {"startdate_0": "1", "startdate_1": "5", "startdate_2": "2031"})
+    body = response.content.decode()
+    # The collection-year rule refuses it, on the date, with the reference's message.
+    assert "Enter a date within the 26 to 27 collection year, which is between 1st April 2026 and 31st March 2027." in body
+    assert '<a href="#id_startdate">' in body and "startdate" not in stored(record).answers
+    page(client, record, "needs_type", {"needstype": "1"})
+    response = page(client, record, "property_number_of_bedrooms", {"beds": "three"})
+    assert "must be a number" in response.content.decode()
+    response = page(client, record, "property_number_of_bedrooms", {"beds": "99"})
+    assert "must be between" in response.content.decode()
+    assert "beds" not in stored(record).answers
+
+
+def test_two_people_saving_one_page_nothing_is_overwritten(client_for, officer, make_person, orgs, core_service):
+    colleague = make_person("colleague@example.com", orgs["child"])
+    mine, theirs = client_for("core", officer), client_for("core", colleague)
+    record = set_up_log(mine, orgs["child"])
+    read_at = stored(record).lock_version
+    assert page(theirs, record, "tenant_code", {"tenancycode": "THEIRS"}, lock=read_at).status_code == 302
+    response = page(mine, record, "tenant_code", {"tenancycode": "MINE"}, lock=read_at)
+    assert response.status_code == 200
+    assert "This log has changed since you opened this page" in response.content.decode()
+    assert stored(record).answers["tenancycode"] == "THEIRS"
+
+
+def test_check_your_answers_shows_who_answered_and_comes_back_after_a_change(client_for, officer, orgs, core_service):
+    client = client_for("core", officer)
+    record = set_up_log(client, orgs["child"])
+    page(client, record, "tenant_code", {"tenancycode": "T1"})
+    cya = client.get(f"/logs/{record.pk}/setup/check-answers/").content.decode()
+    assert "T1" in cya and "Web form, by Officer" in cya
+    change = re.search(r'href="(/logs/\d+/page/tenant_code/\?return_to=[^"]+)"', cya).group(1)
+    response = client.post(change.replace("&amp;", "&"), {"log_wizard-current_step": "tenant_code",
+                                                           "lock_version": stored(record).lock_version, "tenancycode": "T2",
+                                                           "return_to": f"/logs/{record.pk}/setup/check-answers/"})
+    assert response.url == f"/logs/{record.pk}/setup/check-answers/"
+    assert stored(record).answers["tenancycode"] == "T2"
+
+
+def test_other_organisations_logs_are_404(client_for, make_person, officer, orgs, core_service):
+    record = set_up_log(client_for("core", officer), orgs["child"])
+    stranger = client_for("core", make_person("stranger@example.com", orgs["other"]))
+    for url in (f"/logs/{record.pk}/", f"/logs/{record.pk}/page/needs_type/", f"/logs/{record.pk}/setup/check-answers/",
+                f"/logs/{record.pk}/soft-check/void_date_value_check/"):
+        assert stranger.get(url).status_code == 404, url
+    assert stranger.post(f"/logs/{record.pk}/page/needs_type/", {"needstype": "1"}).status_code == 404
+    assert "<strong>0</strong> logs" in stranger.get("/logs/").content.decode()
+
+
+def test_guidance_from_wagtail_shows_on_its_question_without_a_deploy(client_for, officer, orgs, core_service):
+    from cldc.platform.guidance.models import QuestionGuidance
+
+    client = client_for("core", officer)
+    record = set_up_log(client, orgs["child"])
+    assert "govuk-details" not in page(client, record, "tenant_code").content.decode()
+    with schema_context("core"):
+        guidance = QuestionGuidance(collection="core", record_type="lettings", question="tenancycode", versions="2026-",
+                                    summary="What is a tenant code?", body="<p>The reference your housing system gives the tenancy.</p>")
+        guidance.save()
+        guidance.save_revision().publish()
+    body = page(client, record, "tenant_code").content.decode()
+    assert '<details class="govuk-details">' in body and "What is a tenant code?" in body
+    assert "The reference your housing system gives the tenancy." in body

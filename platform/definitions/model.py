@@ -129,6 +129,12 @@ class Definition:
         return {var: q for q in self.questions.values() for var in q.variables}
 
     @cached_property
+    def duplicate_check_variables(self):
+        """The variables that identify the same letting or case twice (the bulk-upload
+        template's "Duplicate check field?" row): `bulk_upload: {duplicate_check: true}`."""
+        return sorted(v for q in self.questions.values() if (q.bulk_upload or {}).get("duplicate_check") for v in q.variables)
+
+    @cached_property
     def routing_plan(self):
         """The pages as plain tuples, for routing (which runs for every record):
         (subsection id, its condition, the page's condition, [(question, its

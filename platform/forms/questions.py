@@ -32,10 +32,10 @@ class DateField(forms.MultiValueField):
 
     widget = DateParts
 
-    def __init__(self, label, **kwargs):
-        self.label_text = label
+    def __init__(self, label, name_in_messages, **kwargs):
+        self.label_text = name_in_messages
         parts = [forms.CharField(required=False) for _ in DATE_PARTS]
-        super().__init__(fields=parts, require_all_fields=False, required=False, **kwargs)
+        super().__init__(fields=parts, require_all_fields=False, required=False, label=label, **kwargs)
 
     def compress(self, values):
         if not values or not any(v not in (None, "") for v in values):
@@ -67,7 +67,7 @@ def field_for(question):
             widget=forms.CheckboxSelectMultiple, required=False, help_text=question.hint,
         )
     if question.type == "date":
-        return DateField(label=label, help_text=question.hint or "For example, 27 3 2026")
+        return DateField(label=label, name_in_messages=question.label or label, help_text=question.hint)
     attrs = {"inputmode": "decimal"} if question.type == "numeric" else {}
     return forms.CharField(label=label, required=False, help_text=question.hint, widget=forms.TextInput(attrs=attrs))
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cldc.platform.forms import views
+from cldc.platform.forms import collaboration, views
 from cldc.platform.forms.questions import PageForm
 from cldc.platform.forms.wizard import LogWizard
 
@@ -15,4 +15,7 @@ urlpatterns = [
     path("logs/<int:pk>/page/<str:step>/", log_pages, name="log-page"),
     path("logs/<int:pk>/<str:subsection>/check-answers/", views.check_answers, name="log-check-answers"),
     path("logs/<int:pk>/soft-check/<str:rule>/", views.soft_check, name="log-soft-check"),
+    path("logs/<int:pk>/assign/", collaboration.assign, name="log-assign"),
+    path("logs/<int:pk>/share/", collaboration.share, name="log-share"),
+    path("logs/<int:pk>/share/<int:user_pk>/stop/", collaboration.unshare, name="log-unshare"),
 ]

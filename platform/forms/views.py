@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -95,10 +95,18 @@ def log_list(request):
             logs = logs.filter(managing_organisation_id=data["managing_organisation"])
     logs = logs.select_related("owning_organisation", "managing_organisation", "assigned_to").order_by("-updated_at")
     page = Paginator(logs, PER_PAGE).get_page(request.GET.get("page"))
+    keys = {r.duplicate_key for r in page.object_list if r.duplicate_key}
+    clashing = (
+        Record.objects.filter(duplicate_key__in=keys).values("duplicate_key", "owning_organisation", "record_type")
+        .annotate(count=Count("pk")).filter(count__gt=1)
+    )
+    clashes = {(c["duplicate_key"], c["owning_organisation"], c["record_type"]) for c in clashing}
+    duplicate_ids = {r.pk for r in page.object_list if (r.duplicate_key, r.owning_organisation_id, r.record_type) in clashes}
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "forms/log_list.html", {
         "filters": filters, "page": page, "total": page.paginator.count, "query": query.urlencode(),
+        "duplicate_ids": duplicate_ids,
         "page_title": "Logs",
     })
 
@@ -177,7 +185,12 @@ def create_log(request):
 @login_required
 def task_list(request, pk):
     log = Log(visible_log(request, pk))
-    return render(request, "forms/tasks.html", {"log": log, "page_title": f"Log {log.record.pk}"})
+    duplicates = Record.objects.visible_to(request.user).duplicates_of(log.record)
+    fields = [log.definition.variables[v].label.lower() for v in log.definition.duplicate_check_variables]
+    return render(request, "forms/tasks.html", {
+        "log": log, "page_title": f"Log {log.record.pk}", "duplicates": duplicates,
+        "duplicate_fields": ", ".join(dict.fromkeys(fields)),
+    })
 
 
 def provenance(record):

@@ -11,6 +11,7 @@ confirmed.
 """
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -181,9 +182,14 @@ def submit(record, incoming, source, user=None, *, confirm=(), expected_version=
     record.answers, record.derived = new_answers, to_json(result.derived)
     record.confirmations, record.status = confirmations, result.status
     record.provider_reference = provider_reference(definition, new_answers)
+    record.duplicate_key = duplicate_key(definition, new_answers)
+    for column, variable in definition.record_fields.items():  # e.g. the owning organisation
+        value = str(new_answers.get(variable) or "")
+        if value.isdigit():  # an answer that holds a record column sets it
+            setattr(record, f"{column}_id", int(value))
     if validate_only:
         return outcome
-    _save(record, changes, source, user, expected_version)
+    _save(record, changes, source, user, expected_version, definition.record_fields)
     outcome.saved = True
     return outcome
 
@@ -197,8 +203,19 @@ def provider_reference(definition, answers):
     return "|".join(str(p).strip().lower() for p in parts)
 
 
+def duplicate_key(definition, answers):
+    """A digest of the duplicate-check answers (blank ones count as blank, as the
+    UPRN is when an address is typed), once every one that is not optional is given."""
+    names = definition.duplicate_check_variables
+    needed = [n for n in names if definition.variables[n].optional is False]
+    if not names or any(answers.get(n) in (None, "") for n in needed):
+        return ""
+    text = "|".join(f"{n}={str(answers.get(n) or '').strip().lower()}" for n in names)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 @transaction.atomic
-def _save(record, changes, source, user, expected_version):
+def _save(record, changes, source, user, expected_version, record_columns):
     if record.pk is None:
         record.source = source
         record.created_by = user
@@ -210,7 +227,9 @@ def _save(record, changes, source, user, expected_version):
         expected = record.lock_version if expected_version is None else expected_version
         updated = Record.objects.filter(pk=record.pk, lock_version=expected).update(
             answers=record.answers, derived=record.derived, confirmations=record.confirmations,
-            status=record.status, provider_reference=record.provider_reference, lock_version=F("lock_version") + 1,
+            status=record.status, provider_reference=record.provider_reference, duplicate_key=record.duplicate_key,
+            **{f"{column}_id": getattr(record, f"{column}_id") for column in record_columns},
+            lock_version=F("lock_version") + 1,
             updated_at=timezone.now(),
         )
         if not updated:

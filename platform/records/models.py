@@ -3,6 +3,7 @@ Records change only through the gateway (cldc.platform.records.gateway)."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Cast
 
 from cldc.platform.organisations import policy
 
@@ -30,8 +31,38 @@ class RecordQuerySet(models.QuerySet):
             return self.all()
         organisations = policy.organisations_acted_for(user)
         return self.filter(
-            models.Q(owning_organisation__in=organisations) | models.Q(managing_organisation__in=organisations)
+            models.Q(owning_organisation__in=organisations)
+            | models.Q(managing_organisation__in=organisations)
+            | models.Q(pk__in=shared_with(user))
         )
+
+    def duplicates_of(self, record):
+        """Other records of the same owner with the same duplicate-check answers."""
+        if not record.duplicate_key:
+            return self.none()
+        return self.filter(
+            collection=record.collection, record_type=record.record_type,
+            owning_organisation=record.owning_organisation_id, duplicate_key=record.duplicate_key,
+        ).exclude(pk=record.pk)
+
+
+SHARE_PERMISSION = "change_record"
+
+
+def shared_with(user):
+    """Ids of records shared with this person by name (a guardian object permission,
+    in this service's schema): a collaborator in a related organisation."""
+    from django.contrib.contenttypes.models import ContentType
+    from guardian.models import UserObjectPermission
+
+    return (
+        UserObjectPermission.objects.filter(
+            user=user, permission__codename=SHARE_PERMISSION,
+            content_type=ContentType.objects.get_for_model(Record),
+        )
+        .annotate(record_id=Cast("object_pk", models.BigIntegerField()))
+        .values("record_id")
+    )
 
 
 class Record(models.Model):
@@ -57,6 +88,10 @@ class Record(models.Model):
         default=dict, help_text="Soft checks confirmed: rule id -> the values it confirmed"
     )
     provider_reference = models.CharField(max_length=200, blank=True, db_index=True)
+    duplicate_key = models.CharField(
+        max_length=64, blank=True, db_index=True,
+        help_text="A digest of the definition's duplicate-check answers, once they are all given",
+    )
     source = models.CharField(max_length=10, choices=Source.choices, help_text="The channel that created it")
     lock_version = models.PositiveIntegerField(default=0, help_text="Optimistic locking: +1 at every change")
     created_at = models.DateTimeField(auto_now_add=True)

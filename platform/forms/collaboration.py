@@ -1,0 +1,108 @@
+"""Working together on a log: assigning it to someone in the organisation, and
+sharing it by name with a person in a related organisation, who can then fill in
+their part (a guardian object permission in this service's schema)."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
+
+from cldc.platform.forms.logs import Log, visible_log
+from cldc.platform.organisations.models import OrganisationRelationship
+from cldc.platform.people.models import User
+from cldc.platform.records.gateway import StaleRecord, submit
+from cldc.platform.records.models import SHARE_PERMISSION
+from cldc.themes.forms import GDSFormMixin
+
+
+def people_of(organisations):
+    return User.objects.filter(is_active=True, memberships__organisation__in=organisations, staff_role="").distinct()
+
+
+def log_organisations(record):
+    return [o for o in (record.owning_organisation, record.managing_organisation) if o is not None]
+
+
+def related_organisations(record):
+    """Organisations linked to the log's owner or manager by an active relationship."""
+    own = log_organisations(record)
+    links = OrganisationRelationship.objects.active().filter(parent__in=own) | OrganisationRelationship.objects.active().filter(child__in=own)
+    related = {link.child for link in links} | {link.parent for link in links}
+    return [o for o in related if o not in own]
+
+
+class AssignForm(GDSFormMixin, forms.Form):
+    submit_label = "Assign"
+    person = forms.TypedChoiceField(label="Who should this log be assigned to?", coerce=int, widget=forms.RadioSelect,
+                                    error_messages={"required": "Select a person"})
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = [(p.pk, f"{p.name} ({p.email})") for p in people]
+
+
+@login_required
+def assign(request, pk):
+    log = Log(visible_log(request, pk))
+    people = people_of(log_organisations(log.record))
+    form = AssignForm(request.POST or None, people=people, initial={"person": log.record.assigned_to_id})
+    if request.method == "POST" and form.is_valid():
+        variable = log.definition.record_fields.get("assigned_to")
+        try:
+            if variable:
+                submit(log.record, {variable: str(form.cleaned_data["person"])}, source="form", user=request.user)
+            else:
+                log.record.assigned_to_id = form.cleaned_data["person"]
+                log.record.save(update_fields=["assigned_to"])
+        except StaleRecord:
+            messages.error(request, "This log changed while you were assigning it. Try again.")
+            return redirect("log-assign", pk=pk)
+        messages.success(request, "Log assigned")
+        return redirect("log-tasks", pk=pk)
+    return render(request, "pages/form.html", {"form": form, "page_title": "Assign this log", "caption": f"Log {pk}"})
+
+
+class ShareForm(GDSFormMixin, forms.Form):
+    submit_label = "Share"
+    email = forms.EmailField(label="Email address of the person", error_messages={
+        "required": "Enter the email address of the person to share this log with",
+        "invalid": "Enter an email address in the correct format, like name@example.com",
+    })
+
+    def __init__(self, *args, allowed, **kwargs):
+        self.allowed = allowed
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self):
+        person = self.allowed.filter(email__iexact=self.cleaned_data["email"]).first()
+        if person is None:  # the same answer whether or not the address has an account
+            raise forms.ValidationError("You can only share a log with someone in an organisation related to it")
+        return person
+
+
+@login_required
+def share(request, pk):
+    log = Log(visible_log(request, pk))
+    allowed = people_of(related_organisations(log.record))
+    form = ShareForm(request.POST or None, allowed=allowed)
+    if request.method == "POST" and form.is_valid():
+        person = form.cleaned_data["email"]
+        assign_perm(f"records.{SHARE_PERMISSION}", person, log.record)
+        messages.success(request, f"Log shared with {person.name}")
+        return redirect("log-share", pk=pk)
+    shared = [u for u in get_users_with_perms(log.record, only_with_perms_in=[SHARE_PERMISSION])]
+    return render(request, "forms/share.html", {
+        "form": form, "log": log, "shared": shared, "page_title": "Share this log", "caption": f"Log {pk}",
+    })
+
+
+@login_required
+@require_POST
+def unshare(request, pk, user_pk):
+    log = Log(visible_log(request, pk))
+    person = get_object_or_404(User, pk=user_pk)
+    remove_perm(f"records.{SHARE_PERMISSION}", person, log.record)
+    messages.success(request, f"{person.name} can no longer see this log")
+    return redirect("log-share", pk=pk)

@@ -1,6 +1,7 @@
 """What the web form needs to know about a log: its definition and rule pack, its
 answers as typed values, which questions apply, and the status of each task."""
 
+import ast
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -23,6 +24,32 @@ def visible_log(request, pk):
         Record.objects.visible_to(request.user).select_related("owning_organisation", "managing_organisation", "assigned_to"),
         pk=pk,
     )
+
+
+def reveals(page):
+    """Follow-up questions that a radio on the same page reveals, as GOV.UK conditional
+    reveals: {radio id: {code: [follow-ups]}}. A follow-up is one whose own condition
+    is a single comparison with that radio (`rent_type == 5`, `tenancy in (3, 4)`)."""
+    radios = {q.id: q for q in page.questions if q.type == "radio"}
+    found = {}
+    for question in page.questions:
+        condition = question.show_if
+        if condition is None:
+            continue
+        tree = ast.parse(condition.source, mode="eval").body
+        if not (isinstance(tree, ast.Compare) and len(tree.ops) == 1 and isinstance(tree.left, ast.Name)
+                and tree.left.id in radios):
+            continue
+        right = tree.comparators[0]
+        if isinstance(tree.ops[0], ast.Eq) and isinstance(right, ast.Constant):
+            codes = [right.value]
+        elif isinstance(tree.ops[0], ast.In) and isinstance(right, (ast.Tuple, ast.List, ast.Set)):
+            codes = [e.value for e in right.elts if isinstance(e, ast.Constant)]
+        else:
+            continue
+        for code in codes:
+            found.setdefault(tree.left.id, {}).setdefault(code, []).append(question)
+    return found
 
 
 @dataclass
@@ -76,8 +103,12 @@ class Log:
         return next((p for p in self.definition.pages if p.id == page_id), None)
 
     def questions_on(self, page):
+        """The questions a page asks now: those that apply, and the follow-ups a radio
+        on the same page reveals (asked on the page, whatever was answered before)."""
         applicable = {q.id for q in self.applicable}
-        return [q for q in page.questions if q.id in applicable and q.id not in self.setup_questions]
+        revealed = {child.id for children in reveals(page).values() for kids in children.values() for child in kids}
+        return [q for q in page.questions
+                if (q.id in applicable or q.id in revealed) and q.id not in self.setup_questions]
 
     def task_status(self, subsection):
         pages = self.form_pages(subsection)

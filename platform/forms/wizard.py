@@ -15,7 +15,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from formtools.wizard.storage.base import BaseStorage
 from formtools.wizard.views import NamedUrlWizardView
 
-from cldc.platform.forms.logs import Log, visible_log
+from cldc.platform.definitions.routing import unanswered
+from cldc.platform.forms.logs import Log, reveals, visible_log
 from cldc.platform.forms.questions import PageForm, initial_for
 from cldc.platform.guidance.lookup import help_for_question
 from cldc.platform.records.gateway import StaleRecord, submit
@@ -73,13 +74,31 @@ class LogWizard(NamedUrlWizardView):
             form=form,
             log=self.log,
             page=page,
-            rows=[(question, form[question.id], help_for_question(question, self.log.definition))
-                  for question in form.questions],
+            rows=self._rows(form, page),
             single=len(form.questions) == 1 and not page.header,  # the question is the page's heading
             return_to=self._return_to(),
             caption=page.subsection.label,
             **kwargs,
         )
+
+    def _rows(self, form, page):
+        """The page's questions for the template, follow-ups nested under the radio
+        answer that reveals them (GOV.UK conditional reveals; all shown without JavaScript)."""
+        follow_ups = reveals(page)
+        nested = {child.id for by_code in follow_ups.values() for kids in by_code.values() for child in kids}
+
+        def row(question):
+            field = form[question.id]
+            by_code = {str(code): kids for code, kids in follow_ups.get(question.id, {}).items()}
+            choices = [
+                {"widget": choice, "follow_ups": [row(kid) for kid in by_code.get(str(choice.data["value"]), [])
+                                                  if kid in form.questions]}
+                for choice in field
+            ] if question.type in ("radio", "checkbox") else []
+            return {"question": question, "field": field, "choices": choices,
+                    "help": help_for_question(question, self.log.definition)}
+
+        return [row(q) for q in form.questions if q.id not in nested]
 
     # --- Saving a page --------------------------------------------------------------
     def post(self, *args, **kwargs):
@@ -106,12 +125,27 @@ class LogWizard(NamedUrlWizardView):
                 form.add_error(question.id if question else None, error["message"])
             return self.render(form)
         self.log = Log(outcome.record)
+        if self.request.POST.get("then") != "tasks":
+            missing = self._unanswered_on(self.log.page(step))
+            if missing:  # saved, but a question on the page that applies is not answered yet
+                form = self.get_form(data=self.request.POST)
+                form.is_valid()
+                for question in missing:
+                    form.add_error(question.id, f"You must answer {(question.label or question.text).lower()}")
+                return self.render(form)
         warnings = [w for w in outcome.warnings if set(w["attach_to"]) & on_page or set(w["fields"]) & on_page]
         following = reverse("log-tasks", kwargs={"pk": self.log.record.pk}) if self.request.POST.get("then") == "tasks" else self._following(step)
         if warnings:
             target = reverse("log-soft-check", kwargs={"pk": self.log.record.pk, "rule": warnings[0]["rule"]})
             return redirect(f"{target}?next={following}")
         return redirect(following)
+
+    def _unanswered_on(self, page):
+        """Questions of the page that apply now and have no answer (the web form asks
+        for every question on a page, as CORE does; presence never blocks the save)."""
+        applicable = {q.id for q in self.log.applicable}
+        on_page = [q for q in page.questions if q.id in applicable and q.id not in self.log.setup_questions]
+        return unanswered(on_page, self.log.routed[0], self.log.context)
 
     def _following(self, step):
         """Where to go after saving a page: back where the person came from (a check

@@ -159,3 +159,20 @@ def test_guidance_from_wagtail_shows_on_its_question_without_a_deploy(client_for
     body = page(client, record, "tenant_code").content.decode()
     assert '<details class="govuk-details">' in body and "What is a tenant code?" in body
     assert "The reference your housing system gives the tenancy." in body
+
+
+def test_a_follow_up_is_revealed_on_its_page_and_asked_for(client_for, officer, orgs, core_service):
+    client = client_for("core", officer)
+    record = set_up_log(client, orgs["child"])
+    body = page(client, record, "rent_type").content.decode()
+    # The "other intermediate rent product" name is a conditional reveal under its answer.
+    assert re.search(r'data-aria-controls="conditional-id_rent_type_\d+"', body)
+    assert 'class="govuk-radios__conditional govuk-radios__conditional--hidden"' in body and 'name="irproduct_other"' in body
+    response = page(client, record, "rent_type", {"rent_type": "5"})
+    assert response.status_code == 200 and "You must answer" in response.content.decode()
+    assert stored(record).answers["rent_type"] == 5  # saved all the same: presence never blocks a save
+    response = page(client, record, "rent_type", {"rent_type": "5", "irproduct_other": "Rent to buy"})
+    assert response.status_code == 302 and stored(record).answers["irproduct_other"] == "Rent to buy"
+    # Another answer clears the follow-up: it no longer applies.
+    page(client, record, "rent_type", {"rent_type": "0", "irproduct_other": "Rent to buy"})
+    assert "irproduct_other" not in stored(record).answers

@@ -20,6 +20,7 @@ from cldc.platform.forms.logs import Log, reveals, visible_log
 from cldc.platform.forms.questions import PageForm, initial_for
 from cldc.platform.guidance.lookup import help_for_question
 from cldc.platform.records.gateway import StaleRecord, submit
+from cldc.platform.windows.service import editing_closed_message, may_edit
 
 CHANGED_MESSAGE = (
     "This log has changed since you opened this page: someone else saved it. "
@@ -107,6 +108,8 @@ class LogWizard(NamedUrlWizardView):
             return redirect("log-tasks", pk=self.log.record.pk)
         self.storage.current_step = step
         form = self.get_form(data=self.request.POST)
+        if not may_edit(self.log.record):  # the collection year's editing window has closed
+            return self.render(self.get_form(), problem=editing_closed_message(self.log.record))
         if not form.is_valid():
             return self.render(form)
         try:
@@ -116,7 +119,7 @@ class LogWizard(NamedUrlWizardView):
             )
         except StaleRecord:
             self.log = Log(visible_log(self.request, self.log.record.pk))
-            return self.render(self.get_form(), changed=CHANGED_MESSAGE)  # the latest answers, and why
+            return self.render(self.get_form(), problem=CHANGED_MESSAGE)  # the latest answers, and why
         on_page = {v for q in form.questions for v in q.variables} | {q.id for q in form.questions}
         page_errors = [e for e in outcome.errors if e["field"] in on_page]
         if page_errors:

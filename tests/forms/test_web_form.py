@@ -176,3 +176,22 @@ def test_a_follow_up_is_revealed_on_its_page_and_asked_for(client_for, officer, 
     # Another answer clears the follow-up: it no longer applies.
     page(client, record, "rent_type", {"rent_type": "0", "irproduct_other": "Rent to buy"})
     assert "irproduct_other" not in stored(record).answers
+
+
+def test_a_log_cannot_change_after_its_editing_window(client_for, officer, orgs, core_service):
+    from cldc.platform.windows.models import CollectionWindow
+
+    client = client_for("core", officer)
+    record = set_up_log(client, orgs["child"])
+    with schema_context("core"):
+        CollectionWindow.objects.filter(collection="core", record_type="lettings", version=2026).update(
+            opens_on="2026-04-01", submission_deadline="2026-04-02", new_logs_end="2026-04-03", editing_end="2026-04-04")
+    response = page(client, record, "tenant_code", {"tenancycode": "LATE"})
+    assert response.status_code == 200
+    assert "You cannot change this log any more" in response.content.decode()
+    assert "tenancycode" not in stored(record).answers
+    # New logs for the year are not offered either, and cannot be forced.
+    assert 'name="year" value="2026"' not in client.get("/logs/new/").content.decode()
+    response = client.post("/logs/new/", {"record_type": "core:lettings", "year": "2026",
+                                          "owning_organisation": orgs["child"].pk, "managing_organisation": orgs["child"].pk})
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()

@@ -22,6 +22,7 @@ keep the answer (blank when there is none):
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
+from cldc.collections.core.functions import household
 from cldc.platform.rules.functions import rule_function
 
 PENNY = Decimal("0.01")
@@ -97,16 +98,7 @@ for _name, _amount, _applies in (
 
 @rule_function("core.weekly_net_income")
 def weekly_net_income(answers, context):
-    earnings, frequency = answers.get("earnings"), answers.get("incfreq")
-    if earnings is None:
-        return None
-    if frequency == 1:
-        return earnings
-    if frequency == 2:
-        return _round(Decimal(str(earnings)) * 12 / 52, Decimal(1))
-    if frequency == 3:
-        return _round(Decimal(str(earnings)) / 52, Decimal(1))
-    return None
+    return household.weekly_net_income(answers)
 
 
 @rule_function("core.has_benefits")

@@ -16,11 +16,11 @@ from cldc.collections.core.functions.reference_tables import (
     PROVIDER_TYPES,
     charge_limits,
     collection_start_year,
-    income_ranges,
     rent_range,
     round_half_up,
     weekly_value,
 )
+from cldc.collections.core.functions.household import household_income_range, weekly_net_income
 from cldc.platform.rules.functions import per_record, rule_function
 
 LAST_PERSON = 8  # persons 2-8 have their own answers
@@ -105,43 +105,12 @@ def internal_transfer_not_from_social_housing(answers, context):
 # --- Income ------------------------------------------------------------------------------
 
 
-def weekly_net_income(answers):
-    """Earnings if weekly; x 12 / 52 if monthly, / 52 if yearly, to the pound."""
-    earnings, incfreq = _number(answers.get("earnings")), answers.get("incfreq")
-    if earnings is None:
-        return None
-    if incfreq == 1:
-        return earnings
-    if incfreq == 2:
-        return round_half_up(earnings * 12 / 52, 0)
-    if incfreq == 3:
-        return round_half_up(earnings / 52, 0)
-    return None
-
-
-def household_income_range(answers):
-    """The household's weekly income range: the sum of each person's range for their
-    working situation. A person without one counts as a child under 16 if younger
-    than 16, else as 'prefers not to say'."""
-    ranges = income_ranges(collection_start_year(answers.get("startdate")))
-    size = _household_size(answers)
-    if answers.get("ecstat1") not in ranges or size is None:
-        return None
-    total = ranges[answers["ecstat1"]]
-    for n in range(2, size + 1):
-        ecstat = answers.get(f"ecstat{n}")
-        if ecstat not in ranges:
-            age = answers.get(f"age{n}")
-            ecstat = CHILD if age is not None and age < 16 else PREFERS_NOT_TO_SAY
-        total = total + ranges[ecstat]
-    return total
-
-
 def _income_outside(answers, context, over):
     if answers.get("startdate") is None:
         return None
     income = per_record(context, "weekly_net_income", lambda: weekly_net_income(answers))
-    limits = per_record(context, "household_income_range", lambda: household_income_range(answers))
+    limits = per_record(context, "household_income_range", lambda: household_income_range(
+        answers, collection_start_year(answers.get("startdate"))))
     if income is None or limits is None:
         return None
     if (over and income <= limits.hard_max) or (not over and income >= limits.hard_min):

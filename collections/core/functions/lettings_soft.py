@@ -10,18 +10,17 @@ collections/core/rules/lettings/soft.yaml and bulk_upload.yaml). Derived variabl
 
 import datetime as dt
 import re
-from decimal import Decimal
 
 from cldc.collections.core.functions.reference_tables import (
     MAX_BEDS_IN_RENT_RANGES,
     PROVIDER_TYPES,
     charge_limits,
     collection_start_year,
-    income_ranges,
     rent_range,
     round_half_up,
     weekly_value,
 )
+from cldc.collections.core.functions.household import household_income_range, persons, weekly_net_income
 from cldc.platform.rules.functions import rule_function
 
 # How the form words an amount per rent period (the suffixes of the brent, scharge,
@@ -68,12 +67,6 @@ def weekly_rent(answers):
     return derived if derived is not None else weekly_value(answers["brent"], answers.get("period"))
 
 
-def persons(answers):
-    """The household's person numbers: 1 to hhmemb (8 when hhmemb is not known)."""
-    hhmemb = answers.get("hhmemb")
-    return range(1, min(int(hhmemb) if hhmemb is not None else LAST_PERSON, LAST_PERSON) + 1)
-
-
 # --- Rent -------------------------------------------------------------------------------
 
 
@@ -100,37 +93,6 @@ def rent_in_soft_range(answers, context):
 
 
 # --- Income -----------------------------------------------------------------------------
-
-
-def weekly_net_income(answers):
-    earnings, incfreq = answers.get("earnings"), answers.get("incfreq")
-    if earnings is None:
-        return None
-    earnings = Decimal(str(earnings))
-    if incfreq == 1:
-        return earnings
-    if incfreq == 2:
-        return round_half_up(earnings * 12 / 52, 0)
-    if incfreq == 3:
-        return round_half_up(earnings / 52, 0)
-    return None
-
-
-def household_income_range(answers, year):
-    """The sum of each person's weekly range for their working situation, over the lead
-    tenant and persons 2..hhmemb (at most 8). A person without one counts as a child
-    under 16 if younger than 16, else as 'prefers not to say'."""
-    table, hhmemb = income_ranges(year), answers.get("hhmemb")
-    if answers.get("ecstat1") not in table or hhmemb is None:
-        return None
-    total = table[answers["ecstat1"]]
-    for n in persons(answers)[1:]:
-        ecstat = answers.get(f"ecstat{n}")
-        if ecstat not in table:
-            age = answers.get(f"age{n}")
-            ecstat = CHILD_UNDER_16 if age is not None and age < 16 else PREFERS_NOT_TO_SAY
-        total = total + table[ecstat]
-    return total
 
 
 @rule_function("core.lettings.net_income_in_soft_range")

@@ -110,11 +110,17 @@ class Log:
         return [q for q in page.questions
                 if (q.id in applicable or q.id in revealed) and q.id not in self.setup_questions]
 
+    def asked_on(self, page):
+        """The questions of a page that apply now: what its task needs and what check
+        your answers lists (a follow-up the page shows under another answer does not)."""
+        applicable = {q.id for q in self.applicable}
+        return [q for q in page.questions if q.id in applicable and q.id not in self.setup_questions]
+
     def task_status(self, subsection):
         pages = self.form_pages(subsection)
         if not pages:
             return CANNOT_START
-        questions = [q for page in pages for q in self.questions_on(page)]
+        questions = [q for page in pages for q in self.asked_on(page)]
         kept = self.routed[0]
         if not any(is_answered(q, kept) for q in questions):
             return NOT_STARTED

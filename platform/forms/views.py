@@ -212,7 +212,7 @@ def check_answers(request, pk, subsection):
     here = request.get_full_path()
     rows = []
     for page in log.form_pages(sub):
-        for question in log.questions_on(page):
+        for question in log.asked_on(page):
             revision = next((sources[v] for v in question.variables if v in sources), None)
             rows.append({
                 "question": question, "value": log.display(question),
@@ -261,8 +261,9 @@ def soft_check(request, pk, rule):
             messages.error(request, "This log has changed since you opened this page. Check the answers again.")
             return redirect(request.get_full_path())
         return redirect(following)
-    questions = [log.definition.variables[v] for v in warning["attach_to"] if v in log.definition.variables]
-    answers = [(q.label or q.text, log.display(q)) for q in dict.fromkeys(questions)]
+    questions = {log.definition.variables[v].id: log.definition.variables[v]
+                 for v in warning["attach_to"] if v in log.definition.variables}  # one line per question
+    answers = [(q.label or q.text, log.display(q)) for q in questions.values() if log.display(q)]
     return render(request, "forms/soft_check.html", {
         "log": log, "warning": warning, "form": form, "answers": answers, "following": following,
         "page_title": warning["message"].split(".")[0],

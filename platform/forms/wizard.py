@@ -146,9 +146,14 @@ class LogWizard(NamedUrlWizardView):
     def _unanswered_on(self, page):
         """Questions of the page that apply now and have no answer (the web form asks
         for every question on a page, as CORE does; presence never blocks the save)."""
-        applicable = {q.id for q in self.log.applicable}
-        on_page = [q for q in page.questions if q.id in applicable and q.id not in self.log.setup_questions]
-        return unanswered(on_page, self.log.routed[0], self.log.context)
+        kept = self.log.routed[0]
+        later = {v for p in self.log.definition.pages[self._order(page) + 1:] for q in p.questions for v in q.variables}
+
+        def decided_later(question):  # optional depending on a later page (a UPRN, or an address typed next)
+            names = getattr(question.optional, "names", ())
+            return any(name in later and kept.get(name) is None for name in names)
+
+        return [q for q in unanswered(self.log.asked_on(page), kept, self.log.context) if not decided_later(q)]
 
     def _following(self, step):
         """Where to go after saving a page: back where the person came from (a check

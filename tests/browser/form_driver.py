@@ -1,0 +1,146 @@
+"""A generic driver for the single-log web form in a real browser.
+
+It knows no definition: on each question page it reads the inputs the page shows and
+answers them from a plan keyed by variable (radio: the input whose value is the code;
+checkbox: the option variables to tick; date: the Day, Month and Year boxes; select;
+text). It confirms soft checks, returns from check your answers to the log, and goes
+on from the task list until no task is left to do.
+
+    driver = FormDriver(page, plan)
+    driver.complete()          # from a log's task list, until every task is completed
+"""
+
+import csv
+import re
+
+from cldc.platform import registry
+
+QUESTION_PAGE = re.compile(r"/logs/\d+/page/([^/]+)/")
+SOFT_CHECK = re.compile(r"/logs/\d+/soft-check/([^/]+)/")
+CHECK_ANSWERS = re.compile(r"/logs/\d+/[^/]+/check-answers/")
+TASK_LIST = re.compile(r"/logs/\d+/$")
+MAX_VISITS = 3  # a page shown more often than this is not getting answered
+
+
+def template_row(record_type, collection="core", version="2026_27"):
+    """The official bulk-upload template's data row, by field number (as in tests/core/test_templates.py)."""
+    spec = registry.get(collection).reference_dir / "spec"
+    rows = list(csv.reader((spec / f"{version}_{record_type}_bulk_upload.csv").open(encoding="utf-8-sig")))
+    numbers = next(r for r in rows if r and r[0].strip().lower().startswith("field number"))
+    data = rows[rows.index(numbers) + 1]
+    return {int(n): value for n, value in zip(numbers[1:], data[1:]) if n.strip().isdigit()}
+
+
+class FormDriver:
+    def __init__(self, page, plan):
+        self.page = page
+        self.plan = {name: str(value) for name, value in plan.items() if value is not None}
+        self.answered = []  # question pages saved, in order (a page may appear twice)
+        self.soft_checks = []  # rules confirmed on interruption pages
+        self.visits = {}
+
+    # --- One question page ---------------------------------------------------------------
+    def fill(self):
+        """Answer every visible input on the page that the plan has an answer for,
+        radios first (they reveal their follow-up questions). Returns the variables
+        filled and those the page showed that the plan has no answer for."""
+        form = self.page.locator("main form[method=post]")
+        filled, unplanned = [], []
+
+        def answer(name):
+            if name in self.plan:
+                filled.append(name)
+                return self.plan[name]
+            unplanned.append(name)
+            return None
+
+        def visible(locator):
+            return [element for element in locator.all() if element.is_visible()]
+
+        radios = form.locator("input[type=radio]")
+        for name in unique(radios.evaluate_all("els => els.filter(e => e.checkVisibility()).map(e => e.name)")):
+            value = answer(name)
+            if value is not None:
+                form.locator(f'input[type=radio][name="{name}"][value="{value}"]').check()
+        for group in visible(form.locator(".govuk-date-input")):
+            variable = group.get_attribute("id").removeprefix("id_").removesuffix("-parts")
+            value = answer(variable)
+            if value:
+                year, month, day = value.split("-")
+                for label, part in (("Day", day), ("Month", month), ("Year", year)):
+                    group.get_by_label(label, exact=True).fill(str(int(part)))
+        boxes = form.locator("input[type=checkbox]")
+        for name in unique(boxes.evaluate_all("els => els.filter(e => e.checkVisibility()).map(e => e.name)")):
+            options = form.locator(f'input[type=checkbox][name="{name}"]').evaluate_all("els => els.map(e => e.value)")
+            if not any(option in self.plan for option in options):
+                unplanned.append(name)
+                continue
+            filled.append(name)
+            for option in options:
+                form.locator(f'input[type=checkbox][name="{name}"][value="{option}"]').set_checked(self.plan.get(option) == "1")
+        for select in visible(form.locator("select")):
+            value = answer(select.get_attribute("name"))
+            if value is not None:
+                select.select_option(value)
+        for box in visible(form.locator("input[type=text]:not(.govuk-date-input__input)")):
+            value = answer(box.get_attribute("name"))
+            if value is not None:
+                box.fill(value)
+        return filled, unplanned
+
+    def save_page(self):
+        step = QUESTION_PAGE.search(self.page.url).group(1)
+        filled, unplanned = self.fill()
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name="Save and continue").click()
+        if QUESTION_PAGE.search(self.page.url) and self.page.locator(".govuk-error-summary").count():
+            raise AssertionError(f"page {step} refused the plan's answers {filled}: "
+                                 f"{self.page.locator('.govuk-error-summary').inner_text()}")
+        self.answered.append((step, filled, unplanned))
+
+    # --- The other pages -----------------------------------------------------------------
+    def confirm_soft_check(self):
+        self.soft_checks.append(SOFT_CHECK.search(self.page.url).group(1))
+        self.page.get_by_label("Yes, the answers are correct").check()
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name="Continue").click()
+
+    def next_task(self):
+        """Open the first task that is not completed; False when there is none."""
+        for task in self.page.locator(".govuk-task-list__item").all():
+            status = task.locator(".govuk-task-list__status").inner_text().strip()
+            link = task.locator("a.govuk-task-list__link")
+            if status != "Completed" and link.count():
+                with self.page.expect_navigation():
+                    link.click()
+                return True
+        return False
+
+    def step(self):
+        """Deal with the page the browser is on; False once the log has nothing left to do."""
+        path = self.page.url.split("?")[0]
+        self.visits[path] = self.visits.get(path, 0) + 1
+        if self.visits[path] > MAX_VISITS and not TASK_LIST.search(path):
+            raise AssertionError(f"{path} keeps coming back; pages saved (page, filled, not in the plan): {self.answered}")
+        if QUESTION_PAGE.search(path):
+            self.save_page()
+        elif SOFT_CHECK.search(path):
+            self.confirm_soft_check()
+        elif CHECK_ANSWERS.search(path):
+            with self.page.expect_navigation():
+                self.page.get_by_role("link", name="Save and return to the log").click()
+        elif TASK_LIST.search(path):
+            return self.next_task()
+        else:
+            raise AssertionError(f"the driver does not know the page {self.page.url}")
+        return True
+
+    def complete(self, max_steps=800):
+        for _ in range(max_steps):
+            if not self.step():
+                return self
+        raise AssertionError(f"the log was not finished in {max_steps} pages")
+
+
+def unique(names):
+    return list(dict.fromkeys(names))

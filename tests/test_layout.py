@@ -39,3 +39,10 @@ def test_the_stack_is_pinned():
         assert package in pins and "==" in pins[package], f"{package} is not pinned"
     assert pins["django"].startswith("Django==5.2.")
     assert "redis" in pins["celery"]
+
+
+def test_test_modules_have_unique_names():
+    """pytest imports test modules by their file name (the folders have no __init__.py):
+    two with one name stop the whole run."""
+    names = [path.name for path in (REPO / "tests").rglob("test_*.py")]
+    assert sorted({n for n in names if names.count(n) > 1}) == []

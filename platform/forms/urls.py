@@ -13,6 +13,7 @@ urlpatterns = [
     path("logs/new/", views.create_log, name="log-create"),
     path("logs/<int:pk>/", views.task_list, name="log-tasks"),
     path("logs/<int:pk>/page/<str:step>/", log_pages, name="log-page"),
+    path("logs/<int:pk>/review/", views.review, name="log-review"),
     path("logs/<int:pk>/<str:subsection>/check-answers/", views.check_answers, name="log-check-answers"),
     path("logs/<int:pk>/soft-check/<str:rule>/", views.soft_check, name="log-soft-check"),
     path("logs/<int:pk>/assign/", collaboration.assign, name="log-assign"),

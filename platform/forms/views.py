@@ -208,24 +208,48 @@ def check_answers(request, pk, subsection):
     sub = next((s for section in log.definition.sections for s in section.subsections if s.id == subsection), None)
     if sub is None:
         raise Http404("No such task")
-    sources = provenance(log.record)
+    return render(request, "forms/check_answers.html", {
+        "log": log, "subsection": sub, "rows": answer_rows(log, sub, request.get_full_path()),
+        "derived": derived_rows(log), "page_title": f"Check your answers: {sub.label}",
+    })
+
+
+@login_required
+def review(request, pk):
+    """The whole log on one page, task by task, each answer with its Change link."""
+    log = Log(visible_log(request, pk))
     here = request.get_full_path()
+    tasks = [
+        {"subsection": sub, "rows": rows}
+        for section in log.definition.sections for sub in section.subsections
+        if (rows := answer_rows(log, sub, here))
+    ]
+    return render(request, "forms/review.html", {
+        "log": log, "tasks": tasks, "derived": derived_rows(log), "page_title": f"Review log {log.record.pk}",
+    })
+
+
+def answer_rows(log, subsection, here):
+    """The questions asked in a task, with their answers, who gave them and a Change
+    link that comes back to `here`."""
+    sources = provenance(log.record)
     rows = []
-    for page in log.form_pages(sub):
+    for page in log.form_pages(subsection):
         for question in log.asked_on(page):
             revision = next((sources[v] for v in question.variables if v in sources), None)
             rows.append({
                 "question": question, "value": log.display(question),
-                "change_url": f"{reverse('log-page', kwargs={'pk': pk, 'step': page.id})}?return_to={here}",
+                "change_url": f"{reverse('log-page', kwargs={'pk': log.record.pk, 'step': page.id})}?return_to={here}",
                 "revision": revision,
             })
-    derived = [
+    return rows
+
+
+def derived_rows(log):
+    return [
         {"name": name, "value": log.definition.display(name, value) if name in log.definition.variables else value}
         for name, value in log.record.derived.items()
     ]
-    return render(request, "forms/check_answers.html", {
-        "log": log, "subsection": sub, "rows": rows, "derived": derived, "page_title": f"Check your answers: {sub.label}",
-    })
 
 
 class ConfirmForm(forms.Form):

@@ -343,3 +343,29 @@ def test_a_parent_coordinator_creates_a_log_for_a_child_organisation(page, url, 
     page.goto(url("core", "/logs/"))
     assert "Browser Child Homes" in page.locator("table").inner_text()
     check_page(page, axe)
+
+
+def test_a_page_can_be_answered_with_the_keyboard_alone_and_the_log_reviewed(page, url, axe, council, officer):
+    sign_in(page, url, officer)
+    pk = set_up_log(page, url, "lettings", council)
+    page.goto(url("core", f"/logs/{pk}/page/needs_type/"))
+    # Tab from the top of the page to the first radio: past the skip link, the header
+    # and the navigation, as a keyboard user would.
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.name") == "needstype":
+            break
+    assert page.evaluate("document.activeElement.name") == "needstype"
+    page.keyboard.press("Space")  # choose the focused answer
+    focused_value = page.evaluate("document.activeElement.value")
+    page.keyboard.press("Tab")  # to "Save and continue"
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Save and continue"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/page/(?!needs_type)"))
+    assert record(pk).answers["needstype"] == int(focused_value)
+
+    page.goto(url("core", f"/logs/{pk}/"))
+    page.get_by_role("link", name="Review the whole log").click()
+    page.wait_for_url(re.compile(r"/review/$"))
+    assert "Set up this lettings log" in page.locator("main").inner_text()
+    check_page(page, axe)

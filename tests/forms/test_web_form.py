@@ -195,3 +195,14 @@ def test_a_log_cannot_change_after_its_editing_window(client_for, officer, orgs,
                                           "owning_organisation": orgs["child"].pk, "managing_organisation": orgs["child"].pk})
     assert response.status_code == 200
     assert '<a href="#id_year">You cannot create a new log for the 2026 to 2027 collection year now</a>' in response.content.decode()
+
+
+def test_the_whole_log_can_be_reviewed_with_change_links_back(client_for, officer, orgs, core_service):
+    client = client_for("core", officer)
+    record = set_up_log(client, orgs["child"])
+    page(client, record, "tenant_code", {"tenancycode": "T9"})
+    page(client, record, "joint", {"joint": "2"})
+    body = client.get(f"/logs/{record.pk}/review/").content.decode()
+    assert "Set up this lettings log" in body and "Tenancy information" in body
+    assert "T9" in body and f'/logs/{record.pk}/page/joint/?return_to=/logs/{record.pk}/review/' in body
+    assert "Review the whole log" in client.get(f"/logs/{record.pk}/").content.decode()

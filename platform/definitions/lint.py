@@ -42,6 +42,13 @@ def lint(definition, rule_pack=None):
     duplicates("bulk upload header", headers)
     duplicates("bulk upload field number", field_numbers)
 
+    named = [("reference_key", definition.reference_key), ("search_fields", definition.search_fields),
+             ("record_fields", list(definition.record_fields.values()))]
+    for key, names in named:
+        for name in names:
+            if name not in definition.variables:
+                problems.append(f"{where}: {key} names unknown field {name!r}")
+
     for page in definition.pages:
         problems += _expression_problems(page.show_if, known, definition, f"{where}: page {page.id}")
     for sub in {page.subsection.id: page.subsection for page in definition.pages}.values():

@@ -111,6 +111,8 @@ class Definition:
     # Record columns that questions of the file hold, e.g. {"owning_organisation":
     # "owning_organisation_id"}: the web form asks them when a log is set up.
     record_fields: dict = field(default_factory=dict)
+    # Answers people search logs by (a tenant code, a postcode), besides the log's id.
+    search_fields: list = field(default_factory=list)
     source: str = ""  # the file it came from
     raw: dict = field(default_factory=dict, repr=False)
 
@@ -208,6 +210,7 @@ def build(raw, source="", base_loader=None):
             reference_key=list(raw.get("reference_key", [])),
             predicates=predicates,
             record_fields=dict(raw.get("record_fields") or {}),
+            search_fields=list(raw.get("search_fields") or []),
             source=str(source),
             raw=raw,
         )

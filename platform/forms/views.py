@@ -62,8 +62,13 @@ def record_types(service):
     ]
 
 
-# Answers worth searching by: the log's id, then these variables if a collection has them.
-SEARCHED_ANSWERS = ("tenancycode", "propcode", "postcode_full", "purchid", "caseref")
+def searched_answers(service):
+    """The answers people search logs by: each definition's `search_fields`."""
+    return sorted({
+        name for collection in service.collections for record_type in registry.get(collection).record_types
+        for version in registry.get(collection).versions(record_type)
+        for name in registry.get(collection).definition(record_type, version).search_fields
+    })
 
 
 @login_required
@@ -75,7 +80,7 @@ def log_list(request):
         if data["search"]:
             term = data["search"].strip()
             query = Q()
-            for name in SEARCHED_ANSWERS:
+            for name in searched_answers(request.tenant):
                 query |= Q(**{f"answers__{name}__icontains": term})
             if term.isdigit():
                 query |= Q(pk=int(term))

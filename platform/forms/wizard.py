@@ -28,6 +28,9 @@ CHANGED_MESSAGE = (
 )
 
 
+EXPIRED_MESSAGE = "This page has expired. Check the answers below, which are the latest, and save the page again."
+
+
 class RecordStorage(BaseStorage):
     """formtools storage that keeps nothing: the record is the storage."""
 
@@ -111,6 +114,8 @@ class LogWizard(NamedUrlWizardView):
         if not may_edit(self.log.record):  # the collection year's editing window has closed
             return self.render(self.get_form(), problem=editing_closed_message(self.log.record))
         if not form.is_valid():
+            if "lock_version" in form.errors:  # a page whose hidden version was lost or tampered with
+                return self.render(self.get_form(), problem=EXPIRED_MESSAGE)
             return self.render(form)
         try:
             outcome = submit(

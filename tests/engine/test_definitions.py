@@ -127,7 +127,9 @@ def test_the_linter_finds_problems(raw_definition):
     pages[2]["questions"][1]["bulk_upload"] = {"header": "Rent"}
     pages[2]["questions"][2]["id"] = "ref"  # duplicate id
     pages[3]["questions"][0]["options"].append(["needs_wheelchair", "Again"])
+    raw["search_fields"] = ["postcode"]
     problems = "\n".join(lint(build(raw, "demo.yaml")))
+    assert "search_fields names unknown field 'postcode'" in problems
     assert "needstype has no answer code 7" in problems
     assert "unknown field 'tenure'" in problems
     assert "question id 'ref' is used 2 times" in problems

@@ -206,3 +206,32 @@ def test_the_whole_log_can_be_reviewed_with_change_links_back(client_for, office
     assert "Set up this lettings log" in body and "Tenancy information" in body
     assert "T9" in body and f'/logs/{record.pk}/page/joint/?return_to=/logs/{record.pk}/review/' in body
     assert "Review the whole log" in client.get(f"/logs/{record.pk}/").content.decode()
+
+
+def test_a_tampered_or_expired_page_gets_a_clear_message_and_changes_nothing(client_for, officer, orgs, core_service):
+    client = client_for("core", officer)
+    record = set_up_log(client, orgs["child"])
+    response = client.post(f"/logs/{record.pk}/page/tenant_code/",
+                           {"log_wizard-current_step": "tenant_code", "lock_version": "forged", "tenancycode": "X"})
+    assert "This page has expired" in response.content.decode()
+    assert "tenancycode" not in stored(record).answers
+    # A step that is not a page of this log sends the person back to the task list.
+    response = client.post(f"/logs/{record.pk}/page/tenant_code/", {"log_wizard-current_step": "no_such_page",
+                                                                     "lock_version": stored(record).lock_version})
+    assert response.status_code == 302 and response.url == f"/logs/{record.pk}/"
+    # A form without its security token (an expired session) gets the GOV.UK-style expired page.
+    from django.test import Client
+
+    strict = Client(HTTP_HOST="core.localhost", enforce_csrf_checks=True)
+    strict.force_login(officer)
+    response = strict.post(f"/logs/{record.pk}/page/tenant_code/", {"tenancycode": "Y"})
+    assert response.status_code == 403 and "This form has expired" in response.content.decode()
+
+
+def test_search_finds_logs_by_tenant_code_postcode_or_id(client_for, officer, orgs, core_service):
+    client = client_for("core", officer)
+    first, second = set_up_log(client, orgs["child"]), set_up_log(client, orgs["child"])
+    page(client, first, "tenant_code", {"tenancycode": "ABC-123"})
+    assert "<strong>1</strong> log" in client.get("/logs/?search=abc-1").content.decode()
+    assert f"Log {second.pk}" in client.get(f"/logs/?search={second.pk}").content.decode()
+    assert "<strong>0</strong> logs" in client.get("/logs/?search=nothing-like-it").content.decode()

@@ -52,6 +52,7 @@ TENANT_APPS = [
     "cldc.platform.content",
     "cldc.platform.records",
     "cldc.platform.windows",
+    "cldc.platform.uploads",
     "cldc.platform.forms",
     "cldc.platform.guidance",
     "cldc.admin_ui",

@@ -62,7 +62,9 @@ def find_template(first_rows):
     laid out like the template. Raises TemplateError when a row is labelled "Field
     number" under other heading labels, but its cells are not all field numbers."""
     labels, seen_heading = {}, False
-    for row_number, cells in first_rows[:SEARCH_ROWS]:
+    for row_number, cells in first_rows:
+        if row_number > SEARCH_ROWS:
+            break
         first = _first_filled(cells)
         if first is None:
             continue

@@ -17,6 +17,7 @@ SUBCOMMANDS = {
     "validate": "cldc.platform.cli.validate",
     "diff": "cldc.platform.cli.diff",
     "backtest": "cldc.platform.cli.backtest",
+    "upload": "cldc.platform.cli.upload",
 }
 
 

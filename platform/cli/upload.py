@@ -1,0 +1,57 @@
+"""Upload a file from the command line: the same pipeline the web runs."""
+
+import json
+import shutil
+from pathlib import Path
+
+from django.conf import settings
+from django_tenants.utils import schema_context
+
+from cldc.platform import registry
+
+HELP = "Import a bulk-upload file into a service (or check it with --dry-run); prints a JSON summary."
+
+
+def add_arguments(parser):
+    parser.add_argument("--service", required=True, help="the service (schema), e.g. core")
+    parser.add_argument("--record-type", required=True)
+    parser.add_argument("--version", required=True, type=int)
+    parser.add_argument("--organisation", required=True, help="the uploading organisation: ONS code, regulator number or ORG<id>")
+    parser.add_argument("--user", required=True, help="the email address of the person uploading")
+    parser.add_argument("--dry-run", action="store_true", help="check every row, store nothing")
+    parser.add_argument("file")
+
+
+def run(options, out):
+    from cldc.platform.people.models import User
+    from cldc.platform.tenancy.models import Service
+    from cldc.platform.uploads.models import Upload
+    from cldc.platform.uploads.pipeline import Importer, summary
+
+    service = Service.objects.filter(schema_name=options["service"]).first()
+    if service is None:
+        raise LookupError(f"No service called {options['service']!r}")
+    collections = [c for c in service.collections if options["record_type"] in registry.get(c).record_types]
+    if not collections:
+        raise LookupError(f"The service {service.name} collects no {options['record_type']} records")
+    user = User.objects.filter(email__iexact=options["user"], is_active=True).first()
+    if user is None:
+        raise LookupError(f"No active person with the email address {options['user']}")
+    organisation = Importer.organisation(options["organisation"])
+    if organisation is None:
+        raise LookupError(f"No organisation with the reference {options['organisation']}")
+    source = Path(options["file"])
+    if not source.is_file():
+        raise ValueError(f"Cannot read {source}: no such file")
+    kept = Path(settings.MEDIA_ROOT) / "uploads" / service.schema_name
+    kept.mkdir(parents=True, exist_ok=True)
+    with schema_context(service.schema_name):
+        upload = Upload.objects.create(
+            collection=collections[0], record_type=options["record_type"], version=options["version"],
+            organisation=organisation, user=user, filename=source.name, path="", dry_run=options["dry_run"],
+        )
+        upload.path = str(kept / f"{upload.pk}-{source.name}")
+        shutil.copyfile(source, upload.path)
+        upload.save(update_fields=["path"])
+        Importer(upload).run()
+        out.write(json.dumps(summary(upload), indent=2, ensure_ascii=False))

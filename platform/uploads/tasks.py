@@ -1,0 +1,15 @@
+"""Processing an upload in a Celery worker, in its service's schema."""
+
+from celery import shared_task
+from django_tenants.utils import schema_context
+
+
+@shared_task(name="cldc.uploads.process")
+def process_upload(schema_name, upload_id):
+    from cldc.platform.uploads.models import Upload
+    from cldc.platform.uploads.pipeline import Importer
+
+    with schema_context(schema_name):
+        upload = Upload.objects.select_related("organisation", "user").get(pk=upload_id)
+        Importer(upload).run()
+        return upload.status

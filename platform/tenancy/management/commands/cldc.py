@@ -18,6 +18,7 @@ SUBCOMMANDS = {
     "diff": "cldc.platform.cli.diff",
     "backtest": "cldc.platform.cli.backtest",
     "upload": "cldc.platform.cli.upload",
+    "automap": "cldc.platform.cli.automap",
 }
 
 

@@ -212,6 +212,10 @@ STATICFILES_DIRS = [
 ]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# Bulk upload: the largest file accepted, checked before it is read.
+CLDC_UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", str(50 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 

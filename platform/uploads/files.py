@@ -37,9 +37,10 @@ import os
 import re
 import warnings
 import zipfile
-from xml.parsers import expat
+import zlib
 from decimal import Decimal
 from pathlib import Path
+from xml.parsers import expat
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.datetime import from_excel, from_ISO8601
@@ -71,13 +72,13 @@ class UploadError(ValueError):
 def upload_max_bytes():
     """The size limit: the Django setting CLDC_UPLOAD_MAX_BYTES, else the environment
     variable of that name, else 50 MB."""
-    value = None
-    try:
-        from django.conf import settings
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
 
+    try:
         value = getattr(settings, "CLDC_UPLOAD_MAX_BYTES", None)
-    except Exception:  # Django not configured (a script): the environment decides
-        pass
+    except ImproperlyConfigured:    # a script without Django settings: the environment decides
+        value = None
     return int(value or os.environ.get("CLDC_UPLOAD_MAX_BYTES") or DEFAULT_MAX_BYTES)
 
 
@@ -194,7 +195,7 @@ class UploadFile:
             self.sheet = self._reader.sheet_name
         else:
             _refuse_binary(head)
-            self._reader = _CsvReader(self._file, head)
+            self._reader = _CsvReader(self._file)
             self.encoding, self.delimiter = self._reader.encoding_name, self._reader.delimiter
         self._note_renamed()
         self._read_headings()
@@ -367,11 +368,9 @@ def _zip_kind(file):
     try:
         file.seek(0)
         with zipfile.ZipFile(file) as archive:
-            names = set(archive.namelist())
-            types = archive.read("[Content_Types].xml")[:1_000_000] if "[Content_Types].xml" in names else b""
-            mimetype = archive.read("mimetype")[:200] if "mimetype" in names else b""
-    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError):
-        _refuse("a damaged ZIP archive")
+            types, mimetype = (_zip_part(archive, name) for name in ("[Content_Types].xml", "mimetype"))
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError, zlib.error):
+        raise UploadError(DAMAGED_WORKBOOK) from None     # most often a workbook cut short
     if b"sheet.binary" in types:
         _refuse("an Excel binary workbook (.xlsb)")
     if b"spreadsheetml" in types or b"ms-excel.sheet" in types:
@@ -383,6 +382,14 @@ def _zip_kind(file):
     if b"presentationml" in types:
         _refuse("a PowerPoint presentation")
     _refuse("a ZIP archive", "Upload the CSV or Excel file itself, not a ZIP archive holding it.")
+
+
+def _zip_part(archive, name, most=1_000_000):
+    """The start of a part of a ZIP, or b"" (never a whole part: it could unzip to gigabytes)."""
+    if name not in archive.namelist():
+        return b""
+    with archive.open(name) as part:
+        return part.read(most)
 
 
 def _refuse_binary(head):
@@ -409,7 +416,7 @@ ENCODING_MESSAGE = ("The file is not in a text encoding we can read: {why}. "
 
 
 class _CsvReader:
-    def __init__(self, file, head):
+    def __init__(self, file):
         self._file = file
         self.encoding, self.errors, self.encoding_name = _detect_encoding(file)
         self.delimiter = _detect_delimiter(self._sample())
@@ -481,23 +488,25 @@ def _detect_delimiter(sample):
     scores = {}
     for delimiter in (",", ";"):
         try:
-            rows = [row for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if any(row)]
+            rows = [row for row in csv.reader(io.StringIO(sample), delimiter=delimiter)
+                    if any(cell.strip() for cell in row)]
         except csv.Error:
             continue
         if truncated and len(rows) > 1:
             rows.pop()                    # the last row may be cut short
         width = len(rows[0]) if rows else 0
-        scores[delimiter] = (width > 1 and sum(len(row) == width for row in rows), width)
-    best = max(scores.values(), default=(0, 0))
-    if scores.get(guess) == best:
+        if width > 1:
+            scores[delimiter] = (sum(len(row) == width for row in rows), width)
+    if not scores:
         return guess
-    return next(d for d, score in scores.items() if score == best)
+    best = max(scores.values())
+    return guess if scores.get(guess) == best else next(d for d, score in scores.items() if score == best)
 
 
 # --- XLSX ----------------------------------------------------------------------------
 
 SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-ROW, CELL, VALUE, INLINE, TEXT, PHONETIC = (f"{SHEET_NS}}}{tag}" for tag in ("row", "c", "v", "is", "t", "rPh"))
+ROW, CELL, VALUE, TEXT, PHONETIC = (f"{SHEET_NS}}}{tag}" for tag in ("row", "c", "v", "t", "rPh"))
 XLSX_CHUNK = 64 * 1024
 
 
@@ -643,7 +652,10 @@ class _XlsxReader:
         def cell_text(kind, style, raw):
             if kind == "n":
                 if style in dates:
-                    return _text(from_excel(float(raw), epoch, timedelta=style in durations))
+                    try:
+                        return _text(from_excel(float(raw), epoch, timedelta=style in durations))
+                    except (OverflowError, ValueError):
+                        pass                      # no such date: the number, for the rules to report
                 return raw if raw.isdigit() else _text(float(raw))
             if kind == "s":
                 return strings[int(raw)]

@@ -117,3 +117,20 @@ def make_person(db):
 @pytest.fixture
 def client_for(db):
     return _client_for
+
+
+def _official_template_row(record_type):
+    """The official 2026/27 template's data row, {field number: text}, read by the
+    bulk-upload reader itself."""
+    from cldc.platform import registry
+    from cldc.platform.uploads.files import open_upload
+
+    path = registry.get("core").reference_dir / "spec" / f"2026_27_{record_type}_bulk_upload.csv"
+    with open_upload(path, path.name) as upload:
+        ((_, values),) = list(upload.rows())
+        return upload.keyed(values)
+
+
+@pytest.fixture
+def official_template_row():
+    return _official_template_row

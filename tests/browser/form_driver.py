@@ -10,10 +10,10 @@ on from the task list until no task is left to do.
     driver.complete()          # from a log's task list, until every task is completed
 """
 
-import csv
 import re
 
 from cldc.platform import registry
+from cldc.platform.uploads.files import open_upload
 
 QUESTION_PAGE = re.compile(r"/logs/\d+/page/([^/]+)/")
 SOFT_CHECK = re.compile(r"/logs/\d+/soft-check/([^/]+)/")
@@ -23,12 +23,12 @@ MAX_VISITS = 3  # a page shown more often than this is not getting answered
 
 
 def template_row(record_type, collection="core", version="2026_27"):
-    """The official bulk-upload template's data row, by field number (as in tests/core/test_templates.py)."""
-    spec = registry.get(collection).reference_dir / "spec"
-    rows = list(csv.reader((spec / f"{version}_{record_type}_bulk_upload.csv").open(encoding="utf-8-sig")))
-    numbers = next(r for r in rows if r and r[0].strip().lower().startswith("field number"))
-    data = rows[rows.index(numbers) + 1]
-    return {int(n): value for n, value in zip(numbers[1:], data[1:]) if n.strip().isdigit()}
+    """The official bulk-upload template's data row, by field number, read by the
+    bulk-upload reader itself."""
+    path = registry.get(collection).reference_dir / "spec" / f"{version}_{record_type}_bulk_upload.csv"
+    with open_upload(path, path.name) as upload:
+        ((_, values),) = list(upload.rows())
+        return upload.keyed(values)
 
 
 class FormDriver:

@@ -48,18 +48,6 @@ def core_with_2027(tmp_path, monkeypatch):
     return trial, base_2026
 
 
-def template_answers(definition):
-    import csv
-
-    spec = registry.get("core").reference_dir / "spec" / "2026_27_lettings_bulk_upload.csv"
-    rows = list(csv.reader(spec.open(encoding="utf-8-sig")))
-    numbers = next(r for r in rows if r and r[0].strip().lower().startswith("field number"))
-    row = {int(n): v for n, v in zip(numbers[1:], rows[rows.index(numbers) + 1][1:]) if n.strip().isdigit()}
-    answers, problems = answers_from_field_numbers(definition, row)
-    assert problems == []
-    return answers
-
-
 def a_year_later(value):
     """The template's 2026 letting, moved into 2027 (its dates are YYYY-MM-DD text)."""
     try:
@@ -78,11 +66,13 @@ def test_the_2027_file_states_only_its_differences(core_with_2027):
     assert changes["changed_questions"] == {"sheltered": {"options": {"added": [], "no_longer_offered": [8]}}}
 
 
-def test_a_2027_letting_goes_through_the_gateway_with_the_inherited_rules(core_with_2027):
+def test_a_2027_letting_goes_through_the_gateway_with_the_inherited_rules(core_with_2027, official_template_row):
     trial, base_2026 = core_with_2027
     definition, pack = trial.definition("lettings", 2027), trial.rule_pack("lettings", 2027)
     assert len(pack.rules) == len(trial.rule_pack("lettings", 2026).rules)  # every rule carries on
-    answers = {k: a_year_later(v) for k, v in template_answers(base_2026).items() if k != "county"}
+    template, problems = answers_from_field_numbers(base_2026, official_template_row("lettings"))
+    assert problems == []
+    answers = {k: a_year_later(v) for k, v in template.items() if k != "county"}
     answers["pets"] = "1"
     context = {"today": dt.date.fromisoformat(answers["startdate"]) + dt.timedelta(days=7), "version": 2027, "collection_start": definition.valid_from,
                "collection_end": definition.valid_to, "owning_organisation_type": "local_authority",

@@ -17,19 +17,6 @@ def orgs(make_organisation):
             "other": make_organisation("Other Housing")}
 
 
-def template_letting():
-    import csv
-
-    from cldc.platform import registry
-    from cldc.platform.definitions.field_numbers import answers_from_field_numbers
-
-    core = registry.get("core")
-    rows = list(csv.reader((core.reference_dir / "spec" / "2026_27_lettings_bulk_upload.csv").open(encoding="utf-8-sig")))
-    numbers = next(r for r in rows if r and r[0].strip().lower().startswith("field number"))
-    row = {int(n): v for n, v in zip(numbers[1:], rows[rows.index(numbers) + 1][1:]) if n.strip().isdigit()}
-    return answers_from_field_numbers(core.definition("lettings", 2026), row)[0]
-
-
 def new_log(client, owner):
     response = client.post("/logs/new/", {"record_type": "core:lettings", "year": "2026",
                                           "owning_organisation": owner.pk, "managing_organisation": owner.pk})
@@ -86,10 +73,14 @@ def test_a_share_in_one_service_is_not_a_share_in_another(client_for, make_perso
         assert Record.objects.filter(pk=pk).count() == 0
 
 
-def test_duplicates_are_flagged_on_the_log_and_in_the_list(client_for, make_person, orgs, core_service):
+def test_duplicates_are_flagged_on_the_log_and_in_the_list(client_for, make_person, orgs, core_service, official_template_row):
     officer = make_person("officer@example.com", orgs["child"])
     client = client_for("core", officer)
-    same = template_letting()  # a complete letting: every duplicate-check answer is given
+    from cldc.platform import registry
+    from cldc.platform.definitions.field_numbers import answers_from_field_numbers
+
+    # A complete letting: every duplicate-check answer is given.
+    same, _ = answers_from_field_numbers(registry.get("core").definition("lettings", 2026), official_template_row("lettings"))
     same.pop("owning_organisation_id"), same.pop("managing_organisation_id"), same.pop("assigned_to_id", None)
     pks = [new_log(client, orgs["child"]) for _ in range(3)]
     with schema_context("core"):

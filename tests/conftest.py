@@ -134,3 +134,39 @@ def _official_template_row(record_type):
 @pytest.fixture
 def official_template_row():
     return _official_template_row
+
+
+def _official_template_csv(record_type, organisation, rows=1, last_row=None):
+    """The official template as CSV bytes, its data row repeated `rows` times and made
+    to belong to `organisation` (blank assignee: the uploader). `last_row` changes
+    answers of the last row, by variable name."""
+    import csv
+    import io
+
+    from cldc.platform import registry
+
+    definition = registry.get("core").definition(record_type, 2026)
+    path = registry.get("core").reference_dir / "spec" / f"2026_27_{record_type}_bulk_upload.csv"
+    lines = list(csv.reader(path.open(encoding="utf-8-sig")))
+    at = next(i for i, r in enumerate(lines) if r and r[0].strip().lower().startswith("field number"))
+    column = {int(n): i for i, n in enumerate(lines[at]) if n.strip().isdigit()}
+
+    def set_answer(row, variable, value):
+        (number,) = definition.variables[variable].bulk_upload["fields"]
+        row[column[number]] = value
+
+    data = lines[at + 1]
+    for name, value in (("owning_organisation", f"ORG{organisation.pk}"),
+                        ("managing_organisation", f"ORG{organisation.pk}"), ("assigned_to", "")):
+        set_answer(data, definition.record_fields[name], value)
+    out = lines[: at + 1] + [list(data) for _ in range(rows)]
+    for variable, value in (last_row or {}).items():
+        set_answer(out[-1], variable, value)
+    text = io.StringIO()
+    csv.writer(text).writerows(out)
+    return text.getvalue().encode("utf-8")
+
+
+@pytest.fixture
+def official_template_csv():
+    return _official_template_csv

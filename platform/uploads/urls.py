@@ -1,0 +1,10 @@
+from django.urls import path
+
+from cldc.platform.uploads import views
+
+urlpatterns = [
+    path("uploads/", views.upload_list, name="upload-list"),
+    path("uploads/new/", views.new_upload, name="upload-new"),
+    path("uploads/<int:pk>/", views.upload_detail, name="upload-detail"),
+    path("uploads/<int:pk>/status.json", views.upload_status, name="upload-status"),
+]

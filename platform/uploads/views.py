@@ -1,0 +1,104 @@
+"""The bulk-upload pages: choose a file, watch it being processed, see every error
+in one place. Processing runs in a Celery worker (tasks.py)."""
+
+import datetime as dt
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from cldc.platform import registry
+from cldc.platform.organisations import policy
+from cldc.platform.uploads.models import Upload
+from cldc.platform.uploads.pipeline import summary
+from cldc.platform.uploads.tasks import process_upload
+from cldc.platform.windows.service import open_for_new_logs
+from cldc.themes.forms import GDSFormMixin
+
+
+def visible_uploads(user):
+    """Uploads of the organisations the person acts for (support: all)."""
+    uploads = Upload.objects.select_related("organisation", "user")
+    if policy.is_support(user):
+        return uploads
+    return uploads.filter(Q(organisation__in=policy.organisations_acted_for(user)) | Q(user=user))
+
+
+class UploadForm(GDSFormMixin, forms.Form):
+    submit_label = "Upload and check the file"
+
+    record_type = forms.ChoiceField(label="What type of logs are in the file?", widget=forms.RadioSelect,
+                                    error_messages={"required": "Select the type of logs"})
+    year = forms.TypedChoiceField(label="Which collection year are they for?", coerce=int, widget=forms.RadioSelect,
+                                  error_messages={"required": "Select the collection year"})
+    organisation = forms.TypedChoiceField(label="Which organisation is uploading?", coerce=int,
+                                          error_messages={"required": "Select the organisation"})
+    file = forms.FileField(label="Upload a file", help_text="A CSV or Excel (XLSX) file in the official template layout",
+                           error_messages={"required": "Select a file", "empty": "The selected file is empty."})
+    dry_run = forms.BooleanField(label="Only check the file: do not create or change any logs", required=False)
+
+    def __init__(self, *args, service, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = dt.date.today()
+        types = [(f"{c}:{rt}", rt.replace("_", " ").capitalize()) for c in service.collections
+                 for rt in registry.get(c).record_types]
+        self.fields["record_type"].choices = types
+        years = sorted({v for c in service.collections for rt in registry.get(c).record_types
+                        for v in open_for_new_logs(c, rt, today)}, reverse=True)
+        self.fields["year"].choices = [(y, f"{y} to {y + 1}") for y in years]
+        self.fields["organisation"].choices = [("", "Select an organisation")] + [
+            (o.pk, o.name) for o in policy.organisations_acted_for(user)]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.CLDC_UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The selected file must be smaller than {settings.CLDC_UPLOAD_MAX_BYTES // (1024 * 1024)} MB")
+        return upload
+
+
+@login_required
+def upload_list(request):
+    uploads = visible_uploads(request.user).filter(collection__in=request.tenant.collections)[:50]
+    return render(request, "uploads/list.html", {"uploads": uploads, "page_title": "Bulk uploads"})
+
+
+@login_required
+def new_upload(request):
+    form = UploadForm(request.POST or None, request.FILES or None, service=request.tenant, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        collection, record_type = data["record_type"].split(":")
+        upload = Upload.objects.create(
+            collection=collection, record_type=record_type, version=data["year"],
+            organisation=policy.organisations_acted_for(request.user).get(pk=data["organisation"]),
+            user=request.user, filename=Path(data["file"].name).name[:200], path="", dry_run=data["dry_run"],
+        )
+        folder = Path(settings.MEDIA_ROOT) / "uploads" / request.tenant.schema_name
+        folder.mkdir(parents=True, exist_ok=True)
+        upload.path = str(folder / f"{upload.pk}.upload")  # never the person's file name on disk
+        with open(upload.path, "wb") as kept:
+            for chunk in data["file"].chunks():
+                kept.write(chunk)
+        upload.save(update_fields=["path"])
+        process_upload.delay(request.tenant.schema_name, upload.pk)
+        return redirect("upload-detail", pk=upload.pk)
+    return render(request, "pages/form.html", {"form": form, "page_title": "Upload logs", "multipart": True})
+
+
+@login_required
+def upload_detail(request, pk):
+    upload = get_object_or_404(visible_uploads(request.user), pk=pk)
+    report = summary(upload) if upload.status in (Upload.Status.DONE, Upload.Status.FAILED) else None
+    return render(request, "uploads/detail.html", {"upload": upload, "report": report, "page_title": upload.filename})
+
+
+@login_required
+def upload_status(request, pk):
+    upload = get_object_or_404(visible_uploads(request.user), pk=pk)
+    return JsonResponse({"status": upload.status, "processed": upload.processed_rows, "total": upload.total_rows,
+                         "progress": upload.progress})

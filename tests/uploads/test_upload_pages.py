@@ -1,0 +1,85 @@
+"""The bulk-upload pages: upload a file, see its progress and every error in one
+place; other organisations' uploads are 404. Processing runs eagerly here (a real
+worker round trip is tested in tests/test_celery.py)."""
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tenants.utils import schema_context
+
+from cldc.platform.records.models import Record
+
+
+@pytest.fixture(autouse=True)
+def eager_celery(settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from cldc.platform.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def council(make_organisation):
+    return make_organisation("Upload Borough Council", type="local_authority")
+
+
+@pytest.fixture
+def officer(make_person, council):
+    return make_person("uploader@example.com", council, role="data_coordinator")
+
+
+def post_file(client, organisation, content, name="logs.csv", dry_run=False):
+    data = {"record_type": "core:lettings", "year": "2026", "organisation": organisation.pk,
+            "file": SimpleUploadedFile(name, content, content_type="text/csv")}
+    if dry_run:
+        data["dry_run"] = "on"
+    return client.post("/uploads/new/", data)
+
+
+def test_upload_a_file_and_see_the_result(client_for, core_service, council, officer, official_template_csv):
+    client = client_for("core", officer)
+    assert 'enctype="multipart/form-data"' in client.get("/uploads/new/").content.decode()
+    response = post_file(client, council, official_template_csv("lettings", council))
+    assert response.status_code == 302
+    pk = int(re.search(r"/uploads/(\d+)/", response.url).group(1))
+    page = client.get(response.url).content.decode()
+    assert '<dd class="govuk-summary-list__value" id="count-created">1</dd>' in page
+    assert "No errors or warnings." in page
+    assert client.get(f"/uploads/{pk}/status.json").json() == {"status": "done", "processed": 1, "total": 1, "progress": 100}
+    with schema_context("core"):
+        assert Record.objects.get().status == "completed"
+    assert "logs.csv" in client.get("/uploads/").content.decode()
+
+
+def test_errors_are_grouped_by_rule_and_listed_by_row(client_for, core_service, council, officer, official_template_csv):
+    client = client_for("core", officer)
+    # A second letting (its own tenant code) whose age is not a number.
+    content = official_template_csv("lettings", council, rows=2, last_row={"age1": "two hundred", "tenancycode": "ANOTHER-1"})
+    response = post_file(client, council, content)
+    page = client.get(response.url).content.decode()
+    assert '<dd class="govuk-summary-list__value" id="count-rejected">1</dd>' in page
+    assert '<dd class="govuk-summary-list__value" id="count-created">1</dd>' in page  # the valid row is imported
+    assert "Errors and warnings by rule and column" in page and "must be a number" in page
+    assert "Every error, by row" in page
+
+
+def test_bad_files_get_a_clear_message(client_for, core_service, council, officer):
+    client = client_for("core", officer)
+    page = client.get(post_file(client, council, b"%PDF-1.7 binary", name="logs.csv").url).content.decode()
+    assert "We could not read this file" in page
+    response = post_file(client, council, b"")
+    assert response.status_code == 200 and "The selected file is empty." in response.content.decode()
+
+
+def test_other_organisations_uploads_are_404(client_for, make_person, make_organisation, core_service, council, officer,
+                                            official_template_csv):
+    response = post_file(client_for("core", officer), council, official_template_csv("lettings", council), dry_run=True)
+    pk = int(re.search(r"/uploads/(\d+)/", response.url).group(1))
+    stranger = client_for("core", make_person("stranger@example.com", make_organisation("Stranger Homes")))
+    assert stranger.get(f"/uploads/{pk}/").status_code == 404
+    assert stranger.get(f"/uploads/{pk}/status.json").status_code == 404
+    with schema_context("core"):
+        assert not Record.objects.exists()  # the check-only upload stored nothing

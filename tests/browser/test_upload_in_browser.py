@@ -24,7 +24,7 @@ def eager_celery():
 def test_the_official_template_uploads_with_no_errors_through_the_web(page, url, axe, tmp_path, eager_celery,
                                                                      official_template_csv):
     council, _ = Organisation.objects.get_or_create(
-        name="Browser Upload Council", defaults={"type": "local_authority", "ons_code": "E09000002"})
+        name="Browser Upload Council", defaults={"type": "local_authority", "ons_code": "E06000090"})  # codes are unique across the browser run
     person = User.objects.filter(email="uploads@browser.example").first() or User.objects.create_user(
         "uploads@browser.example", PASSWORD, name="Una Uploader")
     Membership.objects.get_or_create(user=person, organisation=council, defaults={"role": "data_coordinator"})

@@ -64,7 +64,11 @@ class UploadForm(GDSFormMixin, forms.Form):
 @login_required
 def upload_list(request):
     uploads = visible_uploads(request.user).filter(collection__in=request.tenant.collections)[:50]
-    return render(request, "uploads/list.html", {"uploads": uploads, "page_title": "Bulk uploads"})
+    downloads = [
+        {"label": f"{rt.replace('_', ' ').capitalize()} {v} to {v + 1}", "collection": c, "record_type": rt, "version": v}
+        for c in request.tenant.collections for rt in registry.get(c).record_types for v in registry.get(c).versions(rt)
+    ]
+    return render(request, "uploads/list.html", {"uploads": uploads, "downloads": downloads, "page_title": "Bulk uploads"})
 
 
 @login_required
@@ -102,3 +106,28 @@ def upload_status(request, pk):
     upload = get_object_or_404(visible_uploads(request.user), pk=pk)
     return JsonResponse({"status": upload.status, "processed": upload.processed_rows, "total": upload.total_rows,
                          "progress": upload.progress})
+
+
+DOWNLOADS = {
+    "template.csv": ("text/csv", "template_csv"),
+    "template.xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "template_xlsx"),
+    "specification.csv": ("text/csv", "specification_csv"),
+}
+
+
+def template_download(request, collection, record_type, version, name):
+    """The bulk-upload template or specification of a version, made from its definition."""
+    from django.http import Http404, HttpResponse
+
+    from cldc.platform.uploads import template_files
+
+    if collection not in request.tenant.collections or name not in DOWNLOADS:
+        raise Http404("No such download")
+    try:
+        definition = registry.get(collection).definition(record_type, version)
+    except LookupError:
+        raise Http404("No such version") from None
+    content_type, maker = DOWNLOADS[name]
+    response = HttpResponse(getattr(template_files, maker)(definition), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{collection}_{record_type}_{version}_{name}"'
+    return response

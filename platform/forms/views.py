@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from cldc.platform import registry
+from cldc.platform.forms.choices import open_year_choices, record_type_choices, year_label
 from cldc.platform.forms.logs import Log, visible_log
 from cldc.platform.organisations import policy
 from cldc.platform.people.models import User
@@ -40,26 +41,13 @@ class LogFilters(forms.Form):
 
     def __init__(self, *args, service, user, **kwargs):
         super().__init__(*args, **kwargs)
-        types = record_types(service)
-        self.fields["record_type"].choices = [("", "Any type")] + [(key, label) for key, label in types]
+        self.fields["record_type"].choices = [("", "Any type")] + record_type_choices(service)
         years = sorted({v for name in service.collections for rt in registry.get(name).record_types
                         for v in registry.get(name).versions(rt)}, reverse=True)
         self.fields["year"].choices = [("", "Any year")] + [(y, year_label(y)) for y in years]
         organisations = [("", "Any organisation")] + [(o.pk, o.name) for o in policy.organisations_visible_to(user)]
         self.fields["owning_organisation"].choices = organisations
         self.fields["managing_organisation"].choices = organisations
-
-
-def year_label(version):
-    return f"{version} to {version + 1}"
-
-
-def record_types(service):
-    """(collection:record_type, label) for every record type the service collects."""
-    return [
-        (f"{name}:{rt}", f"{rt.replace('_', ' ').capitalize()}" + (f" ({registry.get(name).title})" if len(service.collections) > 1 else ""))
-        for name in service.collections for rt in registry.get(name).record_types
-    ]
 
 
 def searched_answers(service):
@@ -135,11 +123,8 @@ class SetUpForm(GDSFormMixin, forms.Form):
 
     def __init__(self, *args, service, user, **kwargs):
         super().__init__(*args, **kwargs)
-        today = dt.date.today()
-        self.fields["record_type"].choices = record_types(service)
-        years = sorted({v for name in service.collections for rt in registry.get(name).record_types
-                        for v in open_for_new_logs(name, rt, today)}, reverse=True)
-        self.fields["year"].choices = [(y, year_label(y)) for y in years]
+        self.fields["record_type"].choices = record_type_choices(service)
+        self.fields["year"].choices = open_year_choices(service)
         organisations = [("", "Select an organisation")] + [(o.pk, o.name) for o in policy.organisations_acted_for(user)]
         self.fields["owning_organisation"].choices = organisations
         self.fields["managing_organisation"].choices = organisations

@@ -1,7 +1,6 @@
 """The bulk-upload pages: choose a file, watch it being processed, see every error
 in one place. Processing runs in a Celery worker (tasks.py)."""
 
-import datetime as dt
 from pathlib import Path
 
 from django import forms
@@ -13,10 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from cldc.platform import registry
 from cldc.platform.organisations import policy
+from cldc.platform.forms.choices import open_year_choices, record_type_choices, year_label
 from cldc.platform.uploads.models import Upload
 from cldc.platform.uploads.pipeline import summary
 from cldc.platform.uploads.tasks import process_upload
-from cldc.platform.windows.service import open_for_new_logs
 from cldc.themes.forms import GDSFormMixin
 
 
@@ -43,13 +42,8 @@ class UploadForm(GDSFormMixin, forms.Form):
 
     def __init__(self, *args, service, user, **kwargs):
         super().__init__(*args, **kwargs)
-        today = dt.date.today()
-        types = [(f"{c}:{rt}", rt.replace("_", " ").capitalize()) for c in service.collections
-                 for rt in registry.get(c).record_types]
-        self.fields["record_type"].choices = types
-        years = sorted({v for c in service.collections for rt in registry.get(c).record_types
-                        for v in open_for_new_logs(c, rt, today)}, reverse=True)
-        self.fields["year"].choices = [(y, f"{y} to {y + 1}") for y in years]
+        self.fields["record_type"].choices = record_type_choices(service)
+        self.fields["year"].choices = open_year_choices(service)
         self.fields["organisation"].choices = [("", "Select an organisation")] + [
             (o.pk, o.name) for o in policy.organisations_acted_for(user)]
 
@@ -65,7 +59,7 @@ class UploadForm(GDSFormMixin, forms.Form):
 def upload_list(request):
     uploads = visible_uploads(request.user).filter(collection__in=request.tenant.collections)[:50]
     downloads = [
-        {"label": f"{rt.replace('_', ' ').capitalize()} {v} to {v + 1}", "collection": c, "record_type": rt, "version": v}
+        {"label": f"{rt.replace('_', ' ').capitalize()} {year_label(v)}", "collection": c, "record_type": rt, "version": v}
         for c in request.tenant.collections for rt in registry.get(c).record_types for v in registry.get(c).versions(rt)
     ]
     return render(request, "uploads/list.html", {"uploads": uploads, "downloads": downloads, "page_title": "Bulk uploads"})

@@ -17,9 +17,9 @@ from cldc.collections.core.functions.reference_tables import (
     charge_limits,
     collection_start_year,
     rent_range,
-    round_half_up,
     weekly_value,
 )
+from cldc.collections.core.functions.formatting import money, ordinal_date
 from cldc.collections.core.functions.household import household_income_range, weekly_net_income
 from cldc.platform.rules.functions import per_record, rule_function
 
@@ -35,10 +35,6 @@ NEEDS_NAMES = {1: "general needs", 2: "supported housing"}
 # --- Shared helpers ---------------------------------------------------------------
 
 
-def money(amount):
-    return f"£{round_half_up(amount):,.2f}"
-
-
 def _number(value):
     return None if value is None or isinstance(value, bool) else Decimal(str(value))
 
@@ -50,11 +46,6 @@ def _label(context, question_id, code):
     question = registry.get("core").definition("lettings", context["version"]).questions.get(question_id)
     label = question.label_for(code) if question else None
     return label if label is not None else str(code)
-
-
-def _ordinal_date(day):
-    suffix = "th" if 11 <= day.day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day.day % 10, "th")
-    return f"{day.day}{suffix} {day:%B %Y}"
 
 
 def _provider(context):
@@ -80,8 +71,8 @@ def startdate_outside_collection_year(answers, context):
     return {
         "current_start_year_short": f"{start:%y}",
         "current_end_year_short": f"{end:%y}",
-        "current_start_year_long": _ordinal_date(start),
-        "current_end_year_long": _ordinal_date(end),
+        "current_start_year_long": ordinal_date(start),
+        "current_end_year_long": ordinal_date(end),
     }
 
 

@@ -17,9 +17,9 @@ from cldc.collections.core.functions.reference_tables import (
     charge_limits,
     collection_start_year,
     rent_range,
-    round_half_up,
     weekly_value,
 )
+from cldc.collections.core.functions.formatting import money
 from cldc.collections.core.functions.household import household_income_range, persons, weekly_net_income
 from cldc.platform.rules.functions import rule_function
 
@@ -31,10 +31,6 @@ INCOME_FREQUENCY = {1: "weekly", 2: "monthly", 3: "yearly"}  # incfreq labels, l
 RENT_TYPE_GROUP = {0: 1, 1: 2, 2: 2, 3: 3, 4: 3, 5: 3, 6: 4}  # rent_type -> renttype
 MALE, CHILD_UNDER_16, PREFERS_NOT_TO_SAY = "M", 9, 10
 LAST_PERSON = 8  # persons 2-8 have their own answers
-
-
-def money(amount):
-    return f"£{round_half_up(amount):,.2f}"
 
 
 def amount_per_period(amount, period):

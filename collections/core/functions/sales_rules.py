@@ -9,6 +9,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 
+from cldc.collections.core.functions.formatting import money, ordinal_date
 from cldc.platform import registry
 from cldc.platform.rules.functions import rule_function
 
@@ -26,20 +27,9 @@ INCOME_RANGES = {
 # --- Formatting, as the CORE service shows values in messages ---------------------------
 
 
-def money(value):
-    """£1,234.50: CORE's number_to_currency."""
-    return f"£{Decimal(str(value)):,.2f}"
-
-
 def percent(value):
     """A percentage without trailing zeros: 12.5, 50 (CORE's sprintf('%g'))."""
     return format(Decimal(str(value)).normalize(), "f")
-
-
-def ordinal_date(day):
-    """1st April 2026."""
-    suffix = "th" if 11 <= day.day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day.day % 10, "th")
-    return f"{day.day}{suffix} {day:%B %Y}"
 
 
 def is_london(la):

@@ -26,3 +26,16 @@ def test_a_real_worker_runs_a_task_in_a_service_schema(core_service):
         worker.terminate()
         output, _ = worker.communicate(timeout=30)
     assert "Traceback" not in output, output
+
+
+def test_tasks_sent_from_a_fresh_django_process_use_our_broker():
+    """The web server sends tasks from a process that never imported the Celery app
+    module itself: its tasks must still be bound to our configured app and broker."""
+    code = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'cldc.platform.settings'); django.setup(); "
+        "from django.conf import settings; from cldc.platform.uploads.tasks import process_upload; "
+        "print(process_upload.app.main, process_upload.app.conf.broker_url == settings.CELERY_BROKER_URL)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["cldc", "True"]

@@ -1,4 +1,4 @@
-"""The REST API (Django REST framework and drf-spectacular), under /api/v1/.
-
-Nothing is served yet: the submission API is issue 6, built on the gateway of issue 3.
+"""The submission API (Django REST framework and drf-spectacular), under /api/v1/ on
+each service's domain: API clients and their keys, records, batches, validate-only,
+definitions and uploads. docs/api.md describes it for the people who use it.
 """

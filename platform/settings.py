@@ -55,6 +55,9 @@ TENANT_APPS = [
     "cldc.platform.uploads",
     "cldc.platform.forms",
     "cldc.platform.guidance",
+    "cldc.api",
+    "rest_framework",
+    "drf_spectacular",
     "cldc.admin_ui",
     "wagtail.contrib.settings",
     "wagtail.contrib.forms",
@@ -120,6 +123,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # --- Requests ------------------------------------------------------------------
 MIDDLEWARE = [
     "cldc.platform.tenancy.middleware.ServiceMiddleware",
+    # /api/ only: body size limit, problem details for every error, the call log.
+    "cldc.api.middleware.ApiMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -215,6 +220,24 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Bulk upload: the largest file accepted, checked before it is read.
 CLDC_UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", str(50 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- Submission API (cldc.api; docs/api.md) -------------------------------------
+# Authentication, throttling, parsers and the error shape are set on the API's own
+# views (cldc.api.views.base), not here: Wagtail's admin uses DRF too.
+REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CLDC submission API",
+    "DESCRIPTION": "Send, check and read case-level records. Errors are RFC 9457 problem details.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["cldc.api.schema.only_api_paths"],
+    "ENUM_NAME_OVERRIDES": {"RecordStatusEnum": "cldc.platform.records.models.Status",
+                            "UploadStatusEnum": "cldc.api.schema.UPLOAD_STATUSES"},
+}
+CLDC_API_RATE_LIMIT = env("API_RATE_LIMIT", "600/minute")  # per client
+CLDC_API_MAX_BODY_BYTES = int(env("API_MAX_BODY_BYTES", str(10 * 1024 * 1024)))  # uploads: CLDC_UPLOAD_MAX_BYTES
+CLDC_API_BATCH_MAX = 1000
 
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"

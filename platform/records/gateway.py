@@ -144,11 +144,13 @@ def evaluate(definition, pack, answers, incoming, context, channel, confirmation
     return Evaluation(kept, derived, cleared, rejected, errors, warnings, confirmed, missing, status, rejecting + findings)
 
 
-def submit(record, incoming, source, user=None, *, confirm=(), expected_version=None, validate_only=False, today=None):
+def submit(record, incoming, source, user=None, *, confirm=(), expected_version=None, validate_only=False, today=None,
+           api_client=None):
     """Apply answers from a channel to a record and save it (unless validate_only).
 
     confirm: ids of soft checks the person confirms for the values now in the record.
     expected_version: the lock_version the caller read; a mismatch raises StaleRecord.
+    api_client: the API client making the change, named on the revision (provenance).
     """
     collection = registry.get(record.collection)
     definition = collection.definition(record.record_type, record.version)
@@ -189,7 +191,17 @@ def submit(record, incoming, source, user=None, *, confirm=(), expected_version=
             setattr(record, f"{column}_id", int(value))
     if validate_only:
         return outcome
-    _save(record, changes, source, user, expected_version, definition.record_fields)
+    _save(record, changes, source, user, expected_version, definition.record_fields, api_client)
+    outcome.saved = True
+    return outcome
+
+
+def commit(outcome, source, user=None, *, expected_version=None):
+    """Store an outcome checked with validate_only=True, without judging it again (the
+    bulk-upload pipeline stores only the rows it found valid)."""
+    record = outcome.record
+    definition = registry.get(record.collection).definition(record.record_type, record.version)
+    _save(record, outcome.changes, source, user, expected_version, definition.record_fields)
     outcome.saved = True
     return outcome
 
@@ -215,8 +227,9 @@ def duplicate_key(definition, answers):
 
 
 @transaction.atomic
-def _save(record, changes, source, user, expected_version, record_columns):
-    if record.pk is None:
+def _save(record, changes, source, user, expected_version, record_columns, api_client=None):
+    created = record.pk is None
+    if created:
         record.source = source
         record.created_by = user
         record.lock_version = 1
@@ -235,5 +248,6 @@ def _save(record, changes, source, user, expected_version, record_columns):
         if not updated:
             raise StaleRecord(f"Record {record.pk} changed since version {expected}")
         record.lock_version = expected + 1
-    number = record.revisions.count() + 1
-    Revision.objects.create(record=record, number=number, user=user, source=source, changes=changes)
+    number = 1 if created else record.revisions.count() + 1
+    Revision.objects.create(record=record, number=number, user=user, source=source, changes=changes,
+                            api_client=api_client)

@@ -110,12 +110,17 @@ class Record(models.Model):
 
 
 class Revision(models.Model):
-    """Every change to a record: who, when, through which channel, and the field-level diff."""
+    """Every change to a record: who (a person, or an API client), when, through which
+    channel, and the field-level diff."""
 
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     source = models.CharField(max_length=10, choices=Source.choices)
+    api_client = models.ForeignKey(
+        "api.ApiClient", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="The API client that made the change, for changes made through the API",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     changes = models.JSONField(help_text="variable -> [old, new]; confirmations under 'confirmations'")
 

@@ -1,0 +1,50 @@
+"""Which organisations an API client acts for, and so which records it sees: the
+rules of cldc.platform.organisations.policy (docs/adr/0004-one-policy-module.md),
+applied to a client instead of a person.
+
+- An organisation's client acts for that organisation and its children.
+- A supplier's client acts for the organisations with a current authorisation of the
+  supplier, and their children.
+- Children are one level down, through a relationship active on the day; closed
+  organisations grant nothing. A client that is revoked or expired acts for none.
+
+Anything outside `visible_records(client)` is a 404, never a 403.
+"""
+
+from datetime import date
+
+from django.db.models import Q
+
+from cldc.api.models import SupplierAuthorisation
+from cldc.platform.organisations.models import Organisation, OrganisationRelationship
+from cldc.platform.records.models import Record
+
+
+def with_children(organisations, on=None):
+    """The active organisations among `organisations` and their active children."""
+    on = on or date.today()
+    own = Organisation.objects.active(on).filter(pk__in=organisations.values("pk"))
+    children = OrganisationRelationship.objects.active(on).filter(parent__in=own).values("child")
+    return Organisation.objects.active(on).filter(pk__in=own.values("pk").union(children))
+
+
+def organisations_acted_for(client, on=None):
+    if client is None or not client.is_usable:
+        return Organisation.objects.none()
+    if client.organisation_id:
+        return with_children(Organisation.objects.filter(pk=client.organisation_id), on)
+    authorising = SupplierAuthorisation.objects.current().filter(supplier=client.supplier_id).values("organisation")
+    return with_children(Organisation.objects.filter(pk__in=authorising), on)
+
+
+def acts_for(client, organisation, on=None):
+    return organisation is not None and organisations_acted_for(client, on).filter(pk=organisation.pk).exists()
+
+
+def visible_records(client, service):
+    """The one way to find records for a client: of this service's collections, owned
+    or managed by an organisation it acts for."""
+    organisations = organisations_acted_for(client)
+    return Record.objects.filter(collection__in=service.collections).filter(
+        Q(owning_organisation__in=organisations) | Q(managing_organisation__in=organisations)
+    )

@@ -1,0 +1,60 @@
+"""Fixtures for the API tests: organisations (a parent, its child, an unrelated one),
+API clients of each kind with their keys, and a JSON client for a service's API."""
+
+import pytest
+from django.core.cache import cache
+from django_tenants.utils import schema_context
+
+from api_helpers import Api
+from cldc.api.keys import create_client
+from cldc.api.models import Supplier, SupplierAuthorisation
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Rate-limit counts live in Redis (the test run's own database), not in the
+    rolled-back transaction: start each test with none."""
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def orgs(make_organisation):
+    parent = make_organisation("Parent Homes")
+    return {"parent": parent, "child": make_organisation("Child Lettings", parent=parent),
+            "other": make_organisation("Other Housing")}
+
+
+@pytest.fixture
+def coordinator(make_person, orgs):
+    return make_person("coordinator@parent.example", orgs["parent"], role="data_coordinator")
+
+
+@pytest.fixture
+def api_for(core_service, coordinator):
+    """api_for(organisation=... | supplier=..., service="core", created_by=person): a new
+    client of that service (made by the parent's coordinator unless said) and an Api
+    that calls with its key."""
+
+    def make(service="core", created_by=None, **fields):
+        with schema_context(service):
+            new = create_client(name="Test system", created_by=created_by or coordinator, **fields)
+        return Api(new.key, service, new.client)
+
+    return make
+
+
+@pytest.fixture
+def supplier(core_service):
+    with schema_context("core"):
+        return Supplier.objects.create(name="Homes Software Ltd", contact="api@homes-software.example")
+
+
+@pytest.fixture
+def authorise(coordinator):
+    def grant(organisation, supplier):
+        with schema_context("core"):
+            return SupplierAuthorisation.objects.create(organisation=organisation, supplier=supplier,
+                                                        granted_by=coordinator)
+
+    return grant

@@ -1,0 +1,128 @@
+"""Who sees which record: each kind of client against its own organisation's record,
+a child's, an unrelated organisation's and one in another service. Anything a client
+may not see is a 404, exactly like a record that does not exist."""
+
+import pytest
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from api_helpers import Api, problem_of
+from cldc.api.models import Supplier, SupplierAuthorisation
+from cldc.platform.records.gateway import submit
+from cldc.platform.records.models import Record
+
+
+def stored(service, owner, collection="core", record_type="lettings", version=2026, answers=None):
+    with schema_context(service):
+        record = Record(collection=collection, record_type=record_type, version=version,
+                        owning_organisation=owner, managing_organisation=owner)
+        return submit(record, answers or {"tenancycode": f"T{owner.pk}"}, source="form").record
+
+
+@pytest.fixture
+def records(orgs, hclic_service):
+    found = {"own": stored("core", orgs["parent"]), "child": stored("core", orgs["child"]),
+             "other": stored("core", orgs["other"])}
+    core_ids = {r.pk for r in found.values()}
+    # A record of the parent in the H-CLIC service, with an id no core record has, so
+    # that a 404 on the core domain can only mean "another service".
+    found["service"] = stored("hclic", orgs["parent"], "hclic", "case", 2026, {"caseref": "C1"})
+    while found["service"].pk in core_ids:
+        found["service"] = stored("hclic", orgs["parent"], "hclic", "case", 2026, {"caseref": "C1"})
+    return found
+
+
+@pytest.fixture
+def clients(api_for, orgs, supplier, authorise):
+    with schema_context("core"):
+        stranger = Supplier.objects.create(name="Never Authorised Ltd")
+        withdrawn = Supplier.objects.create(name="Withdrawn Systems Ltd")
+    authorise(orgs["parent"], supplier)
+    ended = authorise(orgs["parent"], withdrawn)
+    with schema_context("core"):
+        SupplierAuthorisation.objects.filter(pk=ended.pk).update(revoked_at=timezone.now())
+    return {
+        "parent": api_for(organisation=orgs["parent"]),
+        "child": api_for(organisation=orgs["child"]),
+        "supplier": api_for(supplier=supplier),
+        "unauthorised supplier": api_for(supplier=stranger),
+        "withdrawn supplier": api_for(supplier=withdrawn),
+    }
+
+
+MATRIX = {  # client: the records it may see
+    "parent": {"own", "child"},  # its own and its child's
+    "child": {"child"},  # a child does not act for its parent
+    "supplier": {"own", "child"},  # authorised by the parent: as the parent
+    "unauthorised supplier": set(),
+    "withdrawn supplier": set(),
+}
+
+
+@pytest.mark.parametrize("client", MATRIX)
+def test_each_client_sees_exactly_its_records(client, clients, records):
+    api = clients[client]
+    for name, record in records.items():
+        response = api.get(f"records/{record.pk}/")
+        if name in MATRIX[client]:
+            assert response.status_code == 200, (client, name)
+            assert response.json()["id"] == record.pk
+        else:
+            assert problem_of(response, 404)["type"] == "urn:cldc:problem:not-found", (client, name)
+            assert problem_of(api.patch(f"records/{record.pk}/", {"answers": {"tenancycode": "X"}}), 404)
+            assert problem_of(api.delete(f"records/{record.pk}/"), 404)
+    listed = {r["id"] for r in api.get("records/?page_size=1000").json()["results"]}
+    assert listed == {records[name].pk for name in MATRIX[client]}
+
+
+def test_a_hidden_record_and_a_missing_one_get_the_same_answer(clients, records):
+    api = clients["child"]
+    hidden, missing = api.get(f"records/{records['own'].pk}/"), api.get("records/987654321/")
+    hidden, missing = problem_of(hidden, 404), problem_of(missing, 404)
+    assert {**hidden, "instance": ""} == {**missing, "instance": ""}
+
+
+def test_the_record_in_another_service_is_seen_with_that_services_key(api_for, orgs, records):
+    hclic = api_for(service="hclic", organisation=orgs["parent"])
+    assert hclic.get(f"records/{records['service'].pk}/").json()["collection"] == "hclic"
+    assert {r["id"] for r in hclic.get("records/").json()["results"]} == {records["service"].pk}
+
+
+@pytest.mark.parametrize("client, organisation, allowed", [
+    ("parent", "parent", True), ("parent", "child", True), ("parent", "other", False),
+    ("child", "parent", False), ("supplier", "child", True), ("unauthorised supplier", "parent", False),
+    ("withdrawn supplier", "parent", False),
+])
+def test_a_client_creates_records_only_for_organisations_it_acts_for(clients, orgs, client, organisation, allowed):
+    reference = orgs[organisation].regulator_number  # any reference form works
+    response = clients[client].post("records/", {"record_type": "lettings", "version": 2026, "organisation": reference,
+                                                 "answers": {"tenancycode": "NEW-1"}})
+    if allowed:
+        assert response.status_code == 201, response.json()
+        assert response.json()["owning_organisation"]["id"] == orgs[organisation].pk
+    else:
+        problem = problem_of(response, 422)
+        assert problem["errors"][0]["field"] == "organisation"
+        assert f"You cannot submit logs for the organisation “{reference}”" in problem["detail"]
+
+
+def test_an_organisation_in_the_answers_must_be_one_the_client_acts_for(clients, orgs):
+    api = clients["parent"]
+    response = api.post("records/", {"record_type": "lettings", "version": 2026, "organisation": f"ORG{orgs['parent'].pk}",
+                                     "answers": {"managing_organisation_id": f"ORG{orgs['other'].pk}"}})
+    problem = problem_of(response, 422)
+    assert [(e["field"], e["rule"]) for e in problem["errors"]] == [
+        ("managing_organisation_id", "managing_organisation_permitted")]
+    with schema_context("core"):
+        assert not Record.objects.filter(managing_organisation=orgs["other"]).exists()
+    ok = api.post("records/", {"record_type": "lettings", "version": 2026, "organisation": f"ORG{orgs['parent'].pk}",
+                               "answers": {"managing_organisation_id": orgs["child"].regulator_number}})
+    assert ok.status_code == 201 and ok.json()["managing_organisation"]["id"] == orgs["child"].pk
+    assert ok.json()["labels"]["managing_organisation_id"] == "Child Lettings"
+
+
+def test_clients_outside_the_api_are_not_people(clients, client_for, records):
+    """An API key is not a session: the web pages do not accept it."""
+    api = clients["parent"]
+    assert api.http.get(f"/logs/{records['own'].pk}/").status_code in (302, 404)
+    assert Api().get(f"records/{records['own'].pk}/").status_code == 401

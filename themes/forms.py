@@ -17,4 +17,8 @@ class GDSFormMixin:
         self.helper.disable_csrf = True  # the page template has the form tag and token
         self.helper.label_size = "s"
         self.helper.legend_size = "s"
+        self.lay_out()
+
+    def lay_out(self):
+        """Every field, then the button: call again after adding fields in __init__."""
         self.helper.layout = Layout(*self.fields, Button("submit", self.submit_label))

@@ -19,6 +19,9 @@ def add_arguments(parser):
     parser.add_argument("--organisation", required=True, help="the uploading organisation: ONS code, regulator number or ORG<id>")
     parser.add_argument("--user", required=True, help="the email address of the person uploading")
     parser.add_argument("--dry-run", action="store_true", help="check every row, store nothing")
+    parser.add_argument("--create-valid", action="store_true",
+                        help="create the logs of the valid rows even when other rows have errors "
+                             "(without it, nothing is stored until every row is valid)")
     parser.add_argument("file")
 
 
@@ -26,7 +29,10 @@ def run(options, out):
     from cldc.platform.people.models import User
     from cldc.platform.tenancy.models import Service
     from cldc.platform.uploads.models import Upload
-    from cldc.platform.uploads.pipeline import Importer, summary
+    from cldc.platform.uploads.pipeline import Importer, column_plan, summary
+    from cldc.platform.uploads.provider_rows import target_key
+    from cldc.platform.uploads.files import UploadError
+    from cldc.platform.uploads.views import read_headings
 
     service = Service.objects.filter(schema_name=options["service"]).first()
     if service is None:
@@ -49,9 +55,33 @@ def run(options, out):
         upload = Upload.objects.create(
             collection=collections[0], record_type=options["record_type"], version=options["version"],
             organisation=organisation, user=user, filename=source.name, path="", dry_run=options["dry_run"],
+            create_valid_now=options["create_valid"],
         )
         upload.path = str(kept / f"{upload.pk}-{source.name}")
         shutil.copyfile(source, upload.path)
         upload.save(update_fields=["path"])
-        Importer(upload).run()
-        out.write(json.dumps(summary(upload), indent=2, ensure_ascii=False))
+        needs_matching = []
+        try:
+            layout, columns = read_headings(upload)
+        except UploadError as error:
+            layout, columns = None, {}
+            upload.status, upload.message = Upload.Status.FAILED, str(error)
+            upload.save(update_fields=["status", "message"])
+        if layout == "headers":  # the organisation's saved matches, else confident automatic ones
+            plan = column_plan(upload, columns)
+            needs_matching = [{"column": c.index, "header": c.header, "band": c.band,
+                               "suggestions": [str(s.target) for s in c.suggestions]} for c in plan if not c.settled]
+            if not needs_matching:
+                upload.columns = {str(c.index): target_key(c.target) if c.target else "" for c in plan}
+                upload.save(update_fields=["columns"])
+        if needs_matching:  # only a person can settle these: on the upload's page
+            upload.status = Upload.Status.MAPPING
+            upload.save(update_fields=["status"])
+        elif layout:
+            Importer(upload).run()
+        report = summary(upload)
+        if needs_matching:
+            report["columns_to_match"] = needs_matching
+        if upload.status == Upload.Status.VALUES:
+            report["values_to_match"] = upload.unmatched
+        out.write(json.dumps(report, indent=2, ensure_ascii=False))

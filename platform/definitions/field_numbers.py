@@ -24,6 +24,10 @@ What a declaration may say (docs/definitions.md):
                                stays blank and another variable is set
   when_given: {sets: v, to: x} set another variable when this question gets a value
   when_blank: {sets: v, to: x} ... or when its fields are blank
+
+Each definition is compiled once into a plan (one `_Step` per declared question, with
+its kind, field numbers and lookups for `codes` and `markers`), since the pipeline reads
+every row of a file through the same definition.
 """
 
 import datetime as dt
@@ -37,21 +41,160 @@ KINDS = {"one_of", "flags", "lookup", "any_given", "count_given", "date", "parts
 def answers_from_field_numbers(definition, row):
     """(answers keyed by variable, problems). A problem is a dict with the `fields` it
     is about, the `variable` and a plain `message`; a field with a problem gives no answer."""
-    values = {int(number): _clean(value) for number, value in row.items()}
+    values = {}
+    for number, value in row.items():
+        if value is not None:
+            value = str(value).strip() or None
+        values[number if type(number) is int else int(number)] = value
     answers, problems = {}, []
-    for question in definition.questions.values():
-        upload = question.bulk_upload or {}
-        if not (upload.get("fields") or upload.get("from_fields") or upload.get("groups")):
-            continue
-        _read(question, upload, values, answers, problems)
+    for step in _plan(definition):
+        step.read(values, answers, problems)
     return answers, problems
 
 
-def _clean(value):
-    if value is None:
+# Definitions are long-lived (the registry caches them) and unhashable dataclasses, so
+# plans are kept by id, holding the definition so that its id is never reused.
+_plans = {}
+
+
+def _plan(definition):
+    """The definition's questions with a bulk-upload declaration, compiled once."""
+    cached = _plans.get(id(definition))
+    if cached is None or cached[0] is not definition:
+        steps = []
+        for question in definition.questions.values():
+            upload = question.bulk_upload or {}
+            if upload.get("fields") or upload.get("from_fields") or upload.get("groups"):
+                steps.append(_Step(question, upload))
+        cached = _plans[id(definition)] = (definition, steps)
+    return cached[1]
+
+
+class _Step:
+    """One question's declaration, read once: its kind, field numbers and lookups."""
+
+    def __init__(self, question, upload):
+        self.variable = question.id
+        self.fields = _as_list(upload.get("fields"))
+        self.kind = _kind(question, self.fields, upload)
+        self.upload = upload
+        self.from_fields = _as_list(upload.get("from_fields"))
+        self.codes = _Lookup((file_value, _str(stored)) for file_value, stored in upload.get("codes") or [])
+        # lookup and flags use `codes` to choose their value, not to translate it
+        self.translate = self.codes if self.kind not in ("lookup", "flags") and self.codes else None
+        self.markers = _Lookup((marker.get("value"), marker) for marker in upload.get("markers") or []) or None
+        self.when_blank, self.when_given = upload.get("when_blank"), upload.get("when_given")
+        if self.kind == "checkbox":
+            names = upload.get("variables") or [code for code, _ in question.options]
+            self.boxes = list(zip(self.fields, names))
+        if self.kind == "count_given":
+            self.groups = [_as_list(group) for group in upload.get("groups") or []]
+            self.add = int(upload.get("add", 0))
+
+    def problem(self, problems, message, about=None):
+        problems.append({"fields": list(about or self.fields), "variable": self.variable, "message": message})
+
+    def read(self, values, answers, problems):
+        kind, fields = self.kind, self.fields
+        if kind == "single":
+            value = values.get(fields[0])
+        elif kind == "checkbox":
+            for field, name in self.boxes:
+                value = values.get(field)
+                if value is not None:
+                    answers[name] = self._translate(value)
+            return
+        elif kind == "date":
+            value = _date(self, [values.get(f) for f in fields], problems)
+        elif kind == "parts":
+            value = " ".join(p for p in (values.get(f) for f in fields) if p) or None
+        elif kind == "one_of":
+            filled = [f for f in fields if values.get(f) is not None]
+            given = {values[f] for f in filled}
+            if len(given) > 1:
+                return self.problem(problems, f"Fields {_numbers(filled)} give different answers to the same "
+                                    "question; fill in only the one for this case.", filled)
+            value = given.pop() if given else None
+        elif kind == "flags":
+            ticked = next((i for i, f in enumerate(fields) if values.get(f) is not None
+                           and _ONE.get(values[f]) is not None), None)
+            chosen = self.upload.get("otherwise") if ticked is None else (self.upload.get("ticked") or [])[ticked]
+            value = _str(chosen)
+        elif kind == "lookup":
+            value = next((values[f] for f in self.from_fields if values.get(f) is not None), None)
+            if value is not None:
+                mapped = self.codes.get(value)
+                value = mapped if mapped is not None else _str(self.upload.get("otherwise", value))
+        elif kind == "any_given":
+            given = any(values.get(f) is not None for f in self.from_fields)
+            value = _str(self.upload.get("given" if given else "not_given"))
+        else:  # count_given
+            count = sum(1 for group in self.groups if any(values.get(f) is not None for f in group))
+            value = str(self.add + count)
+        self._store(value, answers)
+
+    def _store(self, value, answers):
+        """Put a value (or nothing, when blank) under the question, applying markers,
+        code pairs and the variables it sets."""
+        if value is None:
+            if self.when_blank:
+                answers[self.when_blank["sets"]] = _str(self.when_blank["to"])
+            return
+        marker = self.markers.get(value) if self.markers else None
+        if marker is not None:
+            answers[marker["sets"]] = _str(marker["to"])
+            return
+        answers[self.variable] = self._translate(value)
+        if self.when_given:
+            answers[self.when_given["sets"]] = _str(self.when_given["to"])
+
+    def _translate(self, value):
+        mapped = self.translate.get(value) if self.translate else None
+        return mapped if mapped is not None else value
+
+
+class _Lookup:
+    """Pairs of (file value, result), looked up as `_same` compares: the result of the
+    first pair whose file value equals the value as text (case-insensitive) or as a
+    number. Keyed by lower-cased text, each key resolved against all pairs at compile
+    time; a value whose text is no key can only match as a number, keyed by Decimal
+    (equal numbers hash alike: '01', '1.0' and 1 share a key)."""
+
+    def __init__(self, pairs):
+        pairs = [(expected, result) for expected, result in pairs if expected is not None]
+        self.by_text, self.by_number = {}, {}
+        for expected, result in pairs:
+            key = str(expected).strip().lower()
+            if key not in self.by_text:
+                self.by_text[key] = next(r for e, r in pairs if _same(key, e))
+            number = _number(expected)
+            if number is not None:
+                self.by_number.setdefault(number, result)
+
+    def __bool__(self):
+        return bool(self.by_text)
+
+    def get(self, value):
+        text = str(value).strip()
+        found = self.by_text.get(text.lower(), _MISSING)
+        if found is not _MISSING:
+            return found
+        if not self.by_number:
+            return None
+        number = _number(text)
+        return None if number is None else self.by_number.get(number)
+
+
+_MISSING = object()
+
+
+def _number(value):
+    """The value as a Decimal, or None when it is not a number (NaN equals nothing)."""
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
         return None
-    text = str(value).strip()
-    return text or None
+    return None if number.is_nan() else number
 
 
 def _as_list(fields):
@@ -77,92 +220,6 @@ def _kind(question, fields, upload):
     raise DefinitionError(f"question {question.id}: {len(fields)} bulk-upload fields need a `kind`")
 
 
-def _read(question, upload, values, answers, problems):
-    fields = _as_list(upload.get("fields"))
-    kind = _kind(question, fields, upload)
-
-    def problem(message, about=None):
-        problems.append({"fields": about or fields, "variable": question.id, "message": message})
-
-    if kind == "checkbox":
-        names = upload.get("variables") or [code for code, _ in question.options]
-        for field, name in zip(fields, names):
-            if values.get(field) is not None:
-                answers[name] = _translate(upload, values[field])
-        return
-    if kind == "date":
-        value = _date(values, fields, problem)
-    elif kind == "parts":
-        parts = [values.get(f) for f in fields]
-        value = " ".join(p for p in parts if p) or None
-    elif kind == "one_of":
-        given = {values[f] for f in fields if values.get(f) is not None}
-        if len(given) > 1:
-            filled = [f for f in fields if values.get(f) is not None]
-            return problem(f"Fields {_numbers(filled)} give different answers to the same question; "
-                           "fill in only the one for this case.", filled)
-        value = given.pop() if given else None
-    elif kind == "flags":
-        ticked = [i for i, f in enumerate(fields) if _same(values.get(f), "1")]
-        if ticked:
-            value = _str((upload.get("ticked") or [])[ticked[0]])
-        else:
-            value = _str(upload.get("otherwise"))
-        _store(question, upload, value, answers)
-        return
-    elif kind == "lookup":
-        source = [values.get(f) for f in _as_list(upload.get("from_fields"))]
-        value = next((v for v in source if v is not None), None)
-        if value is not None:
-            mapped = _mapped(upload.get("codes"), value)
-            value = mapped if mapped is not None else _str(upload.get("otherwise", value))
-        _store(question, upload, value, answers)
-        return
-    elif kind == "any_given":
-        given = any(values.get(f) is not None for f in _as_list(upload.get("from_fields")))
-        _store(question, upload, _str(upload.get("given" if given else "not_given")), answers)
-        return
-    elif kind == "count_given":
-        groups = upload.get("groups") or []
-        count = sum(1 for group in groups if any(values.get(f) is not None for f in _as_list(group)))
-        _store(question, upload, str(int(upload.get("add", 0)) + count), answers)
-        return
-    else:
-        value = values.get(fields[0])
-    _store(question, upload, value, answers)
-
-
-def _store(question, upload, value, answers):
-    """Put a value (or nothing, when blank) under the question, applying markers,
-    code pairs and the variables it sets."""
-    if value is None:
-        _sets(upload.get("when_blank"), answers)
-        return
-    for marker in upload.get("markers") or []:
-        if _same(value, marker.get("value")):
-            answers[marker["sets"]] = _str(marker["to"])
-            return
-    answers[question.id] = _translate(upload, value)
-    _sets(upload.get("when_given"), answers)
-
-
-def _sets(spec, answers):
-    if spec:
-        answers[spec["sets"]] = _str(spec["to"])
-
-
-def _translate(upload, value):
-    mapped = _mapped(upload.get("codes"), value) if upload.get("kind") not in ("lookup", "flags") else None
-    return mapped if mapped is not None else value
-
-
-def _mapped(pairs, value):
-    for file_value, stored in pairs or []:
-        if _same(value, file_value):
-            return _str(stored)
-    return None
-
-
 def _same(value, expected):
     """Equal as text (case-insensitive), or as numbers ('01' is 1)."""
     if value is None or expected is None:
@@ -175,6 +232,9 @@ def _same(value, expected):
         return False
 
 
+_ONE = _Lookup([("1", True)])  # a ticked flag
+
+
 def _str(value):
     return None if value is None else str(value)
 
@@ -183,25 +243,27 @@ def _numbers(fields):
     return ", ".join(str(f) for f in fields[:-1]) + f" and {fields[-1]}" if len(fields) > 1 else str(fields[0])
 
 
-def _date(values, fields, problem):
-    parts = [values.get(f) for f in fields]
+def _date(step, parts, problems):
+    fields = step.fields
     if all(p is None for p in parts):
         return None
     if any(p is None for p in parts):
-        problem(f"Fields {_numbers(fields)} must all be filled in to give a date (day, month and year).")
+        step.problem(problems,
+                     f"Fields {_numbers(fields)} must all be filled in to give a date (day, month and year).")
         return None
     try:
         day, month, year = (int(p) for p in parts)
     except ValueError:
-        problem(f"Fields {_numbers(fields)} must be numbers: day, month and year (YY or YYYY).")
+        step.problem(problems, f"Fields {_numbers(fields)} must be numbers: day, month and year (YY or YYYY).")
         return None
     if len(parts[2]) <= 2:
         year += 2000
     elif len(parts[2]) != 4:
-        problem(f"Field {fields[2]} must be a year as YY or YYYY.", [fields[2]])
+        step.problem(problems, f"Field {fields[2]} must be a year as YY or YYYY.", [fields[2]])
         return None
     try:
         return dt.date(year, month, day).isoformat()
     except ValueError:
-        problem(f"Fields {_numbers(fields)} do not give a real date ({parts[0]}/{parts[1]}/{parts[2]}).")
+        step.problem(problems,
+                     f"Fields {_numbers(fields)} do not give a real date ({parts[0]}/{parts[1]}/{parts[2]}).")
         return None

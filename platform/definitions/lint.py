@@ -49,6 +49,10 @@ def lint(definition, rule_pack=None):
             if name not in definition.variables:
                 problems.append(f"{where}: {key} names unknown field {name!r}")
 
+    ages_at = definition.variables.get(definition.ages_at) if definition.ages_at else None
+    if definition.ages_at and (ages_at is None or ages_at.type != "date"):
+        problems.append(f"{where}: ages_at names {definition.ages_at!r}, which is not a date question")
+
     for page in definition.pages:
         problems += _expression_problems(page.show_if, known, definition, f"{where}: page {page.id}")
     for sub in {page.subsection.id: page.subsection for page in definition.pages}.values():

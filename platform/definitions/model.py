@@ -113,6 +113,9 @@ class Definition:
     record_fields: dict = field(default_factory=dict)
     # Answers people search logs by (a tenant code, a postcode), besides the log's id.
     search_fields: list = field(default_factory=list)
+    # The date question at which ages are counted (a tenancy start date): an upload may
+    # give a date of birth where the form asks an age.
+    ages_at: str = ""
     source: str = ""  # the file it came from
     raw: dict = field(default_factory=dict, repr=False)
 
@@ -211,6 +214,7 @@ def build(raw, source="", base_loader=None):
             predicates=predicates,
             record_fields=dict(raw.get("record_fields") or {}),
             search_fields=list(raw.get("search_fields") or []),
+            ages_at=str(raw.get("ages_at") or ""),
             source=str(source),
             raw=raw,
         )
@@ -352,7 +356,7 @@ def _question(raw, where, page, repeat, index, predicates):
 
 def apply_changes(base, delta, source):
     raw = copy.deepcopy(base)
-    for key in ("version", "title", "valid_from", "valid_to", "reference_key"):
+    for key in ("version", "title", "valid_from", "valid_to", "reference_key", "ages_at"):
         if key in delta:
             raw[key] = delta[key]
     for change in delta.get("changes", []):

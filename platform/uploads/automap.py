@@ -567,6 +567,12 @@ def suggest(definition, headers, synonyms=None):
     return mappings
 
 
+def targets(definition, synonyms=None):
+    """Every target a column can fill, in the definition's order (for a person choosing one)."""
+    index = _index(definition, load_synonyms(definition) if synonyms is None else synonyms)
+    return [entry.target for entry in index.entries]
+
+
 def describe(definition, target):
     """A target as people read it: "Tenancy start date (day)"."""
     question = definition.questions.get(target.variable) or definition.variables.get(target.variable)

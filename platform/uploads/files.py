@@ -108,6 +108,13 @@ _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|-")     # a lone da
 _MAYBE_FORMULA = re.compile(r"(?:^|\x00) *[=+\-@\t\r]")    # over cells joined with NUL, never in data
 
 
+def formula_columns(values):
+    """The columns of a row ({column: text}) whose text a spreadsheet would run as a formula."""
+    if not _MAYBE_FORMULA.search("\x00".join(values.values())):  # most rows: one search
+        return []
+    return [column for column, value in values.items() if looks_like_formula(value)]
+
+
 def open_upload(source, filename, *, max_bytes=None, max_columns=MAX_COLUMNS):
     """Open an uploaded file (a path, or a seekable binary file object) and check it
     as a whole: its type, size, encoding, headings and that it has data rows. Raises
@@ -157,6 +164,17 @@ class UploadFile:
                 continue
             self._check_row(number, values)
             yield number, values
+
+    def all_rows(self):
+        """(row number from 1, [cell text]) for every row of the file, heading and blank
+        rows included (blank as []), for writing the file back. Streams."""
+        expected = 1
+        for number, cells in self._reader.records():
+            while expected < number:          # a workbook leaves blank rows out
+                yield expected, []
+                expected += 1
+            yield number, _as_list(cells, number, self.max_columns)
+            expected = number + 1
 
     def keyed(self, values):
         """A row's values keyed by field number (template) or header, for the named
@@ -280,12 +298,10 @@ class UploadFile:
                 f"than a spreadsheet cell can ({MAX_CELL_CHARS:,}). A quote mark (\") that is "
                 "opened but never closed often causes this: check the row.")
         # One search over the joined row first: most rows have no cell to look at.
-        if _MAYBE_FORMULA.search("\x00".join(values.values())):
-            for column, value in values.items():
-                if looks_like_formula(value):
-                    self.formula_cell_count += 1
-                    if len(self.formula_cells) < FORMULA_CELLS_KEPT:
-                        self.formula_cells.append((number, column))
+        for column in formula_columns(values):
+            self.formula_cell_count += 1
+            if len(self.formula_cells) < FORMULA_CELLS_KEPT:
+                self.formula_cells.append((number, column))
 
 
 def _refuse_duplicates(names, what, show):

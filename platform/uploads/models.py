@@ -1,4 +1,5 @@
-"""An uploaded file and what became of each of its rows (in the service's schema)."""
+"""An uploaded file, what became of each of its rows, and the column and value
+mappings an organisation has confirmed (all in the service's schema)."""
 
 from django.conf import settings
 from django.db import models
@@ -7,9 +8,15 @@ from django.db import models
 class Upload(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", "Received"
+        MAPPING = "mapping", "Columns to match"
+        VALUES = "values", "Answers to match"
         PROCESSING = "processing", "Checking and importing"
+        CHECKED = "checked", "Checked: rows to fix"
         DONE = "done", "Done"
         FAILED = "failed", "Could not be read"
+
+    WAITING_FOR_PERSON = (Status.MAPPING, Status.VALUES, Status.CHECKED)
+    FINISHED = (Status.CHECKED, Status.DONE, Status.FAILED)
 
     collection = models.CharField(max_length=40)
     record_type = models.CharField(max_length=40)
@@ -18,7 +25,19 @@ class Upload(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     filename = models.CharField(max_length=255)
     path = models.CharField(max_length=500, help_text="Where the file is kept while it is processed")
+    layout = models.CharField(max_length=20, blank=True, help_text="template (field numbers) or headers (the provider's own)")
     dry_run = models.BooleanField(default=False, help_text="Check only: store nothing")
+    create_valid_now = models.BooleanField(
+        default=False, help_text="Create the logs of the valid rows even when other rows have errors")
+    columns = models.JSONField(default=dict, blank=True,
+                               help_text="The confirmed column mapping: column index -> target ('' = not needed)")
+    value_map = models.JSONField(default=dict, blank=True,
+                                 help_text="Confirmed values: variable -> {provider value: code}")
+    values_confirmed = models.BooleanField(default=False, help_text="The person has seen the answers to match")
+    unmatched = models.JSONField(default=dict, blank=True,
+                                 help_text="Values no option matched: column index -> {value: [as written, rows]}")
+    cell_edits = models.JSONField(default=dict, blank=True, help_text="Cells corrected in the browser: row -> {column: value}")
+    confirmed_rules = models.JSONField(default=list, blank=True, help_text="Soft checks confirmed for every row")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
     message = models.TextField(blank=True, help_text="Why the file could not be read, in plain English")
     total_rows = models.PositiveIntegerField(default=0)
@@ -37,9 +56,9 @@ class Upload(models.Model):
         return f"{self.filename} ({self.get_status_display()})"
 
     @property
-    def progress(self):
-        """Percentage of rows processed."""
-        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+    def stored(self):
+        """Whether this run stores logs (rather than only checking the file)."""
+        return not self.dry_run and self.status != self.Status.CHECKED
 
 
 class UploadIssue(models.Model):
@@ -48,8 +67,10 @@ class UploadIssue(models.Model):
 
     upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="issues")
     row = models.PositiveIntegerField(help_text="The row number in the person's file")
-    column = models.CharField(max_length=100, blank=True, help_text="The column: a field number or a header")
+    cell = models.PositiveIntegerField(null=True, blank=True, help_text="The column's index in the file (0 = A)")
+    column = models.CharField(max_length=200, blank=True, help_text="The column: a field number or a header")
     field = models.CharField(max_length=100, blank=True, help_text="The variable")
+    value = models.CharField(max_length=200, blank=True, help_text="The value given, for corrections in bulk")
     rule = models.CharField(max_length=200)
     severity = models.CharField(max_length=10)
     message = models.TextField()
@@ -57,3 +78,30 @@ class UploadIssue(models.Model):
     class Meta:
         ordering = ["upload", "row", "id"]
         indexes = [models.Index(fields=["upload", "rule"])]
+
+
+class SavedMapping(models.Model):
+    """A column or value mapping an organisation confirmed once, so the next file with
+    the same headings or values needs no questions."""
+
+    class Kind(models.TextChoices):
+        COLUMN = "column", "Column"
+        VALUE = "value", "Value"
+
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
+    collection = models.CharField(max_length=40)
+    record_type = models.CharField(max_length=40)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    variable = models.CharField(max_length=100, blank=True, help_text="For a value: the question it answers")
+    source = models.CharField(max_length=200, help_text="The heading or value as compared (trimmed, lower case)")
+    target = models.CharField(max_length=200, blank=True, help_text="The target ('' = not needed) or the code")
+    saved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    saved_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["organisation", "collection", "record_type", "kind", "variable", "source"],
+            name="one_saved_mapping_per_source")]
+
+    def __str__(self):
+        return f"{self.source} -> {self.target or 'not needed'}"

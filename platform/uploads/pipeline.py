@@ -2,15 +2,31 @@
 as the web form and the API. Re-uploading a file updates the same records, matched
 on the provider's reference; it never duplicates them.
 
-This first version reads files in the official template layout (columns identified
-by field number). Files in a provider's own layout need column mapping first
-(automap.py), which is not wired in yet.
+    Importer(upload).run()
+
+One run, in a Celery worker (tasks.py) or from `cldc upload`:
+1. Read the file (files.py). The official template is read by field number; a
+   provider's own layout needs its confirmed column mapping (`upload.columns`, from
+   `column_plan()` and the mapping page) and, the first time, a look at the values no
+   option matches (`upload.unmatched`): the run stops there for the person.
+2. Every row, converted to answers (cells corrected in the browser and values
+   corrected in bulk applied), goes through the gateway. Rows with hard errors are
+   rejected; each issue is kept where it is in the file.
+3. What is stored: a dry run stores nothing. If the person chose to create the valid
+   rows now, they are stored chunk by chunk. Otherwise the whole file is stored in
+   one transaction that is undone if any row has an error: the run stops at
+   "checked" with nothing stored (no partial import unless the person chose it).
+
+Rows are read as a stream and handled in chunks (one query for the existing records
+of a chunk), so a 100,000-row file needs little memory (bench/upload_pipeline.py).
 """
 
 import re
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from cldc.platform import registry
@@ -19,143 +35,319 @@ from cldc.platform.definitions.values import normalise, to_json
 from cldc.platform.organisations import policy
 from cldc.platform.organisations.models import Organisation
 from cldc.platform.people.models import User
-from cldc.platform.records.gateway import provider_reference, submit
+from cldc.platform.records.gateway import StaleRecord, commit, provider_reference, submit
 from cldc.platform.records.models import Record
-from cldc.platform.uploads.files import UploadError, open_upload
-from cldc.platform.uploads.models import Upload, UploadIssue
+from cldc.platform.uploads import automap
+from cldc.platform.uploads.files import UploadError, column_letter, formula_columns, open_upload
+from cldc.platform.uploads.models import SavedMapping, Upload, UploadIssue
+from cldc.platform.uploads.provider_rows import HeaderLayout, parse_target, value_key
+from cldc.platform.uploads.template import is_annotation_heading
 
-PROGRESS_EVERY = 200  # rows between progress saves
+CHUNK = 500  # rows per transaction, per query for existing records and per progress save
+OPTION_RULES = ("invalid_option", "retired_option")  # errors a value correction can fix
+
+
+class _NothingStored(Exception):
+    """Raised to undo an all-or-nothing import that found errors."""
+
+
+def progress_key(upload):
+    return f"upload-progress-{upload.pk}"
+
+
+def set_progress(upload):
+    cache.set(progress_key(upload), upload.processed_rows, 24 * 3600)
+
+
+def rows_done(upload):
+    """Rows processed so far: from the cache while a run's transaction hides the count."""
+    if upload.status in (Upload.Status.RECEIVED, Upload.Status.PROCESSING):
+        return cache.get(progress_key(upload), upload.processed_rows)
+    return upload.processed_rows
 
 
 @dataclass
-class RowResult:
-    row: int
-    outcome: str  # created, updated, unchanged, rejected
+class Row:
+    number: int
+    answers: dict
     issues: list = field(default_factory=list)
+    owner: object = None
+    manager: object = None
+    reference: str = ""
+    outcome: str = ""  # created, updated, unchanged, rejected
 
 
 class Importer:
-    """Imports one upload's rows; `run()` does the whole file."""
+    """Checks, and where the person chose, stores one upload's rows; `run()` does the file."""
 
     def __init__(self, upload):
         self.upload = upload
         self.collection = registry.get(upload.collection)
         self.definition = self.collection.definition(upload.record_type, upload.version)
         self.acted_for = {o.pk: o for o in policy.organisations_acted_for(upload.user)}
-        self.seen_references = {}
+        self.organisations, self.people = {}, {}
+        self.value_map = saved_values(upload)
+        self.kept_issues = None  # issues held back while an all-or-nothing transaction runs
+
+    # --- the run -----------------------------------------------------------------
 
     def run(self):
         upload = self.upload
-        upload.status = Upload.Status.PROCESSING
-        upload.save(update_fields=["status"])
+        upload.status, upload.message = Upload.Status.PROCESSING, ""
+        upload.save(update_fields=["status", "message"])
         try:
             with open_upload(upload.path, upload.filename) as file:
-                if file.layout != "template":
-                    raise UploadError(
-                        "This file is not in the official template layout (a row of field numbers). "
-                        "Files with your own column headings need their columns matched first."
-                    )
-                rows = list(file.rows())  # numbers and cells only: a 100,000-row file fits easily
-                upload.total_rows = len(rows)
-                upload.save(update_fields=["total_rows"])
-                for done, (number, values) in enumerate(rows, start=1):
-                    self.record_result(self.import_row(number, file.keyed(values)))
-                    if done % PROGRESS_EVERY == 0 or done == len(rows):
-                        upload.processed_rows = done
-                        upload.save(update_fields=["processed_rows", "created", "updated", "unchanged", "rejected"])
+                self.open(file)
+                if self.waits_for_person(file):
+                    return upload
+                upload.total_rows = sum(1 for _ in file.rows())
+                upload.issues.all().delete()
+                if upload.dry_run or upload.create_valid_now:
+                    self.go_through(file, store=not upload.dry_run)
+                else:
+                    self.all_or_nothing(file)
         except UploadError as error:
             upload.status, upload.message = Upload.Status.FAILED, str(error)
-        else:
+        if upload.status == Upload.Status.PROCESSING:
             upload.status = Upload.Status.DONE
         upload.finished_at = timezone.now()
         upload.save()
         return upload
 
-    def record_result(self, result):
-        setattr(self.upload, result.outcome, getattr(self.upload, result.outcome) + 1)
-        UploadIssue.objects.bulk_create(result.issues)
+    def all_or_nothing(self, file):
+        """Store every row in one transaction, undone if any row has an error: then
+        nothing is stored and the person chooses (correct, or create the valid rows
+        now). One pass either way; progress goes through the cache meanwhile, as the
+        transaction hides it from the progress page."""
+        kept = self.kept_issues = []
+        try:
+            with transaction.atomic():
+                self.go_through(file, store=True)
+                if self.upload.rejected:
+                    raise _NothingStored
+        except _NothingStored:
+            self.upload.status = Upload.Status.CHECKED
+        finally:
+            self.kept_issues = None
+        UploadIssue.objects.bulk_create(kept, batch_size=2000)
+
+    def open(self, file):
+        """Set how rows become answers, and where each variable is in the file."""
+        self.upload.layout = file.layout
+        if file.layout == "template":
+            index_of = {number: index for index, number in file.columns.items()}
+            self.where = {}
+            for question in self.definition.questions.values():
+                fields = (question.bulk_upload or {}).get("fields")
+                numbers = fields if isinstance(fields, list) else [fields] if fields else []
+                for name in question.variables:
+                    if numbers and int(numbers[0]) in index_of:
+                        self.where[name] = (index_of[int(numbers[0])], f"Field {numbers[0]}")
+            self.header_layout = None
+        else:
+            columns = {int(i): parse_target(key) for i, key in self.upload.columns.items()}
+            self.header_layout = HeaderLayout(self.definition, {i: t for i, t in columns.items() if t}, self.value_map)
+            self.where = {}
+            for index, target in sorted(columns.items()):
+                if target is not None:
+                    self.where.setdefault(target.variable, (index, file.columns.get(index, f"Column {column_letter(index)}")))
+        self.file = file
+
+    def waits_for_person(self, file):
+        """A provider's own layout stops for its column mapping and, once, for the
+        values no option matches."""
+        upload = self.upload
+        if file.layout == "template":
+            return False
+        if not upload.columns:
+            upload.status = Upload.Status.MAPPING
+        elif not upload.values_confirmed:
+            unmatched = self.header_layout.unmatched_values(self.rows(file))
+            upload.unmatched = {str(c): {k: list(v) for k, v in values.items()} for c, values in unmatched.items() if values}
+            if upload.unmatched:
+                upload.status = Upload.Status.VALUES
+            else:
+                upload.values_confirmed = True
+        if upload.status == Upload.Status.PROCESSING:
+            return False
+        upload.finished_at = timezone.now()
+        upload.save()
+        return True
+
+    def rows(self, file):
+        """The file's rows with the person's cell corrections applied."""
+        edits = self.upload.cell_edits
+        for number, values in file.rows():
+            corrected = edits.get(str(number))
+            if corrected:
+                values = {**values, **{int(c): v for c, v in corrected.items()}}
+                values = {c: v for c, v in values.items() if v not in ("", None)}
+            yield number, values
+
+    def go_through(self, file, store):
+        """One pass over the rows: check each, and store the valid ones if `store`."""
+        upload = self.upload
+        upload.created = upload.updated = upload.unchanged = upload.rejected = upload.processed_rows = 0
+        self.seen_references = {}
+        chunk = []
+        for number, values in self.rows(file):
+            chunk.append(self.convert(number, values))
+            if len(chunk) == CHUNK:
+                self.handle(chunk, store)
+                chunk = []
+        if chunk:
+            self.handle(chunk, store)
+
+    def handle(self, chunk, store):
+        existing = self.existing(chunk)
+        with transaction.atomic():
+            for row in chunk:
+                if not row.outcome:
+                    self.check(row, existing.get((row.owner.pk, row.reference)), store)
+        upload = self.upload
+        for row in chunk:
+            setattr(upload, row.outcome, getattr(upload, row.outcome) + 1)
+        upload.processed_rows += len(chunk)
+        issues = [issue for row in chunk for issue in row.issues]
+        if self.kept_issues is not None:  # inside the all-or-nothing transaction
+            self.kept_issues += issues
+        else:
+            UploadIssue.objects.bulk_create(issues)
+            upload.save(update_fields=["processed_rows", "created", "updated", "unchanged", "rejected", "layout"])
+        set_progress(upload)
+
+    # --- one row -----------------------------------------------------------------
+
+    def convert(self, number, values):
+        """A row of the file as answers, its organisations and its reference."""
+        if self.header_layout is None:
+            answers, problems = answers_from_field_numbers(self.definition, self.file.keyed(values))
+            answers = self.corrected(answers)
+        else:
+            answers, problems = self.header_layout.answers(values)
+        row = Row(number, answers)
+        row.issues = [self.issue(row, p.get("variable"), p.get("rule", "bu_field_format"), "hard", p["message"])
+                      for p in problems]
+        for cell in formula_columns(values):  # never stored: an export opened in a spreadsheet would run it
+            row.issues.append(UploadIssue(
+                upload=self.upload, row=number, cell=cell, column=self.label(cell), rule="formula_cell",
+                severity="hard", message=f"Column {column_letter(cell)} starts with “{values[cell].strip()[:1]}”, so a "
+                                         "spreadsheet would run it as a formula. Enter the value itself."))
+            row.outcome = "rejected"
+        self.setup(row)
+        if row.owner is None or row.outcome:
+            row.outcome = "rejected"
+            return row
+        key = {name: answers[name] for name in self.definition.reference_key if name in answers}
+        typed, _ = normalise(self.definition, key)
+        row.reference = provider_reference(self.definition, to_json({k: v for k, v in typed.items() if v is not None}))
+        if row.reference:
+            first = self.seen_references.setdefault(row.reference, number)
+            if first != number:
+                row.issues.append(self.issue(row, self.definition.reference_key[0], "duplicate_in_file", "hard",
+                                             f"This row is the same log as row {first} (the same reference). "
+                                             "Remove one of them."))
+                row.outcome = "rejected"
+        return row
+
+    def label(self, cell):
+        """A column as the person's file names it: its field number or heading."""
+        name = self.file.columns.get(cell)
+        if name is None:
+            return f"Column {column_letter(cell)}"
+        return f"Field {name}" if self.header_layout is None else name
+
+    def corrected(self, answers):
+        """Values corrected in bulk on the results page ("Weekly " is weekly everywhere)."""
+        for variable, corrections in self.value_map.items():
+            if variable in answers and answers[variable] is not None:
+                code = corrections.get(value_key(answers[variable]))
+                if code is not None:
+                    answers[variable] = code
+        return answers
+
+    def check(self, row, record, store):
+        upload = self.upload
+        is_new = record is None
+        if is_new:
+            record = Record(collection=upload.collection, record_type=upload.record_type, version=upload.version,
+                            owning_organisation=row.owner, managing_organisation=row.manager or row.owner)
+        outcome = submit(record, row.answers, source="upload", user=upload.user, confirm=upload.confirmed_rules,
+                         validate_only=True)
+        row.issues += [self.issue(row, e["field"], e["rule"], "hard", e["message"]) for e in outcome.errors]
+        row.issues += [self.issue(row, w["field"], w["rule"], "soft", w["message"]) for w in outcome.warnings]
+        if outcome.errors:
+            row.outcome = "rejected"
+            return
+        if store and (is_new or outcome.changes):
+            try:
+                commit(outcome, source="upload", user=upload.user)  # a savepoint of its own
+            except StaleRecord:
+                row.issues.append(self.issue(row, "", "changed_during_upload", "hard",
+                                             "Someone changed this log while the file was being imported. "
+                                             "Upload the file again."))
+                row.outcome = "rejected"
+                return
+        row.outcome = "created" if is_new else "updated" if outcome.changes else "unchanged"
+
+    def existing(self, chunk):
+        """The stored records the chunk's rows match, by (owner, reference)."""
+        wanted = {(row.owner.pk, row.reference) for row in chunk if row.reference and not row.outcome}
+        if not wanted:
+            return {}
+        records = Record.objects.select_related("owning_organisation", "managing_organisation").filter(
+            collection=self.upload.collection, record_type=self.upload.record_type, version=self.upload.version,
+            owning_organisation__in={owner for owner, _ in wanted},
+            provider_reference__in={reference for _, reference in wanted},
+        )
+        return {(r.owning_organisation_id, r.provider_reference): r for r in records}
 
     def issue(self, row, variable, rule, severity, message):
-        question = self.definition.variables.get(variable)
-        fields = (question.bulk_upload or {}).get("fields") if question else None
-        column = f"Field {fields[0] if isinstance(fields, list) else fields}" if fields else ""
-        return UploadIssue(upload=self.upload, row=row, column=column, field=variable or "", rule=rule,
-                           severity=severity, message=message)
+        cell, column = self.where.get(variable, (None, ""))
+        value = row.answers.get(variable) if rule in OPTION_RULES else ""
+        return UploadIssue(upload=self.upload, row=row.number, cell=cell, column=column, field=variable or "",
+                           value=str(value or "")[:200], rule=rule, severity=severity, message=message)
 
-    def import_row(self, number, by_field_number):
-        answers, problems = answers_from_field_numbers(self.definition, by_field_number)
-        issues = [self.issue(number, p.get("variable"), "bu_field_format", "hard", p["message"]) for p in problems]
-        owner, manager, assignee, setup_issues = self.setup(number, answers)
-        issues += setup_issues
-        if owner is None:
-            return RowResult(number, "rejected", issues)
-        values, _ = normalise(self.definition, answers)
-        reference = provider_reference(self.definition, to_json({k: v for k, v in values.items() if v is not None}))
-        if reference:
-            if reference in self.seen_references:
-                issues.append(self.issue(number, self.definition.reference_key[0], "duplicate_in_file", "hard",
-                                         f"This row is the same log as row {self.seen_references[reference]} "
-                                         "(the same reference). Remove one of them."))
-                return RowResult(number, "rejected", issues)
-            self.seen_references[reference] = number
-        record = self.existing(owner, reference) or Record(
-            collection=self.upload.collection, record_type=self.upload.record_type, version=self.upload.version,
-            owning_organisation=owner, managing_organisation=manager or owner, assigned_to=assignee,
-        )
-        is_new = record.pk is None
-        # A row with a hard error is reported, not stored: the valid rows are imported
-        # now and the rest wait for a corrected file (which matches them by reference).
-        check = submit(record, dict(answers), source="upload", user=self.upload.user, validate_only=True)
-        issues += [self.issue(number, e["field"], e["rule"], "hard", e["message"]) for e in check.errors]
-        issues += [self.issue(number, w["field"], w["rule"], "soft", w["message"]) for w in check.warnings]
-        if check.errors:
-            return RowResult(number, "rejected", issues)
-        if not self.upload.dry_run:
-            if not is_new:
-                record.refresh_from_db()
-            with transaction.atomic():
-                outcome = submit(record, answers, source="upload", user=self.upload.user)
-            changed = bool(outcome.changes)
-        else:
-            changed = bool(check.changes)
-        if is_new:
-            return RowResult(number, "created", issues)
-        return RowResult(number, "updated" if changed else "unchanged", issues)
-
-    def existing(self, owner, reference):
-        if not reference:
-            return None
-        return Record.objects.filter(
-            collection=self.upload.collection, record_type=self.upload.record_type, version=self.upload.version,
-            owning_organisation=owner, provider_reference=reference,
-        ).first()
-
-    def setup(self, number, answers):
+    def setup(self, row):
         """The row's owning and managing organisations and assigned person: the
         definition's record fields, as organisation references (ORG<id>, or an ONS
         code or regulator number) and an email address. Blank organisations are the
         uploader's organisation; a blank assignee is the person uploading."""
-        issues, found = [], {}
+        found, refused = {}, False
         for column, variable in self.definition.record_fields.items():
-            text = str(answers.get(variable) or "").strip()
+            text = str(row.answers.get(variable) or "").strip()
             if column == "assigned_to":  # blank: the person uploading, as CORE does
-                person = User.objects.filter(email__iexact=text).first() if text else self.upload.user
-                if text and (person is None or not person.memberships.filter(organisation__in=self.acted_for.values()).exists()):
-                    issues.append(self.issue(number, variable, "bu_assigned_user_related", "hard",
-                                             "The assigned person must be someone in the owning or managing organisation"))
-                    person = None
-                found[column] = person
-                answers[variable] = str(person.pk) if person else None
+                person = self.person(text) if text else self.upload.user
+                if person is None:
+                    row.issues.append(self.issue(row, variable, "bu_assigned_user_related", "hard",
+                                                 "The assigned person must be someone in the owning or managing organisation"))
+                    refused = True
+                row.answers[variable] = str(person.pk) if person else None
                 continue
-            organisation = self.organisation(text) if text else self.upload.organisation
+            organisation = self.organisation_for(text) if text else self.upload.organisation
             if organisation is None or organisation.pk not in self.acted_for:
-                issues.append(self.issue(number, variable, f"bu_{column}_permitted", "hard",
-                                         f"You cannot submit logs for the organisation “{text}”. Check the reference, "
-                                         "or ask the organisation to upload its own logs."))
-                organisation = None
+                row.issues.append(self.issue(row, variable, f"bu_{column}_permitted", "hard",
+                                             f"You cannot submit logs for the organisation “{text}”. Check the reference, "
+                                             "or ask the organisation to upload its own logs."))
+                organisation, refused = None, True
             found[column] = organisation
-            answers[variable] = str(organisation.pk) if organisation else None
-        return found.get("owning_organisation"), found.get("managing_organisation"), found.get("assigned_to"), issues
+            row.answers[variable] = str(organisation.pk) if organisation else None
+        if not refused:
+            row.owner, row.manager = found.get("owning_organisation"), found.get("managing_organisation")
+
+    def organisation_for(self, reference):
+        if reference not in self.organisations:
+            self.organisations[reference] = self.organisation(reference)
+        return self.organisations[reference]
+
+    def person(self, email):
+        """A person in an organisation the uploader acts for, by email address."""
+        if email not in self.people:
+            found = User.objects.filter(email__iexact=email, is_active=True).first()
+            if found and not found.memberships.filter(organisation__in=self.acted_for.values()).exists():
+                found = None
+            self.people[email] = found
+        return self.people[email]
 
     @staticmethod
     def organisation(reference):
@@ -166,30 +358,111 @@ class Importer:
             regulator_number__iexact=reference).first()
 
 
-def summary(upload):
+# --- Mappings ---------------------------------------------------------------------
+
+
+def saved_mappings(upload, kind):
+    return SavedMapping.objects.filter(organisation=upload.organisation, collection=upload.collection,
+                                       record_type=upload.record_type, kind=kind)
+
+
+def saved_values(upload):
+    """The upload's value corrections over the organisation's saved ones."""
+    value_map = {}
+    for saved in saved_mappings(upload, SavedMapping.Kind.VALUE):
+        value_map.setdefault(saved.variable, {})[saved.source] = saved.target
+    for variable, corrections in upload.value_map.items():
+        value_map.setdefault(variable, {}).update(corrections)
+    return value_map
+
+
+@dataclass
+class ColumnChoice:
+    index: int
+    header: str
+    target: object  # a Target, or None: not needed / not matched
+    band: str  # saved, confident, doubtful or unmapped
+    suggestions: list  # [Scored]: the three best targets, best first
+
+    @property
+    def settled(self):
+        return self.band in ("saved", "confident")
+
+
+def column_plan(upload, columns):
+    """For each column of a provider's file ({index: header}): the organisation's saved
+    choice, else the automatic mapping. Settled when every column is saved or confident."""
+    definition = registry.get(upload.collection).definition(upload.record_type, upload.version)
+    known = {str(t) for t in automap.targets(definition)}
+    saved = {m.source: parse_target(m.target) for m in saved_mappings(upload, SavedMapping.Kind.COLUMN)}
+    indexes = sorted(columns)
+    mappings = automap.suggest(definition, [columns[i] for i in indexes])
+    plan = []
+    for index, mapping in zip(indexes, mappings):
+        key = value_key(columns[index])
+        if is_annotation_heading(columns[index]):  # our own error columns, in a corrected file
+            plan.append(ColumnChoice(index, columns[index], None, "saved", []))
+        elif key in saved and (saved[key] is None or str(saved[key]) in known):
+            plan.append(ColumnChoice(index, columns[index], saved[key], "saved", mapping.suggestions))
+        else:
+            plan.append(ColumnChoice(index, columns[index], mapping.target, mapping.band, mapping.suggestions))
+    return plan
+
+
+def save_columns(upload, choices, person):
+    """Keep a confirmed column mapping on the upload and for the organisation's next file."""
+    from cldc.platform.uploads.provider_rows import target_key
+
+    upload.columns = {str(c.index): target_key(c.target) if c.target else "" for c in choices}
+    upload.save(update_fields=["columns"])
+    for choice in choices:
+        SavedMapping.objects.update_or_create(
+            organisation=upload.organisation, collection=upload.collection, record_type=upload.record_type,
+            kind=SavedMapping.Kind.COLUMN, variable="", source=value_key(choice.header)[:200],
+            defaults={"target": upload.columns[str(choice.index)], "saved_by": person},
+        )
+
+
+def save_values(upload, corrections, person):
+    """Keep confirmed values ({variable: {value key: code}}) on the upload and for the organisation."""
+    for variable, values in corrections.items():
+        upload.value_map.setdefault(variable, {}).update(values)
+        for source, code in values.items():
+            SavedMapping.objects.update_or_create(
+                organisation=upload.organisation, collection=upload.collection, record_type=upload.record_type,
+                kind=SavedMapping.Kind.VALUE, variable=variable, source=source[:200],
+                defaults={"target": code, "saved_by": person},
+            )
+    upload.save(update_fields=["value_map"])
+
+
+# --- What an upload did ---------------------------------------------------------------
+
+
+def summary(upload, rows_per_group=50, errors=1000):
     """What an upload did: counts, and issues grouped by rule and column with counts."""
-    groups = {}
-    for issue in upload.issues.all():
-        key = (issue.severity, issue.rule, issue.column)
-        group = groups.setdefault(key, {"severity": issue.severity, "rule": issue.rule, "column": issue.column,
-                                        "message": issue.message, "rows": []})
-        group["rows"].append(issue.row)
+    groups = (upload.issues.values("severity", "rule", "column", "field")
+              .annotate(count=Count("id"), message=Min("message")).order_by())
+    by_rule = []
+    for group in sorted(groups, key=lambda g: (g["severity"] != "hard", -g["count"], g["rule"])):
+        rows = upload.issues.filter(severity=group["severity"], rule=group["rule"], column=group["column"],
+                                    field=group["field"]).values_list("row", flat=True)[:rows_per_group]
+        by_rule.append({**group, "rows": list(rows)})
     return {
         "file": upload.filename,
         "status": upload.status,
         "message": upload.message,
         "dry_run": upload.dry_run,
+        "stored": upload.stored,
         "rows": upload.total_rows,
         "created": upload.created,
         "updated": upload.updated,
         "unchanged": upload.unchanged,
         "rejected": upload.rejected,
-        "issues_by_rule": sorted(
-            ({**g, "count": len(g["rows"]), "rows": g["rows"][:50]} for g in groups.values()),
-            key=lambda g: (g["severity"] != "hard", -g["count"]),
-        ),
+        "issues_by_rule": by_rule,
         "errors": [
-            {"row": i.row, "column": i.column, "field": i.field, "rule": i.rule, "severity": i.severity, "message": i.message}
-            for i in upload.issues.all()[:1000]
+            {"row": i.row, "column": i.column, "cell": i.cell, "field": i.field, "rule": i.rule,
+             "severity": i.severity, "message": i.message}
+            for i in upload.issues.all()[:errors]
         ],
     }

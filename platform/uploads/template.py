@@ -35,6 +35,16 @@ APPLIES_TO = "applies to"
 SEARCH_ROWS = 20
 
 
+# The columns annotated.py adds to a person's file: a corrected file uploaded again
+# may still have them, and they hold no answers.
+ERRORS, WARNINGS = "Errors", "Warnings"
+
+
+def is_annotation_heading(text):
+    """True for the heading of a column the annotated error file adds."""
+    return " ".join(str(text).split()).casefold() in (ERRORS.casefold(), WARNINGS.casefold())
+
+
 class TemplateError(ValueError):
     """The file is laid out like the template, but its field numbers are unusable."""
 
@@ -92,7 +102,7 @@ def _field_numbers(cells, label_column):
     numbers, bad = {}, []
     for column, cell in enumerate(cells):
         text = cell.strip()
-        if column == label_column or not text:
+        if column == label_column or not text or is_annotation_heading(text):
             continue
         if text.isdigit() and int(text) > 0:
             numbers[column] = int(text)

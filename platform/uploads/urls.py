@@ -1,12 +1,19 @@
 from django.urls import path
 
-from cldc.platform.uploads import views
+from cldc.platform.uploads import fixes, views
 
 urlpatterns = [
     path("uploads/", views.upload_list, name="upload-list"),
     path("uploads/new/", views.new_upload, name="upload-new"),
     path("uploads/<int:pk>/", views.upload_detail, name="upload-detail"),
     path("uploads/<int:pk>/status.json", views.upload_status, name="upload-status"),
+    path("uploads/<int:pk>/annotated", views.annotated_download, name="upload-annotated"),
+    path("uploads/<int:pk>/columns/", fixes.match_columns, name="upload-columns"),
+    path("uploads/<int:pk>/values/", fixes.match_values, name="upload-values"),
+    path("uploads/<int:pk>/rows/<int:row>/", fixes.edit_row, name="upload-row"),
+    path("uploads/<int:pk>/check-again/", fixes.check_again, name="upload-check-again"),
+    path("uploads/<int:pk>/create-valid/", fixes.create_valid_now, name="upload-create-valid"),
+    path("uploads/<int:pk>/confirm/", fixes.confirm_warnings, name="upload-confirm"),
     path("uploads/templates/<str:collection>/<str:record_type>/<int:version>/<str:name>", views.template_download,
          name="upload-template"),
 ]

@@ -1,20 +1,24 @@
 """The bulk-upload pages: choose a file, watch it being processed, see every error
 in one place. Processing runs in a Celery worker (tasks.py)."""
 
+import tempfile
 from pathlib import Path
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import JsonResponse
+from django.http import FileResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from cldc.platform import registry
 from cldc.platform.organisations import policy
 from cldc.platform.forms.choices import open_year_choices, record_type_choices, year_label
+from cldc.platform.uploads.annotated import annotated_file
+from cldc.platform.uploads.files import UploadError, open_upload
 from cldc.platform.uploads.models import Upload
-from cldc.platform.uploads.pipeline import summary
+from cldc.platform.uploads.pipeline import OPTION_RULES, column_plan, rows_done, summary
+from cldc.platform.uploads.provider_rows import target_key
 from cldc.platform.uploads.tasks import process_upload
 from cldc.themes.forms import GDSFormMixin
 
@@ -36,9 +40,16 @@ class UploadForm(GDSFormMixin, forms.Form):
                                   error_messages={"required": "Select the collection year"})
     organisation = forms.TypedChoiceField(label="Which organisation is uploading?", coerce=int,
                                           error_messages={"required": "Select the organisation"})
-    file = forms.FileField(label="Upload a file", help_text="A CSV or Excel (XLSX) file in the official template layout",
-                           error_messages={"required": "Select a file", "empty": "The selected file is empty."})
-    dry_run = forms.BooleanField(label="Only check the file: do not create or change any logs", required=False)
+    file = forms.FileField(
+        label="Upload a file",
+        help_text="A CSV or Excel (XLSX) file: the official template, or your own columns with one row of headings",
+        error_messages={"required": "Select a file", "empty": "The selected file is empty."})
+    on_errors = forms.ChoiceField(
+        label="If some rows have errors", widget=forms.RadioSelect, initial="wait",
+        choices=[("wait", "Create no logs until I have fixed them"),
+                 ("create_valid", "Create the logs of the valid rows now, and fix the rest later"),
+                 ("check_only", "Only check the file: do not create or change any logs")],
+        error_messages={"required": "Select what to do if some rows have errors"})
 
     def __init__(self, *args, service, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,6 +64,30 @@ class UploadForm(GDSFormMixin, forms.Form):
             raise forms.ValidationError(
                 f"The selected file must be smaller than {settings.CLDC_UPLOAD_MAX_BYTES // (1024 * 1024)} MB")
         return upload
+
+
+def keep_file(upload, uploaded, schema_name):
+    """Keep an uploaded file where the worker can read it: never under the person's file name."""
+    folder = Path(settings.MEDIA_ROOT) / "uploads" / schema_name
+    folder.mkdir(parents=True, exist_ok=True)
+    upload.path = str(folder / f"{upload.pk}.upload")
+    with open(upload.path, "wb") as kept:
+        for chunk in uploaded.chunks():
+            kept.write(chunk)
+    upload.save(update_fields=["path"])
+
+
+def start(upload, schema_name):
+    """Check (and import) the file in a Celery worker; the detail page shows progress."""
+    upload.status, upload.processed_rows, upload.message = Upload.Status.RECEIVED, 0, ""
+    upload.save(update_fields=["status", "processed_rows", "message"])
+    process_upload.delay(schema_name, upload.pk)
+
+
+def read_headings(upload):
+    """Open the kept file: its layout and columns, or UploadError with a plain message."""
+    with open_upload(upload.path, upload.filename) as file:
+        return file.layout, dict(file.columns)
 
 
 @login_required
@@ -74,32 +109,69 @@ def new_upload(request):
         upload = Upload.objects.create(
             collection=collection, record_type=record_type, version=data["year"],
             organisation=policy.organisations_acted_for(request.user).get(pk=data["organisation"]),
-            user=request.user, filename=Path(data["file"].name).name[:200], path="", dry_run=data["dry_run"],
+            user=request.user, filename=Path(data["file"].name).name[:200], path="",
+            dry_run=data["on_errors"] == "check_only", create_valid_now=data["on_errors"] == "create_valid",
         )
-        folder = Path(settings.MEDIA_ROOT) / "uploads" / request.tenant.schema_name
-        folder.mkdir(parents=True, exist_ok=True)
-        upload.path = str(folder / f"{upload.pk}.upload")  # never the person's file name on disk
-        with open(upload.path, "wb") as kept:
-            for chunk in data["file"].chunks():
-                kept.write(chunk)
-        upload.save(update_fields=["path"])
-        process_upload.delay(request.tenant.schema_name, upload.pk)
-        return redirect("upload-detail", pk=upload.pk)
+        keep_file(upload, data["file"], request.tenant.schema_name)
+        try:
+            layout, columns = read_headings(upload)
+        except UploadError as error:  # nothing kept: the person sees why on the form
+            Path(upload.path).unlink(missing_ok=True)
+            upload.delete()
+            form.add_error("file", str(error))
+        else:
+            upload.layout = layout
+            upload.save(update_fields=["layout"])
+            if layout == "headers":
+                plan = column_plan(upload, columns)
+                if not all(choice.settled for choice in plan):
+                    upload.status = Upload.Status.MAPPING
+                    upload.save(update_fields=["status"])
+                    return redirect("upload-columns", pk=upload.pk)
+                upload.columns = {str(c.index): target_key(c.target) if c.target else "" for c in plan}
+                upload.save(update_fields=["columns"])
+            start(upload, request.tenant.schema_name)
+            return redirect("upload-detail", pk=upload.pk)
     return render(request, "pages/form.html", {"form": form, "page_title": "Upload logs", "multipart": True})
 
 
 @login_required
 def upload_detail(request, pk):
     upload = get_object_or_404(visible_uploads(request.user), pk=pk)
-    report = summary(upload) if upload.status in (Upload.Status.DONE, Upload.Status.FAILED) else None
-    return render(request, "uploads/detail.html", {"upload": upload, "report": report, "page_title": upload.filename})
+    if upload.status == Upload.Status.MAPPING:
+        return redirect("upload-columns", pk=upload.pk)
+    if upload.status == Upload.Status.VALUES:
+        return redirect("upload-values", pk=upload.pk)
+    report = summary(upload) if upload.status in Upload.FINISHED else None
+    corrections = bool(report) and upload.issues.filter(rule__in=OPTION_RULES).exclude(value="").exists()
+    done = rows_done(upload)
+    return render(request, "uploads/detail.html", {
+        "upload": upload, "report": report, "page_title": upload.filename, "corrections": corrections,
+        "valid_rows": upload.total_rows - upload.rejected, "done": done, "percent": percent(done, upload.total_rows),
+    })
+
+
+@login_required
+def annotated_download(request, pk):
+    """The person's own file with an Errors and a Warnings column, to fix it in their own system."""
+    upload = get_object_or_404(visible_uploads(request.user), pk=pk, status__in=Upload.FINISHED[:2])
+    out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
+    issues = upload.issues.values_list("row", "cell", "severity", "column", "message").iterator()
+    content_type, name = annotated_file(upload.path, upload.filename, issues, out)
+    out.seek(0)
+    return FileResponse(out, as_attachment=True, filename=name, content_type=content_type)
 
 
 @login_required
 def upload_status(request, pk):
     upload = get_object_or_404(visible_uploads(request.user), pk=pk)
-    return JsonResponse({"status": upload.status, "processed": upload.processed_rows, "total": upload.total_rows,
-                         "progress": upload.progress})
+    done = rows_done(upload)
+    return JsonResponse({"status": upload.status, "processed": done, "total": upload.total_rows,
+                         "progress": percent(done, upload.total_rows)})
+
+
+def percent(done, total):
+    return int(100 * done / total) if total else 0
 
 
 DOWNLOADS = {

@@ -21,32 +21,82 @@ def eager_celery():
     app.conf.task_always_eager = False
 
 
-def test_the_official_template_uploads_with_no_errors_through_the_web(page, url, axe, tmp_path, eager_celery,
-                                                                     official_template_csv):
+def coordinator(email, organisation_name, ons_code):
+    """A council and its coordinator (codes and emails are unique across the browser run)."""
     council, _ = Organisation.objects.get_or_create(
-        name="Browser Upload Council", defaults={"type": "local_authority", "ons_code": "E06000090"})  # codes are unique across the browser run
-    person = User.objects.filter(email="uploads@browser.example").first() or User.objects.create_user(
-        "uploads@browser.example", PASSWORD, name="Una Uploader")
+        name=organisation_name, defaults={"type": "local_authority", "ons_code": ons_code})
+    person = User.objects.filter(email=email).first() or User.objects.create_user(email, PASSWORD, name="Una Uploader")
     Membership.objects.get_or_create(user=person, organisation=council, defaults={"role": "data_coordinator"})
-    file = tmp_path / "our-lettings.csv"
-    file.write_bytes(official_template_csv("lettings", council))
+    return council, person
 
+
+def sign_in(page, url, person):
     page.goto(url("core", "/sign-in/"))
     page.get_by_label("Email address").fill(person.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+
+
+def upload_file(page, url, council, path, record_type="Lettings"):
+    page.goto(url("core", "/uploads/new/"))
+    page.get_by_label(record_type, exact=True).check()
+    page.get_by_label("2026 to 2027").check()
+    page.get_by_label("Which organisation is uploading?").select_option(label=council.name)
+    page.get_by_label("Upload a file").set_input_files(str(path))
+    page.get_by_role("button", name="Upload and check the file").click()
+
+
+@pytest.mark.parametrize("record_type, ons_code", [("lettings", "E06000090"), ("sales", "E06000091")])
+def test_the_official_template_uploads_with_no_errors_through_the_web(page, url, axe, tmp_path, eager_celery,
+                                                                     official_template_csv, record_type, ons_code):
+    council, person = coordinator(f"{record_type}-uploads@browser.example", f"Browser {record_type} council", ons_code)
+    file = tmp_path / f"our-{record_type}.csv"
+    file.write_bytes(official_template_csv(record_type, council))
+
+    sign_in(page, url, person)
     page.goto(url("core", "/logs/"))
     page.get_by_role("button", name="Upload logs from a file").click()
     page.get_by_role("button", name="Upload logs").click()
     page.wait_for_url(re.compile(r"/uploads/new/$"))
     axe(page)
-    page.get_by_label("Lettings", exact=True).check()
-    page.get_by_label("2026 to 2027").check()
-    page.get_by_label("Which organisation is uploading?").select_option(label=council.name)
-    page.get_by_label("Upload a file").set_input_files(str(file))
-    page.get_by_role("button", name="Upload and check the file").click()
+    upload_file(page, url, council, file, record_type.capitalize())
     page.wait_for_url(re.compile(r"/uploads/\d+/$"))
     assert page.locator("#count-created").inner_text() == "1"
     assert page.locator("#count-rejected").inner_text() == "0"
     assert "No errors or warnings." in page.locator("main").inner_text()
     axe(page)
+
+
+def test_a_file_in_our_own_layout_is_matched_then_imported_and_re_uploading_changes_nothing(
+        page, url, axe, tmp_path, eager_celery):
+    council, person = coordinator("own-layout@browser.example", "Browser own layout council", "E06000092")
+    file = tmp_path / "housing-system-export.csv"
+    file.write_text(
+        "Tenant code,Tenancy start day,Tenancy start month,Tenancy start year,Lead tenant DOB,Lead tenant gender,"
+        "Rent period,Basic rent,Our internal notes\r\n"
+        "BR-1,5,May,2026,14/03/1980,Female,Weekly ,£95.50,keys at desk\r\n"
+        "BR-2,12,June,2026,30/07/1990,Male,Monthly,410,\r\n", encoding="utf-8")
+
+    sign_in(page, url, person)
+    upload_file(page, url, council, file)
+    page.wait_for_url(re.compile(r"/uploads/\d+/columns/$"))
+    assert page.get_by_label("Column I: “Our internal notes”").input_value() == ""  # not needed
+    assert page.get_by_label("Column B: “Tenancy start day”").input_value() == "startdate:day"
+    axe(page)
+    page.get_by_role("button", name="Save these matches and check the file").click()
+
+    page.wait_for_url(re.compile(r"/uploads/\d+/values/$"))
+    weekly = page.get_by_label(re.compile("“Weekly ” as an answer to"))
+    assert weekly.input_value() == "1"  # suggested: Weekly for 52 weeks
+    axe(page)
+    page.get_by_role("button", name="Save these answers and check the file").click()
+
+    page.wait_for_url(re.compile(r"/uploads/\d+/$"))
+    assert page.locator("#count-created").inner_text() == "2", page.locator("main").inner_text()
+    axe(page)
+    page.get_by_role("link", name="Go to your logs").click()
+    assert "BR-1" in page.locator("main").inner_text() or "br-1" in page.locator("main").inner_text().lower()
+
+    upload_file(page, url, council, file)  # no questions the second time: both saved
+    page.wait_for_url(re.compile(r"/uploads/\d+/$"))
+    assert (page.locator("#count-created").inner_text(), page.locator("#count-unchanged").inner_text()) == ("0", "2")

@@ -10,7 +10,7 @@ if (box) {
       const status = await response.json()
       bar.value = status.progress
       text.textContent = `${status.processed} of ${status.total || '…'}`
-      if (status.status === 'done' || status.status === 'failed') {
+      if (!['received', 'processing'].includes(status.status)) {
         window.location.reload()
         return
       }

@@ -1,0 +1,142 @@
+"""How fast the bulk-upload pipeline checks and imports a large file: a 100,000-row
+CORE lettings file in the official template layout, through `Importer` (the code the
+Celery worker and `cldc upload` run), against the project's PostgreSQL.
+
+    scripts/services up
+    .venv/bin/python bench/upload_pipeline.py            # 100,000 rows
+    .venv/bin/python bench/upload_pipeline.py -n 10000
+
+It uses its own database (cldc_bench, made if missing, dropped afterwards unless
+--keep) with one service. The rows repeat the official template's data row with a
+different tenant code each (bench/read_files.py), so every row is a new, complete
+log. Three stages, each timed, with rows a second and the process's peak memory
+(resident, all of Django included) printed, never asserted:
+
+1. check: a dry run (every row through the gateway, nothing stored);
+2. import: what an upload with no errors does: a check pass, then a pass that stores
+   (each row through the gateway again, then a record and its first revision);
+3. re-import: the same file again, which must change nothing.
+"""
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT.parent))  # `cldc` is the repository folder
+sys.path.insert(0, str(ROOT / "bench"))
+DATABASE = "cldc_bench"
+
+
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def make_database(name):
+    import psycopg
+
+    with psycopg.connect(host="127.0.0.1", port=os.environ.get("CLDC_DB_PORT", "54329"), user="postgres",
+                         dbname="postgres", autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(name):
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(host="127.0.0.1", port=os.environ.get("CLDC_DB_PORT", "54329"), user="postgres",
+                         dbname="postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def write_file(path, rows, organisation):
+    """The official template, `rows` data rows, owned by `organisation`."""
+    import csv
+
+    from read_files import data_rows, template_rows
+
+    from cldc.platform import registry
+
+    definition = registry.get("core").definition("lettings", 2026)
+    headings, _, _ = template_rows()
+    numbers = next(row for row in headings if row and row[0] == "Field number")
+    at = {int(n): i for i, n in enumerate(numbers) if n.strip().isdigit()}
+    owners = [at[definition.variables[definition.record_fields[name]].bulk_upload["fields"][0]]
+              for name in ("owning_organisation", "managing_organisation")]
+    assignee = at[definition.variables[definition.record_fields["assigned_to"]].bulk_upload["fields"][0]]
+    with path.open("w", encoding="utf-8-sig", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerows(headings)
+        for row in data_rows(rows):
+            for column in owners:
+                row[column] = f"ORG{organisation.pk}"
+            row[assignee] = ""
+            writer.writerow(row)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", "--rows", type=int, default=100_000)
+    parser.add_argument("--keep", action="store_true", help="keep the cldc_bench database afterwards")
+    args = parser.parse_args()
+
+    os.environ["CLDC_DB_NAME"] = DATABASE
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cldc.platform.settings")
+    make_database(DATABASE)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django_tenants.utils import schema_context
+
+    from cldc.platform.organisations.models import Membership, Organisation
+    from cldc.platform.people.models import User
+    from cldc.platform.records.models import Record
+    from cldc.platform.tenancy.launch import launch_service
+    from cldc.platform.tenancy.models import Service
+    from cldc.platform.uploads.models import Upload
+    from cldc.platform.uploads.pipeline import Importer
+
+    try:
+        call_command("migrate_schemas", "--shared", verbosity=0)
+        if not Service.objects.filter(schema_name="bench").exists():
+            launch_service("bench", "bench.localhost", "Bench", collections=["core"])
+        council, _ = Organisation.objects.get_or_create(name="Bench Council", defaults={"type": "local_authority"})
+        person = User.objects.filter(email="bench@example.com").first() or User.objects.create_user(
+            "bench@example.com", "bench-password-not-used", name="Bench")
+        Membership.objects.get_or_create(user=person, organisation=council, defaults={"role": "data_coordinator"})
+
+        with tempfile.TemporaryDirectory() as folder, schema_context("bench"):
+            Record.objects.all().delete()
+            path = Path(folder) / "lettings.csv"
+            started = time.perf_counter()
+            write_file(path, args.rows, council)
+            print(f"wrote {args.rows:,} rows ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s")
+
+            def run(dry_run):
+                upload = Upload.objects.create(collection="core", record_type="lettings", version=2026,
+                                               organisation=council, user=person, filename=path.name,
+                                               path=str(path), dry_run=dry_run)
+                started = time.perf_counter()
+                Importer(upload).run()
+                return upload, time.perf_counter() - started
+
+            for stage, dry_run in (("check (dry run)", True), ("import", False), ("re-import", False)):
+                upload, seconds = run(dry_run)
+                print(f"{stage:16} {seconds:7.1f} s  {args.rows / seconds:7,.0f} rows/s  status {upload.status}, "
+                      f"created {upload.created:,}, unchanged {upload.unchanged:,}, rejected {upload.rejected:,}; "
+                      f"peak memory so far {peak_mb():,.0f} MB")
+            print(f"records stored: {Record.objects.count():,}")
+    finally:
+        if not args.keep:
+            drop_database(DATABASE)
+
+
+if __name__ == "__main__":
+    main()

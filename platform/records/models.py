@@ -108,6 +108,14 @@ class Record(models.Model):
     def __str__(self):
         return f"{self.record_type} {self.pk}"
 
+    @property
+    def reference_text(self):
+        """The provider's reference as they wrote it ("BR-1, 2026-04-01"), not as matched."""
+        from cldc.platform import registry
+
+        names = registry.get(self.collection).definition(self.record_type, self.version).reference_key
+        return ", ".join(str(self.answers[name]) for name in names if self.answers.get(name) not in (None, ""))
+
 
 class Revision(models.Model):
     """Every change to a record: who (a person, or an API client), when, through which

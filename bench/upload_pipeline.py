@@ -84,6 +84,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", "--rows", type=int, default=100_000)
     parser.add_argument("--keep", action="store_true", help="keep the cldc_bench database afterwards")
+    parser.add_argument("--profile", action="store_true", help="profile the check stage (cProfile, top 25 by own time)")
     args = parser.parse_args()
 
     os.environ["CLDC_DB_NAME"] = DATABASE
@@ -124,7 +125,15 @@ def main():
                                                organisation=council, user=person, filename=path.name,
                                                path=str(path), dry_run=dry_run)
                 started = time.perf_counter()
-                Importer(upload).run()
+                if args.profile and dry_run:
+                    import cProfile
+                    import pstats
+
+                    profile = cProfile.Profile()
+                    profile.runcall(Importer(upload).run)
+                    pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+                else:
+                    Importer(upload).run()
                 return upload, time.perf_counter() - started
 
             for stage, dry_run in (("check (dry run)", True), ("import", False), ("re-import", False)):

@@ -229,3 +229,14 @@ def _provider_layout_csv(tenancy_codes=("OWN-1",)):
 @pytest.fixture
 def provider_layout_csv():
     return _provider_layout_csv
+
+
+@pytest.fixture
+def eager_celery():
+    """Celery tasks run in the test's own process (a real worker round trip is tested
+    in tests/test_celery.py)."""
+    from cldc.platform.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False

@@ -206,6 +206,24 @@ def commit(outcome, source, user=None, *, expected_version=None):
     return outcome
 
 
+@transaction.atomic
+def create_many(outcomes, source, user=None):
+    """Store new records from outcomes checked with validate_only=True: one insert for
+    the records and one for their first revisions (the bulk-upload pipeline's chunks)."""
+    records = [outcome.record for outcome in outcomes]
+    if any(record.pk is not None for record in records):
+        raise ValueError("create_many stores new records only; use commit() for a change")
+    for record in records:
+        record.source, record.created_by, record.lock_version = source, user, 1
+    Record.objects.bulk_create(records)
+    Revision.objects.bulk_create(
+        Revision(record=outcome.record, number=1, user=user, source=source, changes=outcome.changes)
+        for outcome in outcomes)
+    for outcome in outcomes:
+        outcome.saved = True
+    return outcomes
+
+
 def provider_reference(definition, answers):
     """The provider's own key for the record (the definition's reference_key), used to
     match re-uploads and API upserts. Blank until every part is answered."""

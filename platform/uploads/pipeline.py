@@ -35,7 +35,7 @@ from cldc.platform.definitions.values import normalise, to_json
 from cldc.platform.organisations import policy
 from cldc.platform.organisations.models import Organisation
 from cldc.platform.people.models import User
-from cldc.platform.records.gateway import StaleRecord, commit, provider_reference, submit
+from cldc.platform.records.gateway import StaleRecord, commit, create_many, provider_reference, submit
 from cldc.platform.records.models import Record
 from cldc.platform.uploads import automap
 from cldc.platform.uploads.files import UploadError, column_letter, formula_columns, open_upload
@@ -201,9 +201,14 @@ class Importer:
     def handle(self, chunk, store):
         existing = self.existing(chunk)
         with transaction.atomic():
+            new = []
             for row in chunk:
                 if not row.outcome:
-                    self.check(row, existing.get((row.owner.pk, row.reference)), store)
+                    outcome = self.check(row, existing.get((row.owner.pk, row.reference)), store)
+                    if outcome is not None:
+                        new.append(outcome)
+            if new:
+                create_many(new, source="upload", user=self.upload.user)
         upload = self.upload
         for row in chunk:
             setattr(upload, row.outcome, getattr(upload, row.outcome) + 1)
@@ -267,6 +272,8 @@ class Importer:
         return answers
 
     def check(self, row, record, store):
+        """Judge a row through the gateway; store a change to an existing record at once,
+        and return the outcome of a new one for the chunk's single insert."""
         upload = self.upload
         is_new = record is None
         if is_new:
@@ -278,8 +285,13 @@ class Importer:
         row.issues += [self.issue(row, w["field"], w["rule"], "soft", w["message"]) for w in outcome.warnings]
         if outcome.errors:
             row.outcome = "rejected"
-            return
-        if store and (is_new or outcome.changes):
+            return None
+        row.outcome = "created" if is_new else "updated" if outcome.changes else "unchanged"
+        if not store:
+            return None
+        if is_new:
+            return outcome
+        if outcome.changes:
             try:
                 commit(outcome, source="upload", user=upload.user)  # a savepoint of its own
             except StaleRecord:
@@ -287,8 +299,7 @@ class Importer:
                                              "Someone changed this log while the file was being imported. "
                                              "Upload the file again."))
                 row.outcome = "rejected"
-                return
-        row.outcome = "created" if is_new else "updated" if outcome.changes else "unchanged"
+        return None
 
     def existing(self, chunk):
         """The stored records the chunk's rows match, by (owner, reference)."""

@@ -12,15 +12,6 @@ from cldc.platform.people.models import User
 PASSWORD = "correct-horse-battery-staple"
 
 
-@pytest.fixture
-def eager_celery():
-    from cldc.platform.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
-
-
 def coordinator(email, organisation_name, ons_code):
     """A council and its coordinator (codes and emails are unique across the browser run)."""
     council, _ = Organisation.objects.get_or_create(

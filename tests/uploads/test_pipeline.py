@@ -89,3 +89,29 @@ def test_an_unreadable_file_fails_with_a_message_and_imports_nothing(tmp_path, c
     assert result["status"] == "failed" and result["message"] == "The selected file is empty."
     with pytest.raises(CommandError, match="No such file|no such file"):
         upload(tmp_path / "missing.csv", council)
+
+
+def test_a_provider_layout_needs_its_columns_matched_once_then_uploads_from_the_command_line(
+        tmp_path, core_service, council, officer, provider_layout_csv):
+    from cldc.platform.uploads.models import SavedMapping
+
+    content, targets = provider_layout_csv(["CLI-1"])
+    path = tmp_path / "export.csv"
+    path.write_bytes(content)
+    first = upload(path, council)
+    assert first["status"] == "mapping"  # a person must settle the doubtful columns, on the upload's page
+    unsettled = {c["header"] for c in first["columns_to_match"]}
+    assert "Our internal notes" in unsettled and "Tenant code" not in unsettled
+    with schema_context("core"):  # what the person confirmed on the web, once
+        for header, target in targets.items():
+            SavedMapping.objects.create(organisation=council, collection="core", record_type="lettings",
+                                        kind="column", source=" ".join(header.split()).casefold(), target=target)
+    second = upload(path, council)
+    assert second["status"] == "values" and "weekly" in json.dumps(second["values_to_match"])
+    with schema_context("core"):
+        SavedMapping.objects.create(organisation=council, collection="core", record_type="lettings", kind="value",
+                                    variable="period", source="weekly", target="1")
+    third = upload(path, council)
+    assert (third["status"], third["created"], third["rejected"]) == ("done", 1, 0), third["errors"]
+    with schema_context("core"):
+        assert Record.objects.get().answers["tenancycode"] == "CLI-1"

@@ -15,13 +15,7 @@ from django_tenants.utils import schema_context
 from cldc.platform.records.models import Record
 from cldc.platform.uploads.models import SavedMapping, Upload
 
-@pytest.fixture(autouse=True)
-def eager_celery(settings):
-    from cldc.platform.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
+pytestmark = pytest.mark.usefixtures("eager_celery")  # tasks run in this process
 
 
 @pytest.fixture

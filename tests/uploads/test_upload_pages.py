@@ -11,14 +11,7 @@ from django_tenants.utils import schema_context
 from cldc.platform.records.models import Record
 
 
-@pytest.fixture(autouse=True)
-def eager_celery(settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    from cldc.platform.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
+pytestmark = pytest.mark.usefixtures("eager_celery")  # tasks run in this process
 
 
 @pytest.fixture

@@ -7,10 +7,11 @@
 
 Views raise `Problem`; DRF's own exceptions are reshaped by `exception_handler`; errors
 raised outside DRF views (an unknown path, a body too large, a crash) are reshaped by
-cldc.api.middleware. docs/api.md lists the types.
+cldc.api.middleware. PROBLEM_TYPES lists the types; the reference page shows them.
 """
 
 from http import HTTPStatus
+from typing import NamedTuple
 
 from django.http import JsonResponse
 from rest_framework import exceptions
@@ -19,27 +20,53 @@ from rest_framework.views import exception_handler as drf_exception_handler
 CONTENT_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:cldc:problem:"
 
-# Problem types: slug -> title. A title never changes for a type; the detail says more.
-TITLES = {
-    "invalid-request": "Your request is not valid",
-    "malformed-body": "The request body cannot be parsed",
-    "unsupported-media-type": "The request body is not in a format the API accepts",
-    "not-acceptable": "The API cannot answer in the format asked for",
-    "not-authenticated": "No API key was sent",
-    "invalid-key": "The API key is not valid",
-    "key-expired": "The API key has expired",
-    "key-revoked": "The API key has been revoked",
-    "forbidden": "You cannot do this",
-    "not-found": "Not found",
-    "method-not-allowed": "Method not allowed",
-    "too-large": "The request body is too large",
-    "batch-too-large": "The batch has too many records",
-    "rate-limited": "Too many requests",
-    "validation-failed": "The record has errors",
-    "stale-record": "The record has changed since you read it",
-    "window-closed": "The collection window does not allow this",
-    "server-error": "Something went wrong on our side",
+
+class ProblemType(NamedTuple):
+    status: int
+    title: str  # never changes for a type; the detail says more
+    when: str  # for the reference page (cldc.api.reference)
+
+
+# Every problem type, by slug: `type` is TYPE_PREFIX + slug.
+PROBLEM_TYPES = {
+    "invalid-request": ProblemType(
+        400, "Your request is not valid",
+        "A field the endpoint does not know (named in errors, never ignored), a missing or wrongly typed field, an "
+        "answer to a question the version does not have or to a derived value, an unknown record type, version or "
+        "collection, a bad filter, or a confirm id that is not a soft check."),
+    "malformed-body": ProblemType(400, "The request body cannot be parsed",
+                                  "The body is not valid JSON, or not a readable multipart form."),
+    "not-authenticated": ProblemType(401, "No API key was sent", "No Authorization header."),
+    "invalid-key": ProblemType(401, "The API key is not valid",
+                               "A key this service does not know, or a header that is not Bearer cldc_..."),
+    "key-expired": ProblemType(401, "The API key has expired", "The key is past its expiry date."),
+    "key-revoked": ProblemType(401, "The API key has been revoked", "The key has been revoked."),
+    "forbidden": ProblemType(403, "You cannot do this",
+                             "An upload by a key whose maker is no longer active."),
+    "not-found": ProblemType(404, "Not found",
+                             "No such path, or a record or upload the client may not see: exactly as if it did not "
+                             "exist."),
+    "method-not-allowed": ProblemType(405, "Method not allowed", "The Allow header lists the methods allowed."),
+    "not-acceptable": ProblemType(406, "The API cannot answer in the format asked for",
+                                  "An Accept header that JSON does not meet."),
+    "window-closed": ProblemType(409, "The collection window does not allow this",
+                                 "Changing or deleting a record after its collection year's last day for changes."),
+    "stale-record": ProblemType(412, "The record has changed since you read it",
+                                "If-Match names a version the record has moved on from."),
+    "too-large": ProblemType(413, "The request body is too large", "A body over the size limit, refused unread."),
+    "batch-too-large": ProblemType(413, "The batch has too many records", "A batch over the most records allowed."),
+    "unsupported-media-type": ProblemType(415, "The request body is not in a format the API accepts",
+                                          "A body that is not application/json (uploads: multipart/form-data)."),
+    "validation-failed": ProblemType(
+        422, "The record has errors",
+        "The gateway refused a value sent (errors has each rule), an organisation or person the client may not "
+        "name, a collection year not open for new records, or an upload file that cannot be read."),
+    "rate-limited": ProblemType(429, "Too many requests", "Over the rate limit: the Retry-After header says when "
+                                                          "to try again, in seconds."),
+    "server-error": ProblemType(500, "Something went wrong on our side",
+                                "Our fault: logged, with no internals in the answer."),
 }
+TITLES = {slug: kind.title for slug, kind in PROBLEM_TYPES.items()}
 
 # For errors that arrive as a bare status (outside DRF views).
 SLUG_FOR_STATUS = {400: "invalid-request", 401: "not-authenticated", 403: "forbidden", 404: "not-found",

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from cldc.api import pages
+from cldc.api import pages, reference
 from cldc.api.views import batch, definitions, records, uploads
 
 endpoints = [
@@ -20,6 +20,12 @@ endpoints = [
     path("uploads/<int:pk>/", uploads.UploadDetailView.as_view(), name="api-upload"),
     path("uploads/<int:pk>/errors/", uploads.UploadErrorsView.as_view(), name="api-upload-errors"),
     path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="api-schema"),
+    # The readable reference (a web page, not part of the OpenAPI document) and its example files.
+    path("docs/", reference.reference, name="api-reference"),
+    path("docs/examples/<str:collection>/<str:record_type>/<int:version>.json", reference.example_file,
+         name="api-example"),
+    path("docs/examples/<str:collection>/<str:record_type>/<int:version>-change.json", reference.example_file,
+         {"change": True}, name="api-example-change"),
 ]
 
 management = [

@@ -84,7 +84,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", "--rows", type=int, default=100_000)
     parser.add_argument("--keep", action="store_true", help="keep the cldc_bench database afterwards")
-    parser.add_argument("--profile", action="store_true", help="profile the check stage (cProfile, top 25 by own time)")
+    parser.add_argument("--profile", choices=["check", "import"], help="profile a stage (cProfile, top 25 by own time)")
     args = parser.parse_args()
 
     os.environ["CLDC_DB_NAME"] = DATABASE
@@ -120,12 +120,12 @@ def main():
             write_file(path, args.rows, council)
             print(f"wrote {args.rows:,} rows ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s")
 
-            def run(dry_run):
+            def run(dry_run, stage):
                 upload = Upload.objects.create(collection="core", record_type="lettings", version=2026,
                                                organisation=council, user=person, filename=path.name,
                                                path=str(path), dry_run=dry_run)
                 started = time.perf_counter()
-                if args.profile and dry_run:
+                if args.profile == stage:
                     import cProfile
                     import pstats
 
@@ -137,7 +137,7 @@ def main():
                 return upload, time.perf_counter() - started
 
             for stage, dry_run in (("check (dry run)", True), ("import", False), ("re-import", False)):
-                upload, seconds = run(dry_run)
+                upload, seconds = run(dry_run, stage.split()[0])
                 print(f"{stage:16} {seconds:7.1f} s  {args.rows / seconds:7,.0f} rows/s  status {upload.status}, "
                       f"created {upload.created:,}, unchanged {upload.unchanged:,}, rejected {upload.rejected:,}; "
                       f"peak memory so far {peak_mb():,.0f} MB")

@@ -172,7 +172,8 @@ class UploadCreateView(ApiView):
 
 
 class UploadDetailView(ClientUploads, ApiView):
-    @extend_schema(operation_id="uploads_read", parameters=[UPLOAD_ID], responses={200: UploadReportSerializer, **problems(401, 404, 429)},
+    @extend_schema(operation_id="uploads_read", parameters=[UPLOAD_ID],
+                   responses={200: UploadReportSerializer, **problems(401, 404, 429)},
                    description="An upload's status, progress and counts; once finished, its issues grouped by rule.")
     def get(self, request, pk):
         upload = get_object_or_404(self.get_queryset(), pk=pk)
@@ -183,8 +184,8 @@ class UploadDetailView(ClientUploads, ApiView):
 class UploadErrorsView(ClientUploads, ApiView):
     pagination_class = Pages
 
-    @extend_schema(operation_id="uploads_errors", parameters=[UPLOAD_ID], responses={200: UploadIssueSerializer(many=True),
-                                                             **problems(401, 404, 429)},
+    @extend_schema(operation_id="uploads_errors", parameters=[UPLOAD_ID],
+                   responses={200: UploadIssueSerializer(many=True), **problems(401, 404, 429)},
                    description="Every error and warning of the upload, by row.")
     def get(self, request, pk):
         upload = get_object_or_404(self.get_queryset(), pk=pk)

@@ -128,7 +128,11 @@ def _number(question, raw):
             raise _Invalid("numeric_min_max", message("numeric_at_least", field=label, min=shown_low))
         raise _Invalid("numeric_min_max", message("numeric_at_most", field=label, max=shown_high))
     step = Decimal(str(question.step)) if question.step not in (None, 0) else None
-    if step is not None and number % step != 0:
+    try:
+        off_step = step is not None and number % step != 0
+    except InvalidOperation:  # too large to divide exactly (1e30 with no maximum)
+        raise _Invalid("numeric_format", message("numeric_format", field=label)) from None
+    if off_step:
         if step == 1:
             raise _Invalid("numeric_step", message("numeric_whole", field=label))
         raise _Invalid("numeric_step", message("numeric_step", field=label, step=STEP_WORDS.get(step, step)))

@@ -275,3 +275,12 @@ def test_routing_matches_the_dictionary(record_type):
             if dictionary_applies(variable, answers) != definition_applies(question, answers):
                 mismatches.append((variable, dict(sorted(answers.items()))))
     assert not mismatches, f"{len(mismatches)} mismatches, first: {mismatches[0]}"
+
+
+def test_a_number_too_large_to_check_is_refused_on_its_field_not_a_crash():
+    from cldc.platform import registry
+    from cldc.platform.definitions.values import normalise
+
+    definition = registry.get("core").definition("lettings", 2026)  # scharge: step 0.01, no maximum
+    values, errors = normalise(definition, {"scharge": "1e30"})
+    assert values == {} and [(e.field, e.rule) for e in errors] == [("scharge", "numeric_format")]

@@ -9,24 +9,8 @@ one the client acts for. Files with the provider's own columns need their column
 matched by a person in the web service, so the API takes the official template layout.
 """
 
-from pathlib import Path
-
-from django.conf import settings
-
 from cldc.api.references import ORGANISATION_COLUMNS, PERSON_COLUMNS, find_organisation, find_person
 from cldc.platform.uploads.files import open_upload
-
-
-def keep_file(upload, uploaded, schema_name):
-    """Keep an uploaded file where the worker reads it, never under the sender's file
-    name (as the web upload does: cldc.platform.uploads.views)."""
-    folder = Path(settings.MEDIA_ROOT) / "uploads" / schema_name
-    folder.mkdir(parents=True, exist_ok=True)
-    upload.path = str(folder / f"{upload.pk}.upload")
-    with open(upload.path, "wb") as kept:
-        for chunk in uploaded.chunks():
-            kept.write(chunk)
-    upload.save(update_fields=["path"])
 
 
 def template_fields(definition):

@@ -18,7 +18,7 @@ from cldc.api.problems import Problem, issue
 from cldc.api.references import find_organisation, not_permitted, refusal
 from cldc.api.serializers import IssueSerializer, StrictSerializer
 from cldc.api.submission import Writer
-from cldc.api.uploads import keep_file, refused_cells
+from cldc.api.uploads import refused_cells
 from cldc.api.views.base import ApiView
 from cldc.api.views.records import Pages, path_number, problems
 from cldc.platform.uploads.files import UploadError
@@ -114,7 +114,7 @@ class UploadCreateView(ApiView):
             organisation=organisation, user=self.on_behalf_of(), filename=Path(data["file"].name).name[:200],
             path="", dry_run=data["dry_run"], create_valid_now=data["create_valid_now"],
         )
-        keep_file(upload, data["file"], self.service.schema_name)
+        upload.keep(data["file"], self.service.schema_name)
         self.check_file(upload, definition, writer.acted_for)
         upload.layout = "template"
         upload.save(update_fields=["layout"])

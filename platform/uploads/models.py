@@ -1,6 +1,8 @@
 """An uploaded file, what became of each of its rows, and the column and value
 mappings an organisation has confirmed (all in the service's schema)."""
 
+from pathlib import Path
+
 from django.conf import settings
 from django.db import models
 
@@ -54,6 +56,17 @@ class Upload(models.Model):
 
     def __str__(self):
         return f"{self.filename} ({self.get_status_display()})"
+
+    def keep(self, uploaded, schema_name):
+        """Keep an uploaded file (a Django UploadedFile) where the worker reads it: under
+        the service's media folder, never under the sender's own file name."""
+        folder = Path(settings.MEDIA_ROOT) / "uploads" / schema_name
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = str(folder / f"{self.pk}.upload")
+        with open(self.path, "wb") as kept:
+            for chunk in uploaded.chunks():
+                kept.write(chunk)
+        self.save(update_fields=["path"])
 
     @property
     def stored(self):

@@ -66,17 +66,6 @@ class UploadForm(GDSFormMixin, forms.Form):
         return upload
 
 
-def keep_file(upload, uploaded, schema_name):
-    """Keep an uploaded file where the worker can read it: never under the person's file name."""
-    folder = Path(settings.MEDIA_ROOT) / "uploads" / schema_name
-    folder.mkdir(parents=True, exist_ok=True)
-    upload.path = str(folder / f"{upload.pk}.upload")
-    with open(upload.path, "wb") as kept:
-        for chunk in uploaded.chunks():
-            kept.write(chunk)
-    upload.save(update_fields=["path"])
-
-
 def start(upload, schema_name):
     """Check (and import) the file in a Celery worker; the detail page shows progress."""
     upload.status, upload.processed_rows, upload.message = Upload.Status.RECEIVED, 0, ""
@@ -112,7 +101,7 @@ def new_upload(request):
             user=request.user, filename=Path(data["file"].name).name[:200], path="",
             dry_run=data["on_errors"] == "check_only", create_valid_now=data["on_errors"] == "create_valid",
         )
-        keep_file(upload, data["file"], request.tenant.schema_name)
+        upload.keep(data["file"], request.tenant.schema_name)
         try:
             layout, columns = read_headings(upload)
         except UploadError as error:  # nothing kept: the person sees why on the form

@@ -2,6 +2,8 @@
 correct failing cells, confirm warnings in bulk, and create the valid rows now.
 Each saves what the person chose and checks the file again in the worker."""
 
+from functools import wraps
+
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
@@ -22,12 +24,19 @@ NOT_NEEDED = ("", "This column is not needed")
 LEAVE_AS_IT_IS = ("", "Leave it: report it as an error")
 
 
-def steerable_upload(request, pk):
-    """An upload the person may see, and that is not being processed right now."""
-    upload = get_object_or_404(visible_uploads(request.user), pk=pk)
-    if upload.status in (Upload.Status.RECEIVED, Upload.Status.PROCESSING):
-        raise Http404("This upload is being processed")
-    return upload
+def steers_an_upload(view):
+    """Views that change what an upload does: the person must be able to see it
+    (others get 404), and while it is being processed they go back to its progress."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, pk, **kwargs):
+        upload = get_object_or_404(visible_uploads(request.user), pk=pk)
+        if upload.status in (Upload.Status.RECEIVED, Upload.Status.PROCESSING):
+            return redirect("upload-detail", pk=upload.pk)
+        return view(request, upload, **kwargs)
+
+    return wrapped
 
 
 def definition_of(upload):
@@ -83,9 +92,8 @@ HINTS = {
 }
 
 
-@login_required
-def match_columns(request, pk):
-    upload = steerable_upload(request, pk)
+@steers_an_upload
+def match_columns(request, upload):
     _, columns = read_headings(upload)
     definition = definition_of(upload)
     plan = column_plan(upload, columns)
@@ -152,9 +160,8 @@ class ValuesForm(GDSFormMixin, forms.Form):
         return chosen
 
 
-@login_required
-def match_values(request, pk):
-    upload = steerable_upload(request, pk)
+@steers_an_upload
+def match_values(request, upload):
     definition = definition_of(upload)
     wanted = values_to_match(upload, definition)
     if not wanted:
@@ -198,10 +205,9 @@ def row_values(upload, number):
     return {**values, **{int(c): v for c, v in edits.items()}}
 
 
-@login_required
-def edit_row(request, pk, row):
+@steers_an_upload
+def edit_row(request, upload, row):
     """Correct the failing cells of one row in the browser."""
-    upload = steerable_upload(request, pk)
     issues = upload.issues.filter(row=row, cell__isnull=False)
     if not issues.exists():
         raise Http404("This row has no cells to correct")
@@ -226,30 +232,27 @@ def edit_row(request, pk, row):
 # --- Choices on the results page ----------------------------------------------------------
 
 
-@login_required
 @require_POST
-def check_again(request, pk):
-    upload = steerable_upload(request, pk)
+@steers_an_upload
+def check_again(request, upload):
     start(upload, request.tenant.schema_name)
     return redirect("upload-detail", pk=upload.pk)
 
 
-@login_required
 @require_POST
-def create_valid_now(request, pk):
+@steers_an_upload
+def create_valid_now(request, upload):
     """Create the logs of the valid rows now; the rest wait for corrections."""
-    upload = steerable_upload(request, pk)
     upload.create_valid_now, upload.dry_run = True, False
     upload.save(update_fields=["create_valid_now", "dry_run"])
     start(upload, request.tenant.schema_name)
     return redirect("upload-detail", pk=upload.pk)
 
 
-@login_required
 @require_POST
-def confirm_warnings(request, pk):
+@steers_an_upload
+def confirm_warnings(request, upload):
     """Confirm every warning of one soft check at once (the values each row gives)."""
-    upload = steerable_upload(request, pk)
     rule = request.POST.get("rule", "")
     if not upload.issues.filter(rule=rule, severity="soft").exists():
         raise Http404("No such warning")

@@ -269,3 +269,11 @@ def test_the_annotated_file_corrected_in_a_spreadsheet_uploads_again(client, cou
         csv.writer(out).writerows([headers + ["Errors", "Warnings"], *[row + ["", ""] for row in data]])
         response = post_file(client, council, out.getvalue().encode())
         assert not response["Location"].endswith("/columns/")
+
+
+def test_while_an_upload_is_processed_its_pages_lead_back_to_its_progress(client, council, provider_layout_csv):
+    with schema_context("core"):
+        upload = upload_of(post_file(client, council, provider_layout_csv()[0]))
+        Upload.objects.filter(pk=upload.pk).update(status="processing")
+        for url in ("columns/", "values/"):
+            assert client.get(f"/uploads/{upload.pk}/{url}")["Location"].endswith(f"/uploads/{upload.pk}/")

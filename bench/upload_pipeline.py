@@ -5,17 +5,22 @@ Celery worker and `cldc upload` run), against the project's PostgreSQL.
     scripts/services up
     .venv/bin/python bench/upload_pipeline.py            # 100,000 rows
     .venv/bin/python bench/upload_pipeline.py -n 10000
+    .venv/bin/python bench/upload_pipeline.py --processes 1   # judged in this process only
 
 It uses its own database (cldc_bench, made if missing, dropped afterwards unless
---keep) with one service. The rows repeat the official template's data row with a
-different tenant code each (bench/read_files.py), so every row is a new, complete
-log. Three stages, each timed, with rows a second and the process's peak memory
-(resident, all of Django included) printed, never asserted:
+--keep; --database to use another) with one service. The rows repeat the official
+template's data row with a different tenant code each (bench/read_files.py), so every
+row is a new, complete log. Three stages, each timed, with rows a second and peak
+memory (resident, all of Django included: this process, and the largest judging
+process, a fork that shares most of its pages with this one) printed, never asserted:
 
 1. check: a dry run (every row through the gateway, nothing stored);
-2. import: what an upload with no errors does: a check pass, then a pass that stores
-   (each row through the gateway again, then a record and its first revision);
+2. import: what an upload with no errors does: one pass in one transaction, each
+   row through the gateway, then a record and its first revision;
 3. re-import: the same file again, which must change nothing.
+
+Rows are judged in CLDC_UPLOAD_PROCESSES processes (one a CPU by default) while this
+one reads, converts and stores (platform/uploads/judging.py).
 """
 
 import argparse
@@ -32,8 +37,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 DATABASE = "cldc_bench"
 
 
-def peak_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_mb(who=resource.RUSAGE_SELF):
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def judging_memory():
+    children = peak_mb(resource.RUSAGE_CHILDREN)  # the largest judging process that has ended
+    return f" (a judging process {children:,.0f} MB)" if children else ""
 
 
 def make_database(name):
@@ -85,14 +95,19 @@ def main():
     parser.add_argument("-n", "--rows", type=int, default=100_000)
     parser.add_argument("--keep", action="store_true", help="keep the cldc_bench database afterwards")
     parser.add_argument("--profile", choices=["check", "import"], help="profile a stage (cProfile, top 25 by own time)")
+    parser.add_argument("--processes", type=int, help="judging processes (CLDC_UPLOAD_PROCESSES; default: one a CPU)")
+    parser.add_argument("--database", default=DATABASE, help=f"the database to make and drop (default {DATABASE})")
     args = parser.parse_args()
 
-    os.environ["CLDC_DB_NAME"] = DATABASE
+    os.environ["CLDC_DB_NAME"] = args.database
+    if args.processes:
+        os.environ["CLDC_UPLOAD_PROCESSES"] = str(args.processes)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cldc.platform.settings")
-    make_database(DATABASE)
+    make_database(args.database)
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
     from django_tenants.utils import schema_context
 
@@ -118,7 +133,8 @@ def main():
             path = Path(folder) / "lettings.csv"
             started = time.perf_counter()
             write_file(path, args.rows, council)
-            print(f"wrote {args.rows:,} rows ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s")
+            print(f"wrote {args.rows:,} rows ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s; "
+                  f"judging processes: {settings.CLDC_UPLOAD_PROCESSES}")
 
             def run(dry_run, stage):
                 upload = Upload.objects.create(collection="core", record_type="lettings", version=2026,
@@ -140,11 +156,11 @@ def main():
                 upload, seconds = run(dry_run, stage.split()[0])
                 print(f"{stage:16} {seconds:7.1f} s  {args.rows / seconds:7,.0f} rows/s  status {upload.status}, "
                       f"created {upload.created:,}, unchanged {upload.unchanged:,}, rejected {upload.rejected:,}; "
-                      f"peak memory so far {peak_mb():,.0f} MB")
+                      f"peak memory so far {peak_mb():,.0f} MB{judging_memory()}")
             print(f"records stored: {Record.objects.count():,}")
     finally:
         if not args.keep:
-            drop_database(DATABASE)
+            drop_database(args.database)
 
 
 if __name__ == "__main__":

@@ -219,6 +219,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 # Bulk upload: the largest file accepted, checked before it is read.
 CLDC_UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", str(50 * 1024 * 1024)))
+CLDC_UPLOAD_PROCESSES = int(env("UPLOAD_PROCESSES", str(os.cpu_count() or 1)))  # judging rows (uploads/judging.py)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Submission API (cldc.api; docs/api.md) -------------------------------------

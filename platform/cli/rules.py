@@ -4,6 +4,7 @@ expression or description. JSON for tools; Markdown for analysts and suppliers."
 import json
 
 from cldc.platform.cli._selection import add_selection_arguments, selected
+from cldc.platform.rules.engine import PIPELINE_CHECKS
 
 HELP = "Export the rule pack of a record type and version, as JSON or Markdown."
 
@@ -45,6 +46,7 @@ def markdown(definition, pack):
         "",
         f"{len(pack.active)} rules run as written here; "
         f"{sum(1 for r in pack.rules if r.built_in)} are built into the gateway; "
+        f"{sum(1 for r in pack.rules if r.pipeline)} are applied by the bulk-upload pipeline to whole files; "
         f"{sum(1 for r in pack.rules if r.waiting_for)} wait for something the platform does not have yet.",
         "Hard rules stop a value being stored. Soft rules ask for a confirmation.",
         "",
@@ -59,6 +61,8 @@ def markdown(definition, pack):
                 when = f"**Waiting for** {rule.waiting_for}. {rule.description}"
             elif rule.built_in:
                 when = f"Built into the gateway: {rule.built_in}"
+            elif rule.pipeline:
+                when = f"Applied by the bulk-upload pipeline: {PIPELINE_CHECKS[rule.pipeline]}. {rule.description}"
             scope = " (bulk upload only)" if rule.bulk_upload_only else ""
             lines.append(f"| {rule.id}{scope} | {rule.reference} | {', '.join(rule.fields)} | {_cell(rule.message)} | {_cell(when)} |")
         lines.append("")

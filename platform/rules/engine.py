@@ -7,7 +7,9 @@ A rule fires when its `when` expression holds (or its function returns parameter
 A rule that needs something the platform does not have yet is declared with
 `waiting_for`: it is listed in the pack (and `cldc rules`) but does not run. A rule
 the gateway applies to every question by itself (number formats, ranges, answer
-codes) is declared with `built_in`, so the pack still lists it.
+codes) is declared with `built_in`, so the pack still lists it. A rule about a file
+rather than a record is declared with `pipeline: <check>`: the bulk-upload pipeline
+applies it with the rule's own id and message (PIPELINE_CHECKS).
 """
 
 import re
@@ -24,6 +26,13 @@ CONTEXT_NAMES = frozenset(
     {"today", "version", "collection_start", "collection_end", "owning_organisation_type", "managing_organisation_type"}
 )
 CHANNELS = ("form", "upload", "api")
+# Checks only the bulk-upload pipeline can make (cldc.platform.uploads.pipeline), for
+# a rule to name in `pipeline:`, attached to the variable in its `fields`:
+PIPELINE_CHECKS = {
+    "reference_found": "a record field's reference (an organisation code, an email address) names something",
+    "reference_permitted": "what it names is one the uploader may submit for",
+    "duplicate_in_file": "no two rows of the file have the same duplicate-check answers",
+}
 PLACEHOLDER = re.compile(r"%\{(\w+)\}")
 
 
@@ -73,6 +82,7 @@ class Rule:
     bulk_upload_only: bool = False
     waiting_for: str = ""
     built_in: str = ""  # done by the gateway itself for every question (e.g. number formats)
+    pipeline: str = ""  # one of PIPELINE_CHECKS: applied by the bulk-upload pipeline
     confirm_question: str = ""
     description: str = ""
     params: dict = field(default_factory=dict)  # expressions giving message parameters
@@ -82,11 +92,13 @@ class Rule:
     @property
     def runs(self):
         """Whether the engine runs this entry (built-in and waiting rules are listed only)."""
-        return not (self.waiting_for or self.built_in)
+        return not (self.waiting_for or self.built_in or self.pipeline)
 
     @property
     def status(self):
-        return "waiting" if self.waiting_for else "built_in" if self.built_in else "active"
+        if self.waiting_for:
+            return "waiting"
+        return "built_in" if self.built_in else "pipeline" if self.pipeline else "active"
 
     def applies_to(self, channel):
         return not self.bulk_upload_only or channel == "upload"
@@ -139,6 +151,7 @@ class Rule:
             "status": self.status,
             "waiting_for": self.waiting_for or None,
             "built_in": self.built_in or None,
+            "pipeline": self.pipeline or None,
         }
 
 
@@ -188,8 +201,10 @@ def _rule(raw, source, predicates=None):
     if severity not in SEVERITIES:
         raise DefinitionError(f"{where}: severity must be hard or soft")
     when = raw.get("when")
-    if not (when or raw.get("function") or raw.get("waiting_for") or raw.get("built_in")):
-        raise DefinitionError(f"{where}: needs `when`, `function`, `waiting_for` or `built_in`")
+    if not (when or raw.get("function") or raw.get("waiting_for") or raw.get("built_in") or raw.get("pipeline")):
+        raise DefinitionError(f"{where}: needs `when`, `function`, `waiting_for`, `built_in` or `pipeline`")
+    if raw.get("pipeline") and raw["pipeline"] not in PIPELINE_CHECKS:
+        raise DefinitionError(f"{where}: pipeline must be one of {', '.join(PIPELINE_CHECKS)}")
     try:
         compiled = compile_expression(when, predicates=predicates) if when else None
         params = {k: compile_expression(v, predicates=predicates) for k, v in (raw.get("params") or {}).items()}
@@ -209,6 +224,7 @@ def _rule(raw, source, predicates=None):
         bulk_upload_only=bool(raw.get("bulk_upload_only", False)),
         waiting_for=raw.get("waiting_for", ""),
         built_in=raw.get("built_in", ""),
+        pipeline=raw.get("pipeline", ""),
         confirm_question=raw.get("confirm_question", ""),
         description=raw.get("description", ""),
         params=params,
@@ -246,6 +262,10 @@ class RulePack:
     @property
     def active(self):
         return [r for r in self.rules if r.runs]
+
+    def pipeline_rule(self, check, variable=None):
+        """The pack's rule for a bulk-upload pipeline check (on a variable), or None."""
+        return next((r for r in self.rules if r.pipeline == check and (variable is None or variable in r.fields)), None)
 
     def derive(self, answers, context):
         """Derived values, in declaration order (a derivation may use earlier ones).

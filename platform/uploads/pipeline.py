@@ -19,9 +19,12 @@ One run, in a Celery worker (tasks.py) or from `cldc upload`:
 
 Rows are read as a stream and handled in chunks (one query for the existing records
 of a chunk), so a 100,000-row file needs little memory (bench/upload_pipeline.py).
+Chunks are judged ahead, in other processes (judging.py), while this one stores the
+chunks before them.
 """
 
 import re
+from collections import deque
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -35,10 +38,11 @@ from cldc.platform.definitions.values import normalise, to_json
 from cldc.platform.organisations import policy
 from cldc.platform.organisations.models import Organisation
 from cldc.platform.people.models import User
-from cldc.platform.records.gateway import StaleRecord, commit, create_many, provider_reference, submit
+from cldc.platform.records.gateway import StaleRecord, commit, create_many, provider_reference
 from cldc.platform.records.models import Record
 from cldc.platform.uploads import automap
 from cldc.platform.uploads.files import UploadError, column_letter, formula_columns, open_upload
+from cldc.platform.uploads.judging import Judge
 from cldc.platform.uploads.models import SavedMapping, Upload, UploadIssue
 from cldc.platform.uploads.provider_rows import HeaderLayout, parse_target, value_key
 from cldc.platform.uploads.template import is_annotation_heading
@@ -85,7 +89,8 @@ class Importer:
         self.collection = registry.get(upload.collection)
         self.definition = self.collection.definition(upload.record_type, upload.version)
         self.acted_for = {o.pk: o for o in policy.organisations_acted_for(upload.user)}
-        self.organisations, self.people = {}, {}
+        self.pack = self.collection.rule_pack(upload.record_type, upload.version)
+        self.organisations, self.people, self.memberships = {}, {}, {}
         self.value_map = saved_values(upload)
         self.kept_issues = None  # issues held back while an all-or-nothing transaction runs
 
@@ -188,23 +193,49 @@ class Importer:
         """One pass over the rows: check each, and store the valid ones if `store`."""
         upload = self.upload
         upload.created = upload.updated = upload.unchanged = upload.rejected = upload.processed_rows = 0
-        self.seen_references = {}
+        self.seen_references, self.seen_duplicates = {}, {}
+        with Judge(parallel=upload.total_rows > CHUNK) as judge:  # one chunk: nothing to overlap
+            waiting = deque()  # (chunk, its judgement), oldest first
+            for chunk in self.chunks(file):
+                waiting.append((chunk, self.judge(chunk, judge)))
+                if len(waiting) > judge.ahead:
+                    self.handle(*waiting.popleft(), store)
+            while waiting:
+                self.handle(*waiting.popleft(), store)
+
+    def chunks(self, file):
         chunk = []
         for number, values in self.rows(file):
             chunk.append(self.convert(number, values))
             if len(chunk) == CHUNK:
-                self.handle(chunk, store)
+                yield chunk
                 chunk = []
         if chunk:
-            self.handle(chunk, store)
+            yield chunk
 
-    def handle(self, chunk, store):
+    def judge(self, chunk, judge):
+        """Send the chunk's rows to be judged, each with the stored record it matches or
+        a new one. Its records are looked up before the chunks ahead of it are stored,
+        which changes nothing: a row can only match a record stored by this run through
+        an earlier row's reference, and then it is rejected as a duplicate in the file."""
+        upload = self.upload
         existing = self.existing(chunk)
+        rows = []
+        for row in chunk:
+            if not row.outcome:
+                record = existing.get((row.owner.pk, row.reference)) or Record(
+                    collection=upload.collection, record_type=upload.record_type, version=upload.version,
+                    owning_organisation=row.owner, managing_organisation=row.manager or row.owner)
+                rows.append((record, row.answers))
+        return judge.chunk(rows, user=upload.user, confirm=upload.confirmed_rules)
+
+    def handle(self, chunk, judged, store):
+        outcomes = iter(judged.result())
         with transaction.atomic():
             new = []
             for row in chunk:
                 if not row.outcome:
-                    outcome = self.check(row, existing.get((row.owner.pk, row.reference)), store)
+                    outcome = self.take(row, next(outcomes), store)
                     if outcome is not None:
                         new.append(outcome)
             if new:
@@ -271,19 +302,20 @@ class Importer:
                     answers[variable] = code
         return answers
 
-    def check(self, row, record, store):
-        """Judge a row through the gateway; store a change to an existing record at once,
-        and return the outcome of a new one for the chunk's single insert."""
+    def take(self, row, outcome, store):
+        """Keep a row's judgement; store a change to an existing record at once, and
+        return the outcome of a new one for the chunk's single insert."""
         upload = self.upload
-        is_new = record is None
-        if is_new:
-            record = Record(collection=upload.collection, record_type=upload.record_type, version=upload.version,
-                            owning_organisation=row.owner, managing_organisation=row.manager or row.owner)
-        outcome = submit(record, row.answers, source="upload", user=upload.user, confirm=upload.confirmed_rules,
-                         validate_only=True)
+        is_new = outcome.record.pk is None
         row.issues += [self.issue(row, e["field"], e["rule"], "hard", e["message"]) for e in outcome.errors]
         row.issues += [self.issue(row, w["field"], w["rule"], "soft", w["message"]) for w in outcome.warnings]
-        if outcome.errors:
+        key = (outcome.record.owning_organisation_id, outcome.record.duplicate_key)
+        if key[1] and self.seen_duplicates.setdefault(key, row.number) != row.number:
+            rule = self.pack.pipeline_rule("duplicate_in_file")  # the same log by the collection's own test
+            if rule is not None:
+                row.issues.append(self.issue(row, rule.attach_to[0] if rule.attach_to else "", rule.id, rule.severity,
+                                             rule.render(row.answers, {}, self.definition)))
+        if outcome.errors or any(i.severity == "hard" for i in row.issues):
             row.outcome = "rejected"
             return None
         row.outcome = "created" if is_new else "updated" if outcome.changes else "unchanged"
@@ -323,28 +355,55 @@ class Importer:
         """The row's owning and managing organisations and assigned person: the
         definition's record fields, as organisation references (ORG<id>, or an ONS
         code or regulator number) and an email address. Blank organisations are the
-        uploader's organisation; a blank assignee is the person uploading."""
+        uploader's organisation; a blank assignee is the person uploading. A reference
+        that names nothing, or something the uploader may not submit for, is reported
+        with the pack's own rule for it (`pipeline: reference_found|reference_permitted`)."""
         found, refused = {}, False
         for column, variable in self.definition.record_fields.items():
             text = str(row.answers.get(variable) or "").strip()
             if column == "assigned_to":  # blank: the person uploading, as CORE does
                 person = self.person(text) if text else self.upload.user
                 if person is None:
-                    row.issues.append(self.issue(row, variable, "bu_assigned_user_related", "hard",
-                                                 "The assigned person must be someone in the owning or managing organisation"))
-                    refused = True
+                    row.issues.append(self.refusal(row, "reference_found", variable,
+                                                   f"No one has the email address “{text}”."))
+                elif text and not self.member_of(person, found.values()):
+                    row.issues.append(self.refusal(
+                        row, "reference_permitted", variable,
+                        "The assigned person must be someone in the owning or managing organisation"))
+                    person = None
+                refused = refused or person is None
                 row.answers[variable] = str(person.pk) if person else None
                 continue
             organisation = self.organisation_for(text) if text else self.upload.organisation
-            if organisation is None or organisation.pk not in self.acted_for:
-                row.issues.append(self.issue(row, variable, f"bu_{column}_permitted", "hard",
-                                             f"You cannot submit logs for the organisation “{text}”. Check the reference, "
-                                             "or ask the organisation to upload its own logs."))
-                organisation, refused = None, True
+            if organisation is None:
+                row.issues.append(self.refusal(row, "reference_found", variable,
+                                               f"No organisation has the reference “{text}”."))
+            elif organisation.pk not in self.acted_for:
+                row.issues.append(self.refusal(
+                    row, "reference_permitted", variable,
+                    f"You cannot submit logs for the organisation “{text}”. Check the reference, "
+                    "or ask the organisation to upload its own logs."))
+                organisation = None
+            refused = refused or organisation is None
             found[column] = organisation
             row.answers[variable] = str(organisation.pk) if organisation else None
         if not refused:
             row.owner, row.manager = found.get("owning_organisation"), found.get("managing_organisation")
+
+    def refusal(self, row, check, variable, message):
+        """An issue from the pack's rule for a pipeline check, else the platform's own."""
+        rule = self.pack.pipeline_rule(check, variable)
+        if rule is None:
+            return self.issue(row, variable, f"upload_{check}", "hard", message)
+        return self.issue(row, variable, rule.id, rule.severity, rule.render(row.answers, {}, self.definition))
+
+    def member_of(self, person, organisations):
+        """Whether a person belongs to one of the row's organisations."""
+        wanted = {o.pk for o in organisations if o is not None}
+        key = (person.pk, frozenset(wanted))
+        if key not in self.memberships:
+            self.memberships[key] = person.memberships.filter(organisation__in=wanted).exists()
+        return self.memberships[key]
 
     def organisation_for(self, reference):
         if reference not in self.organisations:
@@ -352,12 +411,9 @@ class Importer:
         return self.organisations[reference]
 
     def person(self, email):
-        """A person in an organisation the uploader acts for, by email address."""
+        """An active person, by email address."""
         if email not in self.people:
-            found = User.objects.filter(email__iexact=email, is_active=True).first()
-            if found and not found.memberships.filter(organisation__in=self.acted_for.values()).exists():
-                found = None
-            self.people[email] = found
+            self.people[email] = User.objects.filter(email__iexact=email, is_active=True).first()
         return self.people[email]
 
     @staticmethod

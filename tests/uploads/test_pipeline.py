@@ -79,7 +79,7 @@ def test_an_organisation_the_person_cannot_act_for_is_refused(tmp_path, core_ser
     stranger = make_organisation("Stranger Homes")
     result = upload(template_file(tmp_path, "lettings", stranger), council)
     assert result["rejected"] == 1 and result["created"] == 0
-    assert any("You cannot submit logs for the organisation" in i["message"] for i in result["errors"])
+    assert any(i["rule"] == "bu_owning_org_permitted" for i in result["errors"])
 
 
 def test_an_unreadable_file_fails_with_a_message_and_imports_nothing(tmp_path, core_service, council, officer, template_file):
@@ -115,3 +115,25 @@ def test_a_provider_layout_needs_its_columns_matched_once_then_uploads_from_the_
     assert (third["status"], third["created"], third["rejected"]) == ("done", 1, 0), third["errors"]
     with schema_context("core"):
         assert Record.objects.get().answers["tenancycode"] == "CLI-1"
+
+
+def test_the_packs_file_rules_are_applied_with_their_own_ids_and_messages(
+        tmp_path, core_service, council, officer, make_organisation, template_file):
+    unknown = upload(template_file(tmp_path, "lettings", council, last_row={"owning_organisation_id": "ORG999999"}),
+                     council)
+    assert [(i["rule"], i["message"]) for i in unknown["errors"] if i["field"] == "owning_organisation_id"] == [
+        ("bu_owning_org_exists", "The owning organisation code is incorrect.")]
+    stranger = make_organisation("Not Ours Homes")
+    refused = upload(template_file(tmp_path, "lettings", stranger), council)
+    assert ("bu_owning_org_permitted", "You do not have permission to add logs for this owning organisation.") in [
+        (i["rule"], i["message"]) for i in refused["errors"]]
+
+    # Two rows with no tenant code (so no reference to match on) but the same
+    # duplicate-check answers: CORE's own rule, on the second row.
+    one = template_file(tmp_path, "lettings", council, last_row={"tenancycode": ""}).read_bytes()
+    two = tmp_path / "twice.csv"
+    two.write_bytes(one + one.splitlines(keepends=True)[-1])
+    result = upload(two, council)
+    assert (result["created"], result["rejected"]) == (1, 1), result["errors"]
+    (issue,) = [i for i in result["errors"] if i["rule"] == "bu_duplicate_in_file"]
+    assert issue["message"] == "This is a duplicate of a log in your file." and issue["row"] == 10

@@ -1,0 +1,220 @@
+"""Upload rows judged in other processes (platform/uploads/judging.py): the judgement
+reads no database, a file judged in processes ends exactly as one judged in one
+process, a real Celery prefork worker may start judging processes, and without a
+pool the rows are judged in the process itself."""
+
+import csv
+import io
+import logging
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+from django.db import connection, transaction
+from django_tenants.utils import schema_context
+
+from cldc.platform import registry
+from cldc.platform.celery import app
+from cldc.platform.definitions.field_numbers import answers_from_field_numbers
+from cldc.platform.records.gateway import submit
+from cldc.platform.records.models import Record, Revision
+from cldc.platform.uploads import judging, pipeline
+from cldc.platform.uploads.models import Upload
+
+
+@pytest.fixture
+def council(make_organisation):
+    return make_organisation("Judging Borough Council", type="local_authority")
+
+
+@pytest.fixture
+def officer(make_person, council):
+    return make_person("judging@example.com", council, role="data_coordinator")
+
+
+def template_answers(official_template_row, organisation, person):
+    """The official template's data row as answers, as the pipeline gives them to the gateway."""
+    definition = registry.get("core").definition("lettings", 2026)
+    answers, problems = answers_from_field_numbers(definition, official_template_row("lettings"))
+    assert problems == []
+    for name in ("owning_organisation", "managing_organisation"):
+        answers[definition.record_fields[name]] = str(organisation.pk)
+    answers[definition.record_fields["assigned_to"]] = str(person.pk)
+    return answers
+
+
+def lettings_file(path, official_template_csv, council, rows, changes=None):
+    """The official template's data row `rows` times, each with its own tenancy code
+    (J-0, J-1, ...); `changes` sets answers by row index: {index: {variable: text}}."""
+    definition = registry.get("core").definition("lettings", 2026)
+    lines = list(csv.reader(io.StringIO(official_template_csv("lettings", council).decode("utf-8"))))
+    at = next(i for i, line in enumerate(lines) if line and line[0].strip().lower().startswith("field number"))
+    column = {int(n): i for i, n in enumerate(lines[at]) if n.strip().isdigit()}
+
+    def where(variable):
+        (number,) = definition.variables[variable].bulk_upload["fields"]
+        return column[number]
+
+    out = lines[: at + 1]
+    for index in range(rows):
+        row = list(lines[at + 1])
+        row[where("tenancycode")] = f"J-{index}"
+        for variable, value in (changes or {}).get(index, {}).items():
+            row[where(variable)] = value
+        out.append(row)
+    with path.open("w", newline="", encoding="utf-8") as file:
+        csv.writer(file).writerows(out)
+    return path
+
+
+def test_judging_a_chunk_reads_no_database(core_service, council, officer, official_template_row,
+                                           django_assert_num_queries):
+    answers = template_answers(official_template_row, council, officer)
+    with schema_context("core"):
+        stored = submit(Record(collection="core", record_type="lettings", version=2026, owning_organisation=council,
+                               managing_organisation=council), answers, source="upload").record
+        existing = Record.objects.select_related("owning_organisation", "managing_organisation").get(pk=stored.pk)
+        new = Record(collection="core", record_type="lettings", version=2026,
+                     owning_organisation=council, managing_organisation=council)
+        with django_assert_num_queries(0):  # what lets judging processes share nothing with their parent
+            outcomes = judging.judge([(existing, {**answers, "age1": "41"}), (new, {**answers, "age1": "41"})],
+                                     user=None, confirm=[])
+    assert [o.changes.get("age1", [None, None])[1] for o in outcomes] == [41, 41]
+    assert [(o.status, o.errors, o.warnings, o.missing) for o in outcomes] == [("completed", [], [], [])] * 2
+
+
+def test_a_chunk_judged_in_processes_is_judged_as_here(core_service, council, officer, official_template_row, settings):
+    settings.CLDC_UPLOAD_PROCESSES = 2
+    answers = template_answers(official_template_row, council, officer)
+
+    def rows():  # new records: judging sets their answers
+        return [(Record(collection="core", record_type="lettings", version=2026, owning_organisation=council,
+                        managing_organisation=council), {**answers, "age1": age}) for age in ("30", "200", "41")]
+
+    here = judging.judge(rows(), user=None, confirm=[])
+    sent = rows()
+    with judging.Judge(parallel=True) as judge:
+        assert judge.in_parallel
+        there = judge.chunk(sent, user=None, confirm=[]).result()
+    assert all(outcome.record is not record for outcome, (record, _) in zip(there, sent))  # came back from a process
+    assert [(o.status, o.errors, o.warnings, o.changes) for o in there] == [
+        (o.status, o.errors, o.warnings, o.changes) for o in here]
+    assert there[1].errors  # an age of 200 is refused, in either
+    with connection.cursor() as cursor:  # the parent's connection, and its transaction, outlive the pool
+        cursor.execute("SELECT count(*) FROM organisations_organisation WHERE id = %s", [council.pk])
+        assert cursor.fetchone() == (1,)
+
+
+def test_a_file_judged_in_processes_ends_as_in_one_process(tmp_path, core_service, council, officer,
+                                                           make_organisation, official_template_csv, settings,
+                                                           monkeypatch, caplog):
+    """Three uploads: a file with errors (nothing stored), the same with its valid rows
+    created now, and a corrected file (created, updated, unchanged), in chunks of 8 rows."""
+    monkeypatch.setattr(pipeline, "CHUNK", 8)
+    stranger = make_organisation("Stranger Homes")
+    definition = registry.get("core").definition("lettings", 2026)
+    owner = definition.record_fields["owning_organisation"]
+    errors = lettings_file(tmp_path / "errors.csv", official_template_csv, council, 30,
+                           {4: {"age1": "200"}, 11: {"tenancycode": "J-2"}, 17: {owner: f"ORG{stranger.pk}"}})
+    corrected = lettings_file(tmp_path / "corrected.csv", official_template_csv, council, 30,
+                              {21: {"age1": "41"}, 28: {"age1": "41"}})
+
+    def uploads():
+        results = []
+        for path, options in ((errors, {}), (errors, {"create_valid_now": True}), (corrected, {})):
+            upload = Upload.objects.create(collection="core", record_type="lettings", version=2026,
+                                           organisation=council, user=officer, filename=path.name, path=str(path),
+                                           **options)
+            pipeline.Importer(upload).run()
+            results.append({
+                "counts": (upload.status, upload.total_rows, upload.processed_rows, upload.created, upload.updated,
+                           upload.unchanged, upload.rejected),
+                "issues": sorted(upload.issues.values_list("row", "cell", "column", "field", "value", "rule",
+                                                           "severity", "message")),
+                "records": sorted(Record.objects.values_list("provider_reference", "answers", "derived",
+                                                             "confirmations", "status", "lock_version",
+                                                             "owning_organisation", "assigned_to")),
+                "revisions": sorted(Revision.objects.values_list("record__provider_reference", "number", "source",
+                                                                 "changes")),
+            })
+        return results
+
+    with schema_context("core"):
+        settings.CLDC_UPLOAD_PROCESSES = 1
+        with transaction.atomic():
+            alone = uploads()
+            transaction.set_rollback(True)
+        settings.CLDC_UPLOAD_PROCESSES = 2
+        with caplog.at_level(logging.WARNING, logger=judging.__name__):
+            together = uploads()
+    assert "judged in one process" not in caplog.text
+    assert [r["counts"] for r in together] == [
+        ("checked", 30, 30, 27, 0, 0, 3),  # all or nothing: counted, nothing stored
+        ("done", 30, 30, 27, 0, 0, 3),
+        ("done", 30, 30, 3, 2, 25, 0),
+    ]
+    assert len(together[2]["records"]) == 30
+    assert together == alone
+
+
+WORKER = """
+import os, sys, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cldc.platform.settings")
+django.setup()
+from cldc.platform.celery import app
+from cldc.platform.organisations.models import Organisation
+from cldc.platform.records.models import Record
+from cldc.platform.uploads.judging import Judge
+
+@app.task(name="tests.judge_in_a_worker")
+def judge_in_a_worker(answers, organisation_pk, rows):
+    organisation = Organisation(pk=organisation_pk, name="Worker Homes", type="local_authority")
+    records = [(Record(collection="core", record_type="lettings", version=2026, owning_organisation=organisation,
+                       managing_organisation=organisation), answers) for _ in range(rows)]
+    with Judge(parallel=True) as judge:
+        outcomes = judge.chunk(records, user=None, confirm=[]).result()
+        return {"in_parallel": judge.in_parallel, "outcomes": [[o.status, o.errors, o.warnings] for o in outcomes]}
+
+app.worker_main(["worker", "--pool=prefork", "--concurrency=1", "-Q", sys.argv[1], "--without-mingle",
+                 "--without-gossip", "--loglevel=warning"])
+"""
+
+
+def test_a_celery_prefork_worker_judges_in_processes(core_service, council, officer, official_template_row):
+    """billiard makes its pool processes daemonic, which multiprocessing refuses children."""
+    answers = template_answers(official_template_row, council, officer)
+    queue = f"test-{uuid.uuid4().hex[:8]}"  # no other worker listens here
+    worker = subprocess.Popen(
+        [sys.executable, "-c", WORKER, queue],
+        env={**os.environ, "CLDC_DB_NAME": connection.settings_dict["NAME"], "CLDC_UPLOAD_PROCESSES": "2"},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        result = app.send_task("tests.judge_in_a_worker", args=[answers, council.pk, 3], queue=queue).get(timeout=60)
+    finally:
+        worker.terminate()
+        output, _ = worker.communicate(timeout=30)
+    assert "Traceback" not in output, output
+    assert result == {"in_parallel": True, "outcomes": [["completed", [], []]] * 3}, output
+
+
+def test_without_judging_processes_rows_are_judged_here_and_the_log_says_why_once(
+        core_service, council, officer, official_template_row, settings, monkeypatch, caplog):
+    def no_processes(*args, **kwargs):
+        raise OSError("Cannot allocate memory")
+
+    settings.CLDC_UPLOAD_PROCESSES = 2
+    monkeypatch.setattr(judging, "ProcessPoolExecutor", no_processes)
+    monkeypatch.setattr(judging, "_fallback_logged", False)
+    answers = template_answers(official_template_row, council, officer)
+    record = Record(collection="core", record_type="lettings", version=2026, owning_organisation=council,
+                    managing_organisation=council)
+    with caplog.at_level(logging.WARNING, logger=judging.__name__):
+        for _ in range(2):
+            with judging.Judge(parallel=True) as judge:
+                assert not judge.in_parallel
+                (outcome,) = judge.chunk([(record, answers)], user=None, confirm=[]).result()
+                assert outcome.record is record and outcome.status == "completed"
+    assert caplog.text.count("judged in one process: no judging processes (Cannot allocate memory)") == 1

@@ -98,8 +98,9 @@ class Importer:
 
     def run(self):
         upload = self.upload
-        upload.status, upload.message = Upload.Status.PROCESSING, ""
-        upload.save(update_fields=["status", "message"])
+        upload.status, upload.message, upload.processed_rows = Upload.Status.PROCESSING, "", 0
+        upload.save(update_fields=["status", "message", "processed_rows"])
+        set_progress(upload)  # never a count left from an earlier run
         try:
             with open_upload(upload.path, upload.filename) as file:
                 self.open(file)

@@ -17,7 +17,7 @@ from cldc.platform.forms.choices import open_year_choices, record_type_choices, 
 from cldc.platform.uploads.annotated import annotated_file
 from cldc.platform.uploads.files import UploadError, open_upload
 from cldc.platform.uploads.models import Upload
-from cldc.platform.uploads.pipeline import OPTION_RULES, column_plan, rows_done, summary
+from cldc.platform.uploads.pipeline import OPTION_RULES, column_plan, rows_done, set_progress, summary
 from cldc.platform.uploads.provider_rows import target_key
 from cldc.platform.uploads.tasks import process_upload
 from cldc.themes.forms import GDSFormMixin
@@ -70,6 +70,7 @@ def start(upload, schema_name):
     """Check (and import) the file in a Celery worker; the detail page shows progress."""
     upload.status, upload.processed_rows, upload.message = Upload.Status.RECEIVED, 0, ""
     upload.save(update_fields=["status", "processed_rows", "message"])
+    set_progress(upload)
     process_upload.delay(schema_name, upload.pk)
 
 

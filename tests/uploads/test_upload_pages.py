@@ -67,3 +67,22 @@ def test_other_organisations_uploads_are_404(client_for, make_person, make_organ
     assert stranger.get(f"/uploads/{pk}/status.json").status_code == 404
     with schema_context("core"):
         assert not Record.objects.exists()  # the check-only upload stored nothing
+
+
+def test_progress_starts_from_nothing_even_with_a_count_left_in_the_cache(client_for, core_service, council, officer,
+                                                                         monkeypatch):
+    from django.core.cache import cache
+
+    from cldc.platform.uploads import views
+    from cldc.platform.uploads.models import Upload
+    from cldc.platform.uploads.pipeline import progress_key
+
+    queued = []
+    monkeypatch.setattr(views.process_upload, "delay", lambda *args: queued.append(args))  # not run: still queued
+    with schema_context("core"):
+        upload = Upload.objects.create(collection="core", record_type="lettings", version=2026, organisation=council,
+                                       user=officer, filename="old.csv", path="", status="done", processed_rows=7)
+        cache.set(progress_key(upload), 30)  # left by an earlier database with the same ids
+        views.start(upload, "core")
+        status = client_for("core", officer).get(f"/uploads/{upload.pk}/status.json").json()
+        assert (status["status"], status["processed"], queued) == ("received", 0, [("core", upload.pk)])

@@ -32,6 +32,7 @@ PIPELINE_CHECKS = {
     "reference_found": "a record field's reference (an organisation code, an email address) names something",
     "reference_permitted": "what it names is one the uploader may submit for",
     "duplicate_in_file": "no two rows of the file have the same duplicate-check answers",
+    "organisations_related": "the organisations the rule's fields name are one, or related (parent and child) today",
 }
 PLACEHOLDER = re.compile(r"%\{(\w+)\}")
 

@@ -29,14 +29,14 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from cldc.platform import registry
 from cldc.platform.definitions.field_numbers import answers_from_field_numbers
 from cldc.platform.definitions.values import normalise, to_json
 from cldc.platform.organisations import policy
-from cldc.platform.organisations.models import Organisation
+from cldc.platform.organisations.models import Organisation, OrganisationRelationship
 from cldc.platform.people.models import User
 from cldc.platform.records.gateway import StaleRecord, commit, create_many, provider_reference
 from cldc.platform.records.models import Record
@@ -90,7 +90,7 @@ class Importer:
         self.definition = self.collection.definition(upload.record_type, upload.version)
         self.acted_for = {o.pk: o for o in policy.organisations_acted_for(upload.user)}
         self.pack = self.collection.rule_pack(upload.record_type, upload.version)
-        self.organisations, self.people, self.memberships = {}, {}, {}
+        self.organisations, self.people, self.memberships, self.relationships = {}, {}, {}, {}
         self.value_map = saved_values(upload)
         self.kept_issues = None  # issues held back while an all-or-nothing transaction runs
 
@@ -388,8 +388,30 @@ class Importer:
             refused = refused or organisation is None
             found[column] = organisation
             row.answers[variable] = str(organisation.pk) if organisation else None
+        if not refused and not self.related(row, found):
+            refused = True
         if not refused:
             row.owner, row.manager = found.get("owning_organisation"), found.get("managing_organisation")
+
+    def related(self, row, found):
+        """The pack's `organisations_related` rule, if it has one: the organisations its
+        fields name (record fields) must be one, or parent and child today."""
+        rule = self.pack.pipeline_rule("organisations_related")
+        if rule is None:
+            return True
+        columns = {variable: column for column, variable in self.definition.record_fields.items()}
+        named = {found.get(columns.get(variable)) for variable in rule.fields} - {None}
+        if len(named) < 2:
+            return True
+        pair = frozenset(o.pk for o in named)
+        if pair not in self.relationships:
+            first, second = pair
+            self.relationships[pair] = OrganisationRelationship.objects.active().filter(
+                Q(parent=first, child=second) | Q(parent=second, child=first)).exists()
+        if not self.relationships[pair]:
+            row.issues.append(self.issue(row, rule.attach_to[-1] if rule.attach_to else "", rule.id, rule.severity,
+                                         rule.render(row.answers, {}, self.definition)))
+        return self.relationships[pair]
 
     def refusal(self, row, check, variable, message):
         """An issue from the pack's rule for a pipeline check, else the platform's own."""

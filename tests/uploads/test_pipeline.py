@@ -137,3 +137,18 @@ def test_the_packs_file_rules_are_applied_with_their_own_ids_and_messages(
     assert (result["created"], result["rejected"]) == (1, 1), result["errors"]
     (issue,) = [i for i in result["errors"] if i["rule"] == "bu_duplicate_in_file"]
     assert issue["message"] == "This is a duplicate of a log in your file." and issue["row"] == 10
+
+
+def test_a_managing_organisation_must_be_related_to_the_owner(tmp_path, core_service, council, officer,
+                                                             make_organisation, template_file):
+    from cldc.platform.organisations.models import Membership, OrganisationRelationship
+
+    agent = make_organisation("Unrelated Agent Homes")
+    Membership.objects.create(user=officer, organisation=agent, role="data_coordinator")  # may act for both
+    row = {"managing_organisation_id": f"ORG{agent.pk}"}
+    refused = upload(template_file(tmp_path, "lettings", council, last_row=row), council)
+    assert [(i["rule"], i["message"]) for i in refused["errors"] if i["severity"] == "hard"] == [
+        ("bu_managing_org_related", "This managing organisation does not have a relationship with the owning organisation.")]
+    OrganisationRelationship.objects.create(parent=council, child=agent, kind="stock_owner")
+    accepted = upload(template_file(tmp_path, "lettings", council, last_row=row), council)
+    assert (accepted["created"], accepted["rejected"]) == (1, 0), accepted["errors"]

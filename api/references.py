@@ -6,9 +6,7 @@ one the client acts for; a reference to anything else gets the same answer wheth
 exists or not.
 """
 
-import re
-
-from cldc.platform.organisations.models import Membership
+from cldc.platform.organisations.models import Membership, Organisation
 from cldc.platform.people.models import User
 
 ORGANISATION_COLUMNS = ("owning_organisation", "managing_organisation")
@@ -21,14 +19,7 @@ def organisation_reference(organisation):
 
 def find_organisation(reference, among):
     """The organisation a reference names, if it is in `among` (a dict by pk)."""
-    text = str(reference).strip()
-    match = re.fullmatch(r"(?:ORG)?(\d+)", text, re.IGNORECASE)
-    if match:
-        return among.get(int(match.group(1)))
-    for organisation in among.values():
-        if text.upper() in {organisation.ons_code.upper(), organisation.regulator_number.upper()} - {""}:
-            return organisation
-    return None
+    return Organisation.objects.filter(pk__in=among).by_reference(reference)
 
 
 def find_person(reference, organisations):

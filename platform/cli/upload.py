@@ -26,13 +26,12 @@ def add_arguments(parser):
 
 
 def run(options, out):
+    from cldc.platform.organisations.models import Organisation
     from cldc.platform.people.models import User
     from cldc.platform.tenancy.models import Service
-    from cldc.platform.uploads.models import Upload
-    from cldc.platform.uploads.pipeline import Importer, column_plan, summary
-    from cldc.platform.uploads.provider_rows import target_key
     from cldc.platform.uploads.files import UploadError
-    from cldc.platform.uploads.views import read_headings
+    from cldc.platform.uploads.models import Upload
+    from cldc.platform.uploads.pipeline import Importer, prepare, summary
 
     service = Service.objects.filter(schema_name=options["service"]).first()
     if service is None:
@@ -43,7 +42,7 @@ def run(options, out):
     user = User.objects.filter(email__iexact=options["user"], is_active=True).first()
     if user is None:
         raise LookupError(f"No active person with the email address {options['user']}")
-    organisation = Importer.organisation(options["organisation"])
+    organisation = Organisation.objects.by_reference(options["organisation"])
     if organisation is None:
         raise LookupError(f"No organisation with the reference {options['organisation']}")
     source = Path(options["file"])
@@ -60,28 +59,18 @@ def run(options, out):
         upload.path = str(kept / f"{upload.pk}-{source.name}")
         shutil.copyfile(source, upload.path)
         upload.save(update_fields=["path"])
-        needs_matching = []
         try:
-            layout, columns = read_headings(upload)
+            unsettled = prepare(upload)  # the organisation's saved matches, else confident automatic ones
         except UploadError as error:
-            layout, columns = None, {}
+            unsettled = None
             upload.status, upload.message = Upload.Status.FAILED, str(error)
             upload.save(update_fields=["status", "message"])
-        if layout == "headers":  # the organisation's saved matches, else confident automatic ones
-            plan = column_plan(upload, columns)
-            needs_matching = [{"column": c.index, "header": c.header, "band": c.band,
-                               "suggestions": [str(s.target) for s in c.suggestions]} for c in plan if not c.settled]
-            if not needs_matching:
-                upload.columns = {str(c.index): target_key(c.target) if c.target else "" for c in plan}
-                upload.save(update_fields=["columns"])
-        if needs_matching:  # only a person can settle these: on the upload's page
-            upload.status = Upload.Status.MAPPING
-            upload.save(update_fields=["status"])
-        elif layout:
+        if unsettled == []:
             Importer(upload).run()
         report = summary(upload)
-        if needs_matching:
-            report["columns_to_match"] = needs_matching
+        if unsettled:  # only a person can settle these, on the upload's page
+            report["columns_to_match"] = [{"column": c.index, "header": c.header, "band": c.band,
+                                           "suggestions": [str(s.target) for s in c.suggestions]} for c in unsettled]
         if upload.status == Upload.Status.VALUES:
             report["values_to_match"] = upload.unmatched
         out.write(json.dumps(report, indent=2, ensure_ascii=False))

@@ -1,5 +1,6 @@
 """Organisations, their hierarchy and memberships. Shared by every service."""
 
+import re
 from datetime import date
 
 from django.conf import settings
@@ -32,6 +33,20 @@ class ActiveQuerySet(models.QuerySet):
 class OrganisationQuerySet(ActiveQuerySet):
     start_field = "active_from"
     end_field = "active_to"
+
+    def by_reference(self, reference):
+        """The organisation a file or an API call names: `ORG<id>`, its ONS code, its
+        regulator number, or its id (a number that is no one's code or number)."""
+        text = str(reference or "").strip()
+        if not text:
+            return None
+        match = re.fullmatch(r"ORG(\d+)", text, re.IGNORECASE)
+        if match:
+            return self.filter(pk=int(match.group(1))).first()
+        found = self.filter(Q(ons_code__iexact=text) | Q(regulator_number__iexact=text)).first()
+        if found is None and text.isdigit():
+            found = self.filter(pk=int(text)).first()
+        return found
 
 
 def check_dates(start, end, end_field):

@@ -15,9 +15,9 @@ from cldc.platform import registry
 from cldc.platform.uploads import automap
 from cldc.platform.uploads.files import column_letter, open_upload
 from cldc.platform.uploads.models import Upload
-from cldc.platform.uploads.pipeline import OPTION_RULES, column_plan, save_columns, save_values
+from cldc.platform.uploads.pipeline import OPTION_RULES, column_plan, read_headings, save_columns, save_values
 from cldc.platform.uploads.provider_rows import parse_target, target_key, value_key, value_suggestions
-from cldc.platform.uploads.views import read_headings, start, visible_uploads
+from cldc.platform.uploads.views import start, visible_uploads
 from cldc.themes.forms import GDSFormMixin
 
 NOT_NEEDED = ("", "This column is not needed")

@@ -23,7 +23,6 @@ Chunks are judged ahead, in other processes (judging.py), while this one stores 
 chunks before them.
 """
 
-import re
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -44,7 +43,7 @@ from cldc.platform.uploads import automap
 from cldc.platform.uploads.files import UploadError, column_letter, formula_columns, open_upload
 from cldc.platform.uploads.judging import Judge
 from cldc.platform.uploads.models import SavedMapping, Upload, UploadIssue
-from cldc.platform.uploads.provider_rows import HeaderLayout, parse_target, value_key
+from cldc.platform.uploads.provider_rows import HeaderLayout, parse_target, target_key, value_key
 from cldc.platform.uploads.template import is_annotation_heading
 
 CHUNK = 500  # rows per transaction, per query for existing records and per progress save
@@ -430,7 +429,7 @@ class Importer:
 
     def organisation_for(self, reference):
         if reference not in self.organisations:
-            self.organisations[reference] = self.organisation(reference)
+            self.organisations[reference] = Organisation.objects.by_reference(reference)
         return self.organisations[reference]
 
     def person(self, email):
@@ -438,14 +437,6 @@ class Importer:
         if email not in self.people:
             self.people[email] = User.objects.filter(email__iexact=email, is_active=True).first()
         return self.people[email]
-
-    @staticmethod
-    def organisation(reference):
-        match = re.fullmatch(r"ORG(\d+)", reference.strip(), re.IGNORECASE)
-        if match:
-            return Organisation.objects.filter(pk=int(match.group(1))).first()
-        return Organisation.objects.filter(ons_code__iexact=reference).first() or Organisation.objects.filter(
-            regulator_number__iexact=reference).first()
 
 
 # --- Mappings ---------------------------------------------------------------------
@@ -499,11 +490,38 @@ def column_plan(upload, columns):
     return plan
 
 
+def read_headings(upload):
+    """Open the kept file: its layout and columns, or UploadError with a plain message."""
+    with open_upload(upload.path, upload.filename) as file:
+        return file.layout, dict(file.columns)
+
+
+def prepare(upload):
+    """Before a run: read the file's headings, and for a provider's own layout apply
+    its column plan when every column is settled (saved or confident). Returns the
+    columns a person must match (the upload then waits, in MAPPING); raises UploadError
+    for a file that cannot be read."""
+    upload.layout, columns = read_headings(upload)
+    unsettled = []
+    if upload.layout == "headers":
+        plan = column_plan(upload, columns)
+        unsettled = [choice for choice in plan if not choice.settled]
+        if unsettled:
+            upload.status = Upload.Status.MAPPING
+        else:
+            upload.columns = chosen_columns(plan)
+    upload.save(update_fields=["layout", "columns", "status"])
+    return unsettled
+
+
+def chosen_columns(choices):
+    """The mapping an upload keeps: column index -> target key ('' = not needed)."""
+    return {str(c.index): target_key(c.target) if c.target else "" for c in choices}
+
+
 def save_columns(upload, choices, person):
     """Keep a confirmed column mapping on the upload and for the organisation's next file."""
-    from cldc.platform.uploads.provider_rows import target_key
-
-    upload.columns = {str(c.index): target_key(c.target) if c.target else "" for c in choices}
+    upload.columns = chosen_columns(choices)
     upload.save(update_fields=["columns"])
     for choice in choices:
         SavedMapping.objects.update_or_create(

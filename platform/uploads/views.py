@@ -15,10 +15,9 @@ from cldc.platform import registry
 from cldc.platform.organisations import policy
 from cldc.platform.forms.choices import open_year_choices, record_type_choices, year_label
 from cldc.platform.uploads.annotated import annotated_file
-from cldc.platform.uploads.files import UploadError, open_upload
+from cldc.platform.uploads.files import UploadError
 from cldc.platform.uploads.models import Upload
-from cldc.platform.uploads.pipeline import OPTION_RULES, column_plan, rows_done, set_progress, summary
-from cldc.platform.uploads.provider_rows import target_key
+from cldc.platform.uploads.pipeline import OPTION_RULES, prepare, rows_done, set_progress, summary
 from cldc.platform.uploads.tasks import process_upload
 from cldc.themes.forms import GDSFormMixin
 
@@ -74,12 +73,6 @@ def start(upload, schema_name):
     process_upload.delay(schema_name, upload.pk)
 
 
-def read_headings(upload):
-    """Open the kept file: its layout and columns, or UploadError with a plain message."""
-    with open_upload(upload.path, upload.filename) as file:
-        return file.layout, dict(file.columns)
-
-
 @login_required
 def upload_list(request):
     uploads = visible_uploads(request.user).filter(collection__in=request.tenant.collections)[:50]
@@ -104,22 +97,14 @@ def new_upload(request):
         )
         upload.keep(data["file"], request.tenant.schema_name)
         try:
-            layout, columns = read_headings(upload)
+            unsettled = prepare(upload)
         except UploadError as error:  # nothing kept: the person sees why on the form
             Path(upload.path).unlink(missing_ok=True)
             upload.delete()
             form.add_error("file", str(error))
         else:
-            upload.layout = layout
-            upload.save(update_fields=["layout"])
-            if layout == "headers":
-                plan = column_plan(upload, columns)
-                if not all(choice.settled for choice in plan):
-                    upload.status = Upload.Status.MAPPING
-                    upload.save(update_fields=["status"])
-                    return redirect("upload-columns", pk=upload.pk)
-                upload.columns = {str(c.index): target_key(c.target) if c.target else "" for c in plan}
-                upload.save(update_fields=["columns"])
+            if unsettled:
+                return redirect("upload-columns", pk=upload.pk)
             start(upload, request.tenant.schema_name)
             return redirect("upload-detail", pk=upload.pk)
     return render(request, "pages/form.html", {"form": form, "page_title": "Upload logs", "multipart": True})

@@ -11,21 +11,12 @@ applied to a client instead of a person.
 Anything outside `visible_records(client)` is a 404, never a 403.
 """
 
-from datetime import date
-
 from django.db.models import Q
 
 from cldc.api.models import SupplierAuthorisation
-from cldc.platform.organisations.models import Organisation, OrganisationRelationship
+from cldc.platform.organisations.models import Organisation
+from cldc.platform.organisations.policy import with_children
 from cldc.platform.records.models import Record
-
-
-def with_children(organisations, on=None):
-    """The active organisations among `organisations` and their active children."""
-    on = on or date.today()
-    own = Organisation.objects.active(on).filter(pk__in=organisations.values("pk"))
-    children = OrganisationRelationship.objects.active(on).filter(parent__in=own).values("child")
-    return Organisation.objects.active(on).filter(pk__in=own.values("pk").union(children))
 
 
 def organisations_acted_for(client, on=None):

@@ -40,7 +40,15 @@ def organisations_acted_for(user, on=None):
     on = on or date.today()
     if is_support(user):
         return Organisation.objects.active(on)
-    own = own_organisations(user, on)
+    return with_children(own_organisations(user, on), on)
+
+
+def with_children(organisations, on=None):
+    """The active organisations among `organisations`, and their active children (one
+    level down, through a relationship active on the day): whom a member, or an API
+    client, of those organisations acts for."""
+    on = on or date.today()
+    own = Organisation.objects.active(on).filter(pk__in=organisations.values("pk"))
     children = OrganisationRelationship.objects.active(on).filter(parent__in=own).values("child")
     return Organisation.objects.active(on).filter(pk__in=own.values("pk").union(children))
 

@@ -3,12 +3,29 @@ crispy-forms-gds, with an error summary above the form (see themes/form.html).""
 
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Layout
+from django.forms import BoundField
+from django.utils.html import conditional_escape
+
+
+class TextLabelBoundField(BoundField):
+    """A field whose label and hint are text. crispy-forms-gds renders both with
+    `|safe`, and labels are often built from data (a file's headings and values, the
+    messages about them), so they are escaped here, when the form is rendered: fields
+    added after `__init__` are covered too, and a label marked safe on purpose
+    (`format_html`, `mark_safe`) keeps its markup."""
+
+    def __init__(self, form, field, name):
+        super().__init__(form, field, name)
+        self.label = conditional_escape(self.label)
+        self.help_text = conditional_escape(self.help_text)
 
 
 class GDSFormMixin:
-    """Give a form a GOV.UK helper: errors in the summary, the form's own submit button."""
+    """Give a form a GOV.UK helper: errors in the summary, the form's own submit button,
+    labels and hints shown as text."""
 
     submit_label = "Continue"
+    bound_field_class = TextLabelBoundField
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -66,7 +66,7 @@ class ColumnsForm(GDSFormMixin, forms.Form):
 
     def clean(self):
         taken = {}
-        for name, key in self.cleaned_data.items():
+        for name, key in list(self.cleaned_data.items()):  # add_error drops the field from cleaned_data
             target = parse_target(key)
             if target is None:
                 continue

@@ -8,15 +8,15 @@ applied to a client instead of a person.
 - Children are one level down, through a relationship active on the day; closed
   organisations grant nothing. A client that is revoked or expired acts for none.
 
-Anything outside `visible_records(client)` is a 404, never a 403.
+Anything outside `visible_records(client)` is a 404, never a 403. A client may change
+every record it sees: keys are for organisations and their suppliers, which submit
+data; no key only reads (an analyst's reading is a person's, in the web service).
 """
-
-from django.db.models import Q
 
 from cldc.api.models import SupplierAuthorisation
 from cldc.platform.organisations.models import Organisation
 from cldc.platform.organisations.policy import with_children
-from cldc.platform.records.models import Record
+from cldc.platform.records.models import Record, owned_or_managed_by
 
 
 def organisations_acted_for(client, on=None):
@@ -33,9 +33,8 @@ def acts_for(client, organisation, on=None):
 
 
 def visible_records(client, service):
-    """The one way to find records for a client: of this service's collections, owned
-    or managed by an organisation it acts for."""
+    """The one way to find records for a client, to read or to change: of this
+    service's collections, owned or managed by an organisation it acts for (the rule
+    people's records follow too: cldc.platform.records.models)."""
     organisations = organisations_acted_for(client)
-    return Record.objects.filter(collection__in=service.collections).filter(
-        Q(owning_organisation__in=organisations) | Q(managing_organisation__in=organisations)
-    )
+    return Record.objects.filter(owned_or_managed_by(organisations), collection__in=service.collections)

@@ -1,6 +1,7 @@
 """Records: list (with filters for incremental sync), create, read, change part of,
-delete, and validate without storing. Every lookup goes through
-cldc.api.acting.visible_records: a record the client may not see is a 404."""
+delete, and validate without storing. Every lookup, to read or to change, goes through
+cldc.api.acting.visible_records: a record the client may not see is a 404, and a client
+changes what it sees (there are no read-only keys)."""
 
 from http import HTTPStatus
 

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
 
-from cldc.platform.forms.logs import Log, visible_log
+from cldc.platform.forms.logs import Log, changeable_log
 from cldc.platform.organisations.models import OrganisationRelationship
 from cldc.platform.people.models import User
 from cldc.platform.records.gateway import StaleRecord, submit
@@ -45,7 +45,7 @@ class AssignForm(GDSFormMixin, forms.Form):
 
 @login_required
 def assign(request, pk):
-    log = Log(visible_log(request, pk))
+    log = Log(changeable_log(request, pk))
     people = people_of(log_organisations(log.record))
     form = AssignForm(request.POST or None, people=people, initial={"person": log.record.assigned_to_id})
     if request.method == "POST" and form.is_valid():
@@ -84,7 +84,7 @@ class ShareForm(GDSFormMixin, forms.Form):
 
 @login_required
 def share(request, pk):
-    log = Log(visible_log(request, pk))
+    log = Log(changeable_log(request, pk))
     allowed = people_of(related_organisations(log.record))
     form = ShareForm(request.POST or None, allowed=allowed)
     if request.method == "POST" and form.is_valid():
@@ -101,7 +101,7 @@ def share(request, pk):
 @login_required
 @require_POST
 def unshare(request, pk, user_pk):
-    log = Log(visible_log(request, pk))
+    log = Log(changeable_log(request, pk))
     person = get_object_or_404(User, pk=user_pk)
     remove_perm(f"records.{SHARE_PERMISSION}", person, log.record)
     messages.success(request, f"{person.name} can no longer see this log")

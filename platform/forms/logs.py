@@ -5,6 +5,7 @@ import ast
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from cldc.platform import registry
@@ -24,6 +25,20 @@ def visible_log(request, pk):
         Record.objects.visible_to(request.user).select_related("owning_organisation", "managing_organisation", "assigned_to"),
         pk=pk,
     )
+
+
+def changeable_log(request, pk):
+    """The log, for a page that changes it. One the person may see but not change (an
+    analyst's) is a 403; one they may not see, a 404 as everywhere."""
+    record = visible_log(request, pk)
+    if not may_change(request.user, record):
+        raise PermissionDenied("You can see this log but not change it")
+    return record
+
+
+def may_change(user, record):
+    """Whether this person may change this log: pages show change links only then."""
+    return Record.objects.changeable_by(user).filter(pk=record.pk).exists()
 
 
 def reveals(page):

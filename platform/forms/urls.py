@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_required
 from django.urls import path
 
 from cldc.platform.forms import collaboration, views
@@ -5,8 +6,9 @@ from cldc.platform.forms.questions import PageForm
 from cldc.platform.forms.wizard import LogWizard
 
 # The wizard's form list is worked out per log (wizard.get_form_list); this entry
-# only satisfies formtools' set-up.
-log_pages = LogWizard.as_view(form_list=[("page", PageForm)], url_name="log-page", done_step_name="done")
+# only satisfies formtools' set-up. Signed in, as every other page of a log.
+log_pages = login_required(
+    LogWizard.as_view(form_list=[("page", PageForm)], url_name="log-page", done_step_name="done"))
 
 urlpatterns = [
     path("logs/", views.log_list, name="log-list"),

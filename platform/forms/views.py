@@ -6,6 +6,7 @@ import datetime as dt
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
@@ -16,11 +17,11 @@ from django.views.decorators.http import require_http_methods
 
 from cldc.platform import registry
 from cldc.platform.forms.choices import open_year_choices, record_type_choices, year_label
-from cldc.platform.forms.logs import Log, visible_log
+from cldc.platform.forms.logs import Log, changeable_log, may_change, visible_log
 from cldc.platform.organisations import policy
 from cldc.platform.people.models import User
 from cldc.platform.records.gateway import StaleRecord, submit
-from cldc.platform.records.models import Record, Status
+from cldc.platform.records.models import Record, Status, may_create_records
 from cldc.platform.windows.service import WindowClosed, open_for_new_logs
 from cldc.themes.forms import GDSFormMixin
 
@@ -99,7 +100,7 @@ def log_list(request):
     query.pop("page", None)
     return render(request, "forms/log_list.html", {
         "filters": filters, "page": page, "total": page.paginator.count, "query": query.urlencode(),
-        "duplicate_ids": duplicate_ids,
+        "duplicate_ids": duplicate_ids, "can_create": may_create_records(request.user),
         "page_title": "Logs",
     })
 
@@ -145,6 +146,8 @@ class SetUpForm(GDSFormMixin, forms.Form):
 def create_log(request):
     if not request.tenant.collections:
         raise Http404("This service collects nothing")
+    if not may_create_records(request.user):
+        raise PermissionDenied("You do not act for an organisation, so you cannot set up logs")
     form = SetUpForm(request.POST or None, service=request.tenant, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -179,7 +182,7 @@ def task_list(request, pk):
     fields = [log.definition.variables[v].label.lower() for v in log.definition.duplicate_check_variables]
     return render(request, "forms/tasks.html", {
         "log": log, "page_title": f"Log {log.record.pk}", "duplicates": duplicates,
-        "duplicate_fields": ", ".join(dict.fromkeys(fields)),
+        "duplicate_fields": ", ".join(dict.fromkeys(fields)), "can_change": may_change(request.user, log.record),
     })
 
 
@@ -198,15 +201,18 @@ def check_answers(request, pk, subsection):
     sub = next((s for section in log.definition.sections for s in section.subsections if s.id == subsection), None)
     if sub is None:
         raise Http404("No such task")
+    can_change = may_change(request.user, log.record)  # else the answers to read, without Change links
     return render(request, "forms/check_answers.html", {
         "log": log, "subsection": sub, "rows": answer_rows(log, sub, request.get_full_path()),
-        "derived": derived_rows(log), "page_title": f"Check your answers: {sub.label}",
+        "derived": derived_rows(log), "can_change": can_change,
+        "page_title": f"Check your answers: {sub.label}" if can_change else f"{sub.label}: answers",
     })
 
 
 @login_required
 def review(request, pk):
-    """The whole log on one page, task by task, each answer with its Change link."""
+    """The whole log on one page, task by task, each answer with its Change link (for
+    those who may change it: an analyst reviews the log read-only)."""
     log = Log(visible_log(request, pk))
     here = request.get_full_path()
     tasks = [
@@ -216,6 +222,7 @@ def review(request, pk):
     ]
     return render(request, "forms/review.html", {
         "log": log, "tasks": tasks, "derived": derived_rows(log), "page_title": f"Review log {log.record.pk}",
+        "can_change": may_change(request.user, log.record),
     })
 
 
@@ -251,7 +258,7 @@ class ConfirmForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def soft_check(request, pk, rule):
-    log = Log(visible_log(request, pk))
+    log = Log(changeable_log(request, pk))
     outcome = submit(log.record, {}, source="form", user=request.user, validate_only=True)
     warning = next((w for w in outcome.warnings if w["rule"] == rule), None)
     following = request.GET.get("next") or reverse("log-tasks", kwargs={"pk": pk})

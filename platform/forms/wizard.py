@@ -16,7 +16,7 @@ from formtools.wizard.storage.base import BaseStorage
 from formtools.wizard.views import NamedUrlWizardView
 
 from cldc.platform.definitions.routing import unanswered
-from cldc.platform.forms.logs import Log, reveals, visible_log
+from cldc.platform.forms.logs import Log, changeable_log, reveals
 from cldc.platform.forms.questions import PageForm, initial_for
 from cldc.platform.guidance.lookup import help_for_question
 from cldc.platform.records.gateway import StaleRecord, submit
@@ -47,7 +47,7 @@ class LogWizard(NamedUrlWizardView):
     template_name = "forms/page.html"
 
     def dispatch(self, request, pk, *args, **kwargs):
-        self.log = Log(visible_log(request, pk))
+        self.log = Log(changeable_log(request, pk))  # every page here changes the log
         return super().dispatch(request, *args, **kwargs)
 
     # --- Steps: the pages that apply now ------------------------------------------
@@ -123,7 +123,7 @@ class LogWizard(NamedUrlWizardView):
                 expected_version=form.cleaned_data["lock_version"],
             )
         except StaleRecord:
-            self.log = Log(visible_log(self.request, self.log.record.pk))
+            self.log = Log(changeable_log(self.request, self.log.record.pk))
             return self.render(self.get_form(), problem=CHANGED_MESSAGE)  # the latest answers, and why
         on_page = {v for q in form.questions for v in q.variables} | {q.id for q in form.questions}
         page_errors = [e for e in outcome.errors if e["field"] in on_page]

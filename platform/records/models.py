@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models.functions import Cast
 
 from cldc.platform.organisations import policy
+from cldc.platform.people.models import StaffRole
 
 
 class Status(models.TextChoices):
@@ -21,20 +22,33 @@ class Source(models.TextChoices):
 
 
 class RecordQuerySet(models.QuerySet):
+    """Who may see and who may change records, decided here only: a person's pages
+    find records through `visible_to` (to read) or `changeable_by` (to write); API
+    clients through cldc.api.acting, on the same `owned_or_managed_by`. Seeing is not
+    changing: analysts read every record and change none."""
+
     def visible_to(self, user):
-        """The only way to list records. A person sees the records of the organisations
-        they act for (their own and their children's) as owner or manager; support and
-        analysts see all. Anyone else sees none."""
+        """The records a person may see: those they may change, and, for analysts, all
+        (they query and export every organisation's data). Anyone else sees none: a
+        record outside this is a 404."""
         if not (user and user.is_authenticated and user.is_active):
             return self.none()
-        if user.staff_role in ("support", "analyst"):
+        if user.staff_role == StaffRole.ANALYST:
             return self.all()
-        organisations = policy.organisations_acted_for(user)
-        return self.filter(
-            models.Q(owning_organisation__in=organisations)
-            | models.Q(managing_organisation__in=organisations)
-            | models.Q(pk__in=shared_with(user))
-        )
+        return self.changeable_by(user)
+
+    def changeable_by(self, user):
+        """The records a person may change (answer, confirm, assign, share): those of
+        the organisations they act for (policy.organisations_acted_for), as owner or
+        manager, and those shared with them by name; support may change any. Analysts,
+        content designers and collection administrators act for no organisation, so
+        they change none."""
+        if not (user and user.is_authenticated and user.is_active):
+            return self.none()
+        if policy.is_support(user):
+            return self.all()
+        acted_for = policy.organisations_acted_for(user)
+        return self.filter(owned_or_managed_by(acted_for) | models.Q(pk__in=shared_with(user)))
 
     def duplicates_of(self, record):
         """Other records of the same owner with the same duplicate-check answers."""
@@ -44,6 +58,19 @@ class RecordQuerySet(models.QuerySet):
             collection=record.collection, record_type=record.record_type,
             owning_organisation=record.owning_organisation_id, duplicate_key=record.duplicate_key,
         ).exclude(pk=record.pk)
+
+
+def owned_or_managed_by(organisations):
+    """Records owned or managed by any of these organisations: what acting for them
+    reaches, for a person (above) or an API client (cldc.api.acting)."""
+    return models.Q(owning_organisation__in=organisations) | models.Q(managing_organisation__in=organisations)
+
+
+def may_create_records(user):
+    """Whether a person may set up new records (in the web form, or from a file): for
+    the organisations they act for, so only if they act for one. Staff other than
+    support act for none."""
+    return policy.organisations_acted_for(user).exists()
 
 
 SHARE_PERMISSION = "change_record"

@@ -7,6 +7,7 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import FileResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from cldc.platform import registry
 from cldc.platform.organisations import policy
 from cldc.platform.forms.choices import open_year_choices, record_type_choices, year_label
+from cldc.platform.records.models import may_create_records
 from cldc.platform.uploads.annotated import annotated_file
 from cldc.platform.uploads.files import UploadError
 from cldc.platform.uploads.models import Upload
@@ -85,6 +87,8 @@ def upload_list(request):
 
 @login_required
 def new_upload(request):
+    if not may_create_records(request.user):  # as setting up a log: for the organisations one acts for
+        raise PermissionDenied("You do not act for an organisation, so you cannot upload logs")
     form = UploadForm(request.POST or None, request.FILES or None, service=request.tenant, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

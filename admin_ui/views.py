@@ -13,6 +13,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button
 from wagtail.log_actions import log
 
+from cldc.platform.people import lockout
 from cldc.platform.people.invitations import invite, send_invitation
 from cldc.platform.people.models import User
 
@@ -141,7 +142,7 @@ class UnlockView(PersonActionView):
         if not self.person.is_locked():
             messages.info(self.request, f"{self.person.email} is not locked")
             return
-        self.person.clear_failed_sign_ins()
+        lockout.lift(self.person.email)
         log(self.person, "admin_ui.unlock", user=self.request.user)
         messages.success(self.request, f"{self.person.email} can sign in again")
 

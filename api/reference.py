@@ -18,7 +18,7 @@ from drf_spectacular.generators import SchemaGenerator
 from cldc.api.examples import examples, find
 from cldc.api.forms import NewClientForm
 from cldc.api.problems import PROBLEM_TYPES, TYPE_PREFIX
-from cldc.api.throttling import ApiClientRateThrottle
+from cldc.api.throttling import calls_and_seconds
 from cldc.api.views.definitions import links, published
 from cldc.api.views.records import Pages
 from cldc.platform import registry
@@ -62,8 +62,8 @@ def endpoints():
 
 def rate_limit():
     """CLDC_API_RATE_LIMIT in words: "600 calls a minute"."""
-    calls, seconds = ApiClientRateThrottle().parse_rate(settings.CLDC_API_RATE_LIMIT)
-    return f"{calls:,} calls {PERIODS[seconds]}"  # DRF's rates are per second, minute, hour or day
+    calls, seconds = calls_and_seconds(settings.CLDC_API_RATE_LIMIT)
+    return f"{calls:,} calls {PERIODS[seconds]}"  # rates are per second, minute, hour or day
 
 
 def or_list(words):

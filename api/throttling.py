@@ -1,26 +1,32 @@
-"""A rate limit per API client, counted in the service's cache (its keys are
-tenant-aware). The rate is settings.CLDC_API_RATE_LIMIT, read at each request so tests
-and deployments can change it."""
-
-import math
+"""A rate limit per API client: django-ratelimit's fixed window, counted with an atomic
+increment in the service's cache (Redis; its keys are tenant-aware), so parallel calls
+cannot slip past it as they did past DRF's read-then-write history. The rate is
+settings.CLDC_API_RATE_LIMIT ("600/minute"), read at each request so tests and
+deployments can change it."""
 
 from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
+from django_ratelimit.core import _split_rate, get_usage
+from rest_framework.throttling import BaseThrottle
+
+GROUP = "cldc.api.client"
 
 
-class ApiClientRateThrottle(SimpleRateThrottle):
-    scope = "api_client"
+def client_key(group, request):
+    return str(request.auth.pk)
 
-    def __init__(self):
-        self.rate = settings.CLDC_API_RATE_LIMIT
-        super().__init__()
 
-    def get_cache_key(self, request, view):
-        client = getattr(request, "auth", None)
-        if client is None:
-            return None  # public endpoints: nothing to count against
-        return self.cache_format % {"scope": self.scope, "ident": client.pk}
+class ApiClientRateThrottle(BaseThrottle):
+    def allow_request(self, request, view):
+        if getattr(request, "auth", None) is None:
+            return True  # public endpoints: nothing to count against
+        usage = get_usage(request, group=GROUP, key=client_key, rate=settings.CLDC_API_RATE_LIMIT, increment=True)
+        self.seconds_left = usage["time_left"]
+        return not usage["should_limit"]
 
     def wait(self):
-        wait = super().wait()
-        return None if wait is None else max(1, math.ceil(wait))
+        return max(1, self.seconds_left)
+
+
+def calls_and_seconds(rate):
+    """(calls, seconds) of a rate, read by the parser the limit itself uses."""
+    return _split_rate(rate)

@@ -5,6 +5,7 @@ environment (CLDC_*). The defaults are the ones `make run` and `make test` use.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 REPO_DIR = Path(__file__).resolve().parent.parent
@@ -41,6 +42,7 @@ SHARED_APPS = [
     "django.forms",  # FORM_RENDERER = TemplatesSetting finds widget templates here
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "axes",  # failed sign-ins, per email address: people are shared, so public schema
     "cldc.platform.people",
     "cldc.platform.organisations",
     "crispy_forms",
@@ -133,9 +135,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "cldc.platform.people.middleware.StaffTwoFactorMiddleware",
+    "cldc.platform.people.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -162,6 +166,7 @@ WSGI_APPLICATION = "cldc.platform.wsgi.application"
 # --- People ------------------------------------------------------------------
 AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked address before any check
     "cldc.platform.people.backends.EmailBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -179,9 +184,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Lockout: after this many failed sign-ins in a row, the account is locked for
-# SIGN_IN_LOCKOUT_MINUTES (or until the person resets their password).
+# SIGN_IN_LOCKOUT_MINUTES (or until the person resets their password). django-axes
+# counts them per email address, whatever the IP address (platform/people/lockout.py).
 SIGN_IN_MAX_FAILURES = int(env("SIGN_IN_MAX_FAILURES", "5"))
 SIGN_IN_LOCKOUT_MINUTES = int(env("SIGN_IN_LOCKOUT_MINUTES", "15"))
+AXES_FAILURE_LIMIT = SIGN_IN_MAX_FAILURES
+AXES_COOLOFF_TIME = timedelta(minutes=SIGN_IN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_FORM_FIELD = "email"
+AXES_USERNAME_CALLABLE = "cldc.platform.people.lockout.username_of"
+AXES_RESET_ON_SUCCESS = True  # "in a row"
+AXES_LOCKOUT_CALLABLE = "cldc.platform.people.lockout.keep_the_sign_in_page"
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are not axes's business
+AXES_CLIENT_STR_CALLABLE = "cldc.platform.people.lockout.described_without_personal_data"
+AXES_VERBOSE = False
+# W006 asks to lock per IP address too. We lock per address whatever the IP address or
+# browser: rotating either cannot get round it.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 3  # reset links last three hours
 INVITATION_TIMEOUT_DAYS = 7
 OTP_TOTP_ISSUER = "CLDC"
@@ -219,6 +238,12 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 # Bulk upload: the largest file accepted, checked before it is read.
 CLDC_UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", str(50 * 1024 * 1024)))
+# Refused while a file is read (docs/uploads.md): more data rows than this (the pipeline
+# is measured at 100,000: bench/upload_pipeline.py), a cell longer than this (Excel's own
+# limit), a heading longer than this (as long as a heading is kept: saved column matches).
+CLDC_UPLOAD_MAX_ROWS = int(env("UPLOAD_MAX_ROWS", "150000"))
+CLDC_UPLOAD_MAX_CELL_CHARS = int(env("UPLOAD_MAX_CELL_CHARS", "32767"))
+CLDC_UPLOAD_MAX_HEADING_CHARS = int(env("UPLOAD_MAX_HEADING_CHARS", "200"))
 CLDC_UPLOAD_PROCESSES = int(env("UPLOAD_PROCESSES", str(os.cpu_count() or 1)))  # judging rows (uploads/judging.py)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -251,12 +276,24 @@ USE_TZ = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Every handler redacts secrets: API keys, and tokens in links (platform/log_redaction.py).
+    "filters": {"redact_secrets": {"()": "cldc.platform.log_redaction.RedactSecrets"}},
+    "formatters": {"server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
+                              "style": "{"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+        "access_log": {"class": "logging.StreamHandler", "filters": ["redact_secrets"], "formatter": "server"},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own handlers for these print request lines unredacted: replaced.
+        "django": {"propagate": True},
+        "django.server": {"handlers": ["access_log"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         # Wagtail logs every page it creates and every background task it runs.
         "wagtail": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
+        # axes says "login failed" at INFO for every failure; lockouts come at WARNING.
+        "axes": {"level": "WARNING"},
     },
 }

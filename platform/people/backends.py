@@ -1,4 +1,5 @@
-"""Sign-in by email and password, with lockout after repeated failures."""
+"""Sign-in by email and password. Lockout after repeated failures is django-axes's
+(AxesStandaloneBackend runs first: see platform/people/lockout.py)."""
 
 from django.contrib.auth.backends import ModelBackend
 
@@ -6,8 +7,7 @@ from cldc.platform.people.models import User
 
 
 class EmailBackend(ModelBackend):
-    """Email is matched without regard to case. A locked account cannot sign in,
-    even with the right password, until the lock expires or the password is reset."""
+    """Email is matched without regard to case."""
 
     def authenticate(self, request, username=None, password=None, email=None, **kwargs):
         email = (email or username or "").strip()
@@ -18,11 +18,6 @@ class EmailBackend(ModelBackend):
         except User.DoesNotExist:
             User().set_password(password)  # same cost as a real check: no timing oracle
             return None
-        if user.is_locked():
-            return None
         if user.check_password(password) and self.user_can_authenticate(user):
-            user.clear_failed_sign_ins()
             return user
-        if user.is_active:
-            user.record_failed_sign_in()
         return None

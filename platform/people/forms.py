@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 
-from cldc.platform.people.models import User
+from cldc.platform.people import lockout
 from cldc.themes.forms import GDSFormMixin
 
 EMAIL_ERRORS = {
@@ -31,10 +31,11 @@ class SignInForm(GDSFormMixin, forms.Form):
         email, password = self.cleaned_data.get("email"), self.cleaned_data.get("password")
         if not email or password is None:
             return self.cleaned_data
-        self.user = authenticate(self.request, email=email, password=password)
+        with lockout.one_attempt_at_a_time(email):
+            self.user = authenticate(self.request, email=email, password=password)
         if self.user is None:
-            known = User.objects.filter(email__iexact=email).first()
-            if known is not None and known.is_locked():
+            # Said for any address, known or not: the lock reveals nothing about accounts.
+            if lockout.refused_as_locked(self.request):
                 raise forms.ValidationError(
                     {
                         "email": "Your account is locked because of too many failed sign-in attempts. "
@@ -99,5 +100,5 @@ class ChooseNewPasswordForm(GDSFormMixin, SetPasswordForm):
 
     def save(self, commit=True):
         user = super().save(commit)
-        user.clear_failed_sign_ins()
+        lockout.lift(user.email)
         return user

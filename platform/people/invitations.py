@@ -41,6 +41,20 @@ def invite(request, email, name, invited_by, **fields):
     return person
 
 
+def tell_of_new_organisation(request, person, organisation, added_by):
+    """A person who already has an account was added to an organisation: they sign in
+    as before, so the email has no password link."""
+    context = {"person": person, "organisation": organisation, "added_by": added_by,
+               "link": request.build_absolute_uri(reverse("sign-in")),
+               "service_name": theme_for(request).service_name}
+    send_mail(
+        subject=f"You have been added to {organisation.name} on {context['service_name']}",
+        message=render_to_string("people/email/added_to_organisation.txt", context),
+        from_email=None,
+        recipient_list=[person.email],
+    )
+
+
 def send_invitation(request, person, invited_by):
     person.invited_by, person.invited_at = invited_by, timezone.now()
     User.objects.filter(pk=person.pk).update(invited_by=invited_by, invited_at=person.invited_at)

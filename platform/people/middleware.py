@@ -27,3 +27,19 @@ class StaffTwoFactorMiddleware:
         ):
             return redirect(with_next("two-factor", request.get_full_path()))
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Pages for a signed-in person, and every API answer, carry personal data or may:
+    no browser, proxy or shared computer keeps a copy (Cache-Control: no-store)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in or request.path.startswith("/api/"):
+            response["Cache-Control"] = "no-store"
+        return response

@@ -1,8 +1,5 @@
 """People: one account per person, shared by every service."""
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -49,10 +46,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     invited_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     invited_at = models.DateTimeField(null=True, blank=True)
 
-    # Lockout after repeated failed sign-ins (see SignInLockout below).
-    failed_sign_ins = models.PositiveIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
-
     objects = UserManager()
 
     USERNAME_FIELD = "email"
@@ -90,19 +83,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     def has_accepted_invitation(self):
         return self.has_usable_password()
 
-    # --- Lockout ---------------------------------------------------------------
-    def is_locked(self, now=None):
-        return self.locked_until is not None and self.locked_until > (now or timezone.now())
+    # --- Lockout (counted by django-axes: platform/people/lockout.py) ---------------
+    def is_locked(self):
+        from cldc.platform.people import lockout
 
-    def record_failed_sign_in(self):
-        self.failed_sign_ins += 1
-        if self.failed_sign_ins >= settings.SIGN_IN_MAX_FAILURES:
-            self.locked_until = timezone.now() + timedelta(minutes=settings.SIGN_IN_LOCKOUT_MINUTES)
-        User.objects.filter(pk=self.pk).update(
-            failed_sign_ins=self.failed_sign_ins, locked_until=self.locked_until
-        )
-
-    def clear_failed_sign_ins(self):
-        if self.failed_sign_ins or self.locked_until:
-            self.failed_sign_ins, self.locked_until = 0, None
-            User.objects.filter(pk=self.pk).update(failed_sign_ins=0, locked_until=None)
+        return lockout.is_locked(self.email)

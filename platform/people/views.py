@@ -44,6 +44,7 @@ class SignInView(FormView):
 
     def form_valid(self, form):
         login(self.request, form.user)
+        form.user.memberships.filter(awaiting_sign_in=True).update(awaiting_sign_in=False)
         target = safe_next(self.request)
         if form.user.is_staff:  # staff must pass two-factor before going anywhere
             return redirect(with_next("two-factor", target))

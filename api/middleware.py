@@ -3,7 +3,9 @@ reads the body, errors raised outside DRF views (an unknown path, a crash) turne
 problem details, and the call log."""
 
 import logging
+import re
 import time
+from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.core.exceptions import (
@@ -15,9 +17,12 @@ from django.core.exceptions import (
     TooManyFilesSent,
 )
 from django.http import Http404
+from django.utils import timezone
 from django.http.multipartparser import MultiPartParserError
 
 from cldc.api.calls import record_call
+from cldc.api.keys import client_for_key
+from cldc.api.models import ApiClient
 from cldc.api.problems import CONTENT_TYPE, SLUG_FOR_STATUS, problem_response
 
 API_PREFIX = "/api/"
@@ -25,6 +30,8 @@ UPLOADS_PREFIX = "/api/v1/uploads/"
 MULTIPART_ALLOWANCE = 1024 * 1024  # form fields and boundaries around an uploaded file
 # Headers an error response keeps when its body becomes a problem detail.
 KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "ETag")
+
+KEY_IN_TEXT = re.compile(r"cldc_[0-9a-f]+_[A-Za-z0-9_\-]+")
 
 CLIENT_ERRORS = (Http404, PermissionDenied, BadRequest, SuspiciousOperation, MultiPartParserError)
 
@@ -45,7 +52,8 @@ class ApiMiddleware:
         if not request.path.startswith(API_PREFIX):
             return self.get_response(request)
         started = time.monotonic()
-        response = self.refuse_large_body(request) or self.get_response(request)
+        response = (self.revoke_keys_in_url(request) or self.refuse_large_body(request)
+                    or self.get_response(request))
         response = self.as_problem(request, response)
         record_call(request, response, started)
         return response
@@ -60,6 +68,23 @@ class ApiMiddleware:
         logger.exception("API error on %s %s", request.method, request.path)
         return problem_response(request, 500, "server-error",
                                 "The error has been logged. Try again later, or contact the service desk.")
+
+    @staticmethod
+    def revoke_keys_in_url(request):
+        """A key sent in a URL is no longer secret: proxies, access logs and browser
+        histories keep URLs. Any key of this service found there is revoked, and the
+        call refused with the same answer whether or not it was a real key."""
+        keys = KEY_IN_TEXT.findall(unquote_plus(request.META.get("QUERY_STRING", "")))
+        if not keys:
+            return None
+        for key in keys:
+            client = client_for_key(key)
+            if client is not None:
+                ApiClient.objects.filter(pk=client.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        return problem_response(
+            request, 401, "key-in-url",
+            "An API key was sent in the URL, where logs keep it. If it was a real key, it has been revoked: "
+            "make a new key, and send it only in the header `Authorization: Bearer cldc_...`.")
 
     @staticmethod
     def refuse_large_body(request):

@@ -41,6 +41,9 @@ PROBLEM_TYPES = {
                                "A key this service does not know, or a header that is not Bearer cldc_..."),
     "key-expired": ProblemType(401, "The API key has expired", "The key is past its expiry date."),
     "key-revoked": ProblemType(401, "The API key has been revoked", "The key has been revoked."),
+    "key-in-url": ProblemType(401, "An API key was sent in the URL",
+                              "A key in a query string is written to logs on its way: it is revoked at once. Send "
+                              "keys only in the Authorization header."),
     "forbidden": ProblemType(403, "You cannot do this",
                              "An upload by a key whose maker is no longer active."),
     "not-found": ProblemType(404, "Not found",

@@ -3,11 +3,11 @@ details for every error. Set here rather than in REST_FRAMEWORK, because Wagtail
 admin has DRF views of its own."""
 
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 
 from cldc.api.authentication import ApiKeyAuthentication
+from cldc.api.parsers import BoundedJSONParser
 from cldc.api.problems import exception_handler
 from cldc.api.throttling import ApiClientRateThrottle
 
@@ -16,7 +16,7 @@ class ApiView(GenericAPIView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [IsAuthenticated]
     throttle_classes = [ApiClientRateThrottle]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     renderer_classes = [JSONRenderer]
 
     def get_exception_handler(self):

@@ -5,6 +5,8 @@ every call recorded."""
 import hashlib
 from datetime import timedelta
 
+import pytest
+
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -57,6 +59,21 @@ def test_a_key_works_only_on_the_service_it_was_made_for(api_for, orgs, hclic_se
     problem = problem_of(Api(core_key, service="hclic").get("records/"), 401)
     assert problem["type"] == "urn:cldc:problem:invalid-key"
     assert api_for(service="hclic", organisation=orgs["parent"]).get("records/").status_code == 200
+
+
+@pytest.mark.parametrize("query", ["key={key}", "page=1&api_key={key}", "token=Bearer%20{key}"])
+def test_a_key_sent_in_a_url_is_revoked_and_refused(api_for, orgs, query):
+    api = api_for(organisation=orgs["parent"])
+    anonymous = Api(service="core")
+    problem = problem_of(anonymous.get("records/?" + query.format(key=api.key)), 401)
+    assert problem["type"] == "urn:cldc:problem:key-in-url" and "revoked" in problem["detail"]
+    with schema_context("core"):
+        api.client.refresh_from_db()
+        assert api.client.is_revoked
+    assert problem_of(api.get("records/"), 401)["type"] == "urn:cldc:problem:key-revoked"
+    # A key this service does not know gets the same answer: the URL tells nothing.
+    unknown = problem_of(anonymous.get("records/?key=cldc_0123456789ab_not-a-real-secret"), 401)
+    assert unknown == {**problem, "instance": unknown["instance"]}
 
 
 def test_a_client_over_its_rate_limit_gets_a_429_with_retry_after(api_for, orgs, settings):

@@ -114,3 +114,18 @@ def test_numbers_too_large_for_the_database_are_not_500s(api):
     problem_of(api.get(f"uploads/{10 ** 30}/errors/"), 404)
     assert api.get(f"records/?version={10 ** 30}").json()["results"] == []
     problem_of(api.get(f"records/?page={10 ** 30}"), 404)
+
+
+@pytest.mark.parametrize("where", ["body", "answers", "answer", "batch"])
+def test_a_body_nested_too_deep_is_a_400_problem(api, payload, where, caplog):
+    """1,000 levels of nesting once gave a 500 and a traceback in the log."""
+    deep = "[" * 1000 + "]" * 1000
+    body = {"body": deep,
+            "answers": f'{{"record_type": "lettings", "version": 2026, "answers": {deep}}}',
+            "answer": f'{{"record_type": "lettings", "version": 2026, "answers": {{"tenancycode": {deep}}}}}',
+            "batch": f'{{"records": [{{"answers": {deep}}}]}}'}[where]
+    path = "/api/v1/records/batch/" if where == "batch" else "/api/v1/records/"
+    problem = problem_of(api.http.post(path, body, content_type="application/json"), 400)
+    assert problem["type"] == "urn:cldc:problem:malformed-body"
+    assert "nested" in problem["detail"]
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]

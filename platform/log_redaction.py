@@ -1,0 +1,33 @@
+"""Secrets never reach a log line. Access logs (runserver's django.server, Django's
+django.request warnings) print request lines whole, and a client may put an API key in
+a query string; invitation and password-reset links carry a token in their path."""
+
+import logging
+import re
+
+REDACTED = "[redacted]"
+SECRETS = [
+    # An API key anywhere: cldc_<prefix>_<secret>.
+    (re.compile(r"cldc_[0-9a-f]+_[A-Za-z0-9_\-]+"), f"cldc_{REDACTED}"),
+    # The value of a query parameter whose name says it holds a secret.
+    (re.compile(r"(?i)([?&][^=&\s\"]*(?:key|token|secret|password|auth)[^=&\s\"]*=)[^&\s\"]*"), rf"\1{REDACTED}"),
+    # The token of an invitation or password-reset link: /invitation/<uid>/<token>/.
+    (re.compile(r"(/(?:invitation|password-reset)/[^/\s\"]+/)(?!set-password/)[^/\s\"?]+"), rf"\1{REDACTED}"),
+]
+
+
+def redact(text):
+    for pattern, replacement in SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactSecrets(logging.Filter):
+    """On every handler: the record's message is formatted once and redacted."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True

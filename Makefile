@@ -1,10 +1,11 @@
 # CLDC developer commands. The work is done by scripts/; these are the short names.
 ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 .DEFAULT_GOAL := help
-.PHONY: help run test bootstrap services-up services-down services-status clean-data
+.PHONY: help run dev test bootstrap services-up services-down services-status clean-data
 
 help:
 	@echo "make run              demo on http://core.localhost:8000/ and http://hclic.localhost:8000/ (Ctrl-C stops all)"
+	@echo "make dev              the same, with Django's debug pages on (never for a shared machine)"
 	@echo "make test             the test suite; pytest arguments via ARGS='-k name'"
 	@echo "make bootstrap        install what is missing: apt packages, .venv, node_modules, CSS"
 	@echo "make services-up      start the project-local PostgreSQL and Redis (data in var/)"
@@ -14,6 +15,9 @@ help:
 
 run:
 	@exec "$(ROOT)/scripts/run"
+
+dev:
+	@CLDC_DEBUG=1 exec "$(ROOT)/scripts/run"
 
 test:
 	@exec "$(ROOT)/scripts/test" $(ARGS)

@@ -1,7 +1,7 @@
 """Organisations, their hierarchy and memberships. Shared by every service."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -149,6 +149,9 @@ class Membership(models.Model):
     is_key_contact = models.BooleanField("key contact", default=False)
     starts_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True)
+    awaiting_sign_in = models.BooleanField(
+        default=False, help_text="An existing account added to the organisation: it shows as invited, "
+                                 "as a new account would, until the person next signs in")
 
     objects = ActiveQuerySet.as_manager()
 
@@ -165,3 +168,28 @@ class Membership(models.Model):
     @property
     def is_coordinator(self):
         return self.role == MembershipRole.DATA_COORDINATOR
+
+    @property
+    def is_current(self):
+        return Membership.objects.active().filter(pk=self.pk).exists()
+
+    @property
+    def status(self):
+        """What the organisation's coordinator sees. An existing account added to the
+        organisation shows as invited, as a new one would, until it next signs in."""
+        if not self.is_current:
+            return "Removed"
+        if not self.user.is_active:
+            return "Deactivated"
+        return "Invited" if self.awaiting_sign_in or not self.user.has_accepted_invitation else "Active"
+
+    def end(self):
+        """The person no longer submits for this organisation, from today."""
+        self.ends_on = date.today() - timedelta(days=1)
+        if self.starts_on and self.starts_on > self.ends_on:
+            self.starts_on = self.ends_on
+        self.save(update_fields=["starts_on", "ends_on"])
+
+    def restore(self):
+        self.ends_on = None
+        self.save(update_fields=["ends_on"])

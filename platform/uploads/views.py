@@ -82,7 +82,8 @@ def upload_list(request):
         {"label": f"{rt.replace('_', ' ').capitalize()} {year_label(v)}", "collection": c, "record_type": rt, "version": v}
         for c in request.tenant.collections for rt in registry.get(c).record_types for v in registry.get(c).versions(rt)
     ]
-    return render(request, "uploads/list.html", {"uploads": uploads, "downloads": downloads, "page_title": "Bulk uploads"})
+    return render(request, "uploads/list.html", {"uploads": uploads, "downloads": downloads, "page_title": "Bulk uploads",
+                                                 "can_upload": may_create_records(request.user)})
 
 
 @login_required

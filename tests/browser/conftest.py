@@ -45,7 +45,19 @@ def django_db_setup(django_db_blocker, seed_test_database):
         seed_test_database()
     yield
     with django_db_blocker.unblock():
+        end_other_sessions()
         teardown_databases(databases, verbosity=0)
+
+
+def end_other_sessions():
+    """The live server's threads, and ORM calls made before and after Playwright starts
+    (its greenlets have contexts of their own), leave connections that no one here can
+    close; the test database cannot be dropped while they last."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
 
 @pytest.fixture(scope="session")

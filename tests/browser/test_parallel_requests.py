@@ -9,9 +9,7 @@ import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from django.core.cache import cache
-from django.db import connections
 from django_tenants.utils import schema_context
 
 from cldc.api.keys import create_client
@@ -20,15 +18,6 @@ from cldc.platform.people.models import User
 
 PASSWORD = "correct-horse-battery-staple"
 PARALLEL = 30
-
-
-@pytest.fixture(autouse=True)
-def close_connections_after():
-    """These tests use no browser: run before the first one starts Playwright, their
-    database connection belongs to a context the later tests never see, and would
-    outlive the run (the test database could not be dropped)."""
-    yield
-    connections.close_all()
 
 
 HOST = {"Host": "core.localhost"}  # Python resolves no *.localhost name: ask 127.0.0.1 for the service

@@ -11,6 +11,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from wagtail.log_actions import log
 
 from cldc.platform.people import lockout
@@ -30,11 +31,15 @@ class PersonActionURLs:
 
     unlock_url_name = None
     resend_invitation_url_name = None
+    reset_two_factor_url_name = None
 
     def person_action_buttons(self, person):
         buttons = []
         if person.is_locked():
             buttons.append(Button("Unlock", reverse(self.unlock_url_name, args=[person.pk]), icon_name="lock-open", priority=40))
+        if TOTPDevice.objects.devices_for_user(person, confirmed=None).exists():
+            url = reverse(self.reset_two_factor_url_name, args=[person.pk])
+            buttons.append(Button("Reset two-factor authentication", url, icon_name="key", priority=45))
         if not person.has_accepted_invitation:
             url = reverse(self.resend_invitation_url_name, args=[person.pk])
             buttons.append(Button("Send invitation again", url, icon_name="mail", priority=50))
@@ -145,6 +150,27 @@ class UnlockView(PersonActionView):
         lockout.lift(self.person.email)
         log(self.person, "admin_ui.unlock", user=self.request.user)
         messages.success(self.request, f"{self.person.email} can sign in again")
+
+
+class ResetTwoFactorView(PersonActionView):
+    """For a person who lost their phone: their authenticator app is forgotten, and
+    they set up a new one the next time they sign in."""
+
+    page_title = "Reset two-factor authentication"
+    confirm_label = "Yes, reset it"
+
+    @property
+    def question(self):
+        return (f"Reset two-factor authentication for {self.person.email}? They will set up their authenticator "
+                "app again the next time they sign in. Do this only when you are sure who asked.")
+
+    def act(self):
+        removed, _ = TOTPDevice.objects.devices_for_user(self.person, confirmed=None).delete()
+        if not removed:
+            messages.info(self.request, f"{self.person.email} has no two-factor authentication set up")
+            return
+        log(self.person, "admin_ui.reset_two_factor", user=self.request.user)
+        messages.success(self.request, f"{self.person.email} will set up two-factor authentication again when they next sign in")
 
 
 class ResendInvitationView(PersonActionView):

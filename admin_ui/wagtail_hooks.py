@@ -90,6 +90,7 @@ class PersonViewSet(SharedModelViewSet):
     def get_common_view_kwargs(self, **kwargs):
         return super().get_common_view_kwargs(
             unlock_url_name=self.get_url_name("unlock"),
+            reset_two_factor_url_name=self.get_url_name("reset_two_factor"),
             resend_invitation_url_name=self.get_url_name("resend_invitation"),
             **kwargs,
         )
@@ -97,6 +98,7 @@ class PersonViewSet(SharedModelViewSet):
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
             path("unlock/<int:pk>/", self.construct_view(views.UnlockView), name="unlock"),
+            path("reset-two-factor/<int:pk>/", self.construct_view(views.ResetTwoFactorView), name="reset_two_factor"),
             path("invite-again/<int:pk>/", self.construct_view(views.ResendInvitationView), name="resend_invitation"),
         ]
 
@@ -167,4 +169,5 @@ def hide_wagtail_users_search(request, search_areas):
 @hooks.register("register_log_actions")
 def register_person_log_actions(actions):
     actions.register_action("admin_ui.unlock", "Unlock", "Unlocked the account")
+    actions.register_action("admin_ui.reset_two_factor", "Reset two-factor", "Reset two-factor authentication")
     actions.register_action("admin_ui.invite_again", "Send invitation again", "Sent the invitation again")

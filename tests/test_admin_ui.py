@@ -5,9 +5,12 @@ import re
 
 import pytest
 from django.core import mail
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cldc.platform.organisations.models import Membership, Organisation
+from cldc.platform.organisations.models import Membership, Organisation, OrganisationRelationship
 from cldc.platform.people.models import User
+
+PASSWORD = "correct-horse-battery-staple"
 
 SCREENS = ["/admin/organisations/", "/admin/relationships/", "/admin/people/", "/admin/memberships/"]
 
@@ -175,3 +178,32 @@ def test_wagtails_own_user_screens_lead_to_people(admin):
     for url in ("/admin/users/", "/admin/users/add/", "/admin/users/1/"):
         response = admin.get(url)
         assert response.status_code == 302 and response.url == "/admin/people/", url
+
+
+def test_a_relationship_that_would_make_a_loop_is_refused(admin, make_organisation):
+    top = make_organisation("Top Homes")
+    middle = make_organisation("Middle Lettings", parent=top)
+    bottom = make_organisation("Bottom Agency", parent=middle)
+    for parent, child in ((middle, top), (bottom, top)):
+        response = admin.post("/admin/relationships/new/", {"parent": parent.pk, "child": child.pk, "kind": "stock_owner"})
+        assert response.status_code == 200
+        assert f"{top.name} is already a parent of {parent.name}" in response.content.decode()
+    assert not OrganisationRelationship.objects.filter(child=top).exists()
+    # Not a loop: a second parent for the bottom one.
+    response = admin.post("/admin/relationships/new/", {"parent": top.pk, "child": bottom.pk, "kind": "supporting"})
+    assert response.status_code == 302
+
+
+def test_support_resets_a_persons_two_factor(admin, make_person, client_for):
+    analyst = make_person("analyst@example.com", staff_role="analyst")
+    client_for("core", analyst)  # sets up a confirmed authenticator, as a signed-in analyst has
+    edit = admin.get(f"/admin/people/edit/{analyst.pk}/").content.decode()
+    assert f"/admin/people/reset-two-factor/{analyst.pk}/" in edit
+    assert "Reset two-factor" in admin.get(f"/admin/people/reset-two-factor/{analyst.pk}/").content.decode()
+    assert TOTPDevice.objects.filter(user=analyst).exists()  # GET only asks
+    assert admin.post(f"/admin/people/reset-two-factor/{analyst.pk}/").status_code == 302
+    assert not TOTPDevice.objects.filter(user=analyst).exists()
+    # Next sign-in: the analyst is asked to set up an authenticator app again.
+    client = client_for("core")
+    response = client.post("/sign-in/", {"email": "analyst@example.com", "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0].startswith("/sign-in/two-factor/set-up/")

@@ -2,6 +2,8 @@
 is never kept by a browser or proxy, and an unknown address inside a service is the
 service's own 404 page, never Django's debug page with the URL map."""
 
+from datetime import date, timedelta
+
 import pytest
 from django.test import override_settings
 
@@ -37,3 +39,24 @@ def test_the_uploads_page_offers_uploading_only_to_those_who_may(client_for, per
     analyst = make_person("analyst@example.com", staff_role="analyst")
     assert "Upload logs" in client_for("core", person).get("/uploads/").content.decode()
     assert "Upload logs" not in client_for("core", analyst).get("/uploads/").content.decode()
+
+
+def test_the_home_page_offers_what_a_person_came_to_do_and_the_deadlines(client_for, person, make_person, core_service):
+    from django_tenants.utils import schema_context
+
+    from cldc.platform.windows.models import CollectionWindow
+
+    with schema_context("core"):
+        window = CollectionWindow.objects.filter(collection="core", record_type="lettings").order_by("-version").first()
+        window.opens_on, window.submission_deadline = date.today() - timedelta(days=30), date(2099, 6, 7)
+        window.new_logs_end = window.editing_end = date(2099, 12, 31)
+        window.save()
+    page = client_for("core", person).get("/").content.decode()
+    for offer in ("Create a new log", "Upload logs from a file", "Your logs", "Bulk uploads"):
+        assert offer in page
+    deadline = f"Lettings, {window.version} to {window.version + 1}: submit by 7 June 2099"
+    assert deadline in page
+    assert deadline in client_for("core").get("/").content.decode()  # anyone may know the deadline
+    assert deadline in client_for("core", person).get("/logs/").content.decode()
+    analyst_page = client_for("core", make_person("analyst@example.com", staff_role="analyst")).get("/").content.decode()
+    assert "Create a new log" not in analyst_page and "Logs" in analyst_page

@@ -8,6 +8,8 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from cldc.platform.records.models import may_create_records
+
 GUIDANCE_FEATURES = ["h2", "h3", "bold", "ol", "ul", "link", "document-link"]
 
 
@@ -28,6 +30,7 @@ class ServiceHomePage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["guidance_pages"] = self.get_children().live().specific()
+        context["can_create"] = may_create_records(request.user)
         return context
 
 

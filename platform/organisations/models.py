@@ -132,6 +132,21 @@ class OrganisationRelationship(models.Model):
         check_dates(self.starts_on, self.ends_on, "ends_on")
         if self.parent_id and self.parent_id == self.child_id:
             raise ValidationError({"child": "An organisation cannot be its own parent"})
+        if self.parent_id and self.child_id and self.child_id in self.ancestors_of(self.parent_id):
+            raise ValidationError({"child": (
+                f"{self.child.name} is already a parent of {self.parent.name}, directly or through other "
+                f"organisations, so it cannot also be its child. Change or end that relationship first.")})
+
+    def ancestors_of(self, organisation_id):
+        """Ids of every organisation above this one through other relationships (whatever
+        their kind or dates: a loop is wrong even while one side of it is ended)."""
+        others = OrganisationRelationship.objects.exclude(pk=self.pk)
+        found, frontier = set(), {organisation_id}
+        while frontier:
+            parents = set(others.filter(child__in=frontier).values_list("parent", flat=True)) - found
+            found |= parents
+            frontier = parents
+        return found
 
 
 class MembershipRole(models.TextChoices):

@@ -26,6 +26,22 @@ def deadline(collection, record_type, version):
     return window.submission_deadline if window else None
 
 
+def deadlines(service, today=None):
+    """[(what, collection year, submission deadline)] for every window of the service's
+    collections that still takes changes today: what people are told to finish by."""
+    today = today or timezone.localdate()
+    several = len(service.collections) > 1
+    windows = CollectionWindow.objects.filter(
+        collection__in=service.collections, opens_on__lte=today, editing_end__gte=today,
+    ).order_by("collection", "record_type", "version")
+    return [
+        (window.record_type.replace("_", " ").capitalize()
+         + (f" ({registry.get(window.collection).title})" if several else ""),
+         collection_year(window.version), window.submission_deadline)
+        for window in windows if window.version in registry.get(window.collection).versions(window.record_type)
+    ]
+
+
 def open_for_new_logs(collection, record_type, today=None):
     """The versions a new record may be started in today, oldest first. Between April
     and the end of new logs, two collection years are open at once."""

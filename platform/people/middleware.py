@@ -1,4 +1,5 @@
 from django.shortcuts import redirect
+from django.utils.cache import add_never_cache_headers
 
 from cldc.platform.people.views import with_next
 
@@ -41,5 +42,5 @@ class NoStoreMiddleware:
         user = getattr(request, "user", None)
         signed_in = user is not None and user.is_authenticated
         if signed_in or request.path.startswith("/api/"):
-            response["Cache-Control"] = "no-store"
+            add_never_cache_headers(response)  # no-store, with the headers older caches read
         return response

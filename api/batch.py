@@ -78,19 +78,21 @@ class Batch:
         return {(r.collection, r.record_type, r.version, r.owning_organisation_id, r.provider_reference): r for r in found}
 
     def write(self, index, record, new_record, answers, item):
+        path = f"records[{index}]."
         if record is None:
             record = new_record
         else:
             try:  # an update: the answers as sent, without the defaults of a new record
-                answers = self.writer.prepare_change(record, item, f"records[{index}].")
+                answers = self.writer.prepare_change(record, item, path)
             except Problem as problem:
                 return rejected(index, problem, record)
         try:
-            written = self.writer.write(record, answers, item["confirm"], validate_only=self.validate_only)
+            written = self.writer.write(record, answers, item["confirm"], validate_only=self.validate_only, path=path)
         except Problem as problem:
             return rejected(index, problem, record)
         outcome = written.outcome
         if written.refused:
             return result(index, "rejected", None if written.created else record, issues_from(outcome.errors))
         name = "created" if written.created else ("updated" if outcome.changes else "unchanged")
-        return result(index, name, record, issues_from(outcome.errors), issues_from(outcome.warnings), outcome.status)
+        return result(index, name, record, issues_from(outcome.errors), issues_from(outcome.warnings + outcome.notes),
+                      outcome.status)

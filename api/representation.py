@@ -1,15 +1,18 @@
 """A record as the API shows it: its columns, its answers as stored, a parallel
 `labels` object (the label of each coded value, the name of each organisation), its
-derived values, and what the gateway says is outstanding."""
+derived values, and what the gateway says is outstanding. Its warnings are the soft
+checks to confirm (severity "soft") and the gateway's notes (severity "warning"): an
+answer sent but not stored, as its question does not apply, and the missing half of a
+pair; these ask for nothing."""
 
 from dataclasses import dataclass, field
 
 from cldc.api.problems import issues_from
-from cldc.api.references import ORGANISATION_COLUMNS
 from cldc.platform import registry
 from cldc.platform.definitions.values import from_json
 from cldc.platform.records.gateway import context_for, evaluate
 from cldc.platform.records.models import Record
+from cldc.platform.records.references import ORGANISATION_COLUMNS
 
 
 def definition_of(record):
@@ -55,7 +58,8 @@ class RecordView:
 
     @classmethod
     def of_outcome(cls, outcome):
-        return cls(outcome.record, issues_from(outcome.errors), issues_from(outcome.warnings), outcome.missing)
+        return cls(outcome.record, issues_from(outcome.errors), issues_from(outcome.warnings + outcome.notes),
+                   outcome.missing)
 
     @classmethod
     def checked(cls, record):
@@ -66,4 +70,4 @@ class RecordView:
         pack = collection.rule_pack(record.record_type, record.version)
         result = evaluate(definition, pack, from_json(definition, record.answers), {}, context_for(record, definition),
                           "api", dict(record.confirmations))
-        return cls(record, issues_from(result.errors), issues_from(result.warnings), result.missing)
+        return cls(record, issues_from(result.errors), issues_from(result.warnings + result.notes), result.missing)

@@ -89,7 +89,9 @@ class BatchSerializer(StrictSerializer):
 class IssueSerializer(serializers.Serializer):
     field = serializers.CharField(allow_null=True, help_text="The variable or request field it is about")
     rule = serializers.CharField(help_text="The rule id, as in the rule pack")
-    severity = serializers.ChoiceField(choices=["hard", "soft"])
+    severity = serializers.ChoiceField(
+        choices=["hard", "soft", "warning"],
+        help_text="hard: not stored; soft: a check to confirm (`confirm`); warning: told only, nothing to confirm")
     message = serializers.CharField()
 
 

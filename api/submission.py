@@ -3,14 +3,15 @@
 What the API adds to the gateway:
 - the version must be one the service collects; answers must name the definition's
   variables (and never a derived one): otherwise a 400 naming them;
-- organisations and people in answers are references, resolved among those the
-  client acts for (cldc.api.references);
+- the organisation of a new record, and organisations and people in answers, are
+  references, resolved as in every channel among those the client acts for
+  (cldc.platform.records.references);
 - a write is all or nothing: if the gateway refuses any value sent (a hard error on
   it), nothing is stored and the answer is a 422 with the errors. Soft checks never
   block; they come back as warnings to confirm. Hard errors that blame answers not
   sent in this call are reported with the record, as in the web form;
-- new records only in a collection year open for new logs; changes only until the
-  year's last day for changes (cldc.platform.windows).
+- the gateway refuses a new record, or a change, outside the collection window: a
+  new record is a 422 (on `version`), a change a 409 window-closed problem.
 """
 
 from dataclasses import dataclass
@@ -19,21 +20,18 @@ from django.db import transaction
 
 from cldc.api.acting import organisations_acted_for
 from cldc.api.problems import Problem, issue, issues_from
-from cldc.api.references import (
-    ORGANISATION_COLUMNS,
-    PERSON_COLUMNS,
-    find_organisation,
-    find_person,
-    not_permitted,
-    refusal,
-)
 from cldc.platform import registry
-from cldc.platform.records.gateway import StaleRecord, submit
+from cldc.platform.records.gateway import StaleRecord, WindowClosed, submit
 from cldc.platform.records.models import Record
-from cldc.platform.windows.models import collection_year
-from cldc.platform.windows.service import editing_closed_message, may_edit, open_for_new_logs
+from cldc.platform.records.references import References
+from cldc.platform.windows.service import Windows
 
 SOURCE = "api"
+
+
+def answers_named(record_fields, answers):
+    """The record's own columns (owner, manager, assignee) the answers give a value."""
+    return {column for column, variable in record_fields.items() if answers.get(variable) not in (None, "")}
 
 
 @dataclass
@@ -60,7 +58,8 @@ class Writer:
         self.service = service
         self.acted_for = {o.pk: o for o in organisations_acted_for(client)}
         # A batch asks the same questions a thousand times: remember the answers.
-        self._open_versions, self._editable, self._soft_rules, self._people = {}, {}, {}, {}
+        self._soft_rules, self._references = {}, {}
+        self.windows = Windows()
 
     # --- Checks before the gateway -----------------------------------------------------
     def definition(self, record_type, version, collection=None, path=""):
@@ -106,44 +105,23 @@ class Writer:
             self._soft_rules[key] = {rule.id for rule in pack.rules if rule.severity == "soft"}
         return self._soft_rules[key]
 
-    def open_for_new_logs(self, collection, record_type):
-        if (collection, record_type) not in self._open_versions:
-            self._open_versions[collection, record_type] = open_for_new_logs(collection, record_type)
-        return self._open_versions[collection, record_type]
+    def references(self, definition):
+        key = (definition.collection, definition.record_type, definition.version)
+        if key not in self._references:
+            self._references[key] = References(definition, self.acted_for)
+        return self._references[key]
 
-    def may_edit(self, record):
-        """Whether the record's collection year still allows changes (the same for
-        every record of a version, today)."""
-        key = (record.collection, record.record_type, record.version)
-        if key not in self._editable:
-            self._editable[key] = may_edit(record)
-        return self._editable[key]
-
-    def person(self, reference):
-        key = str(reference).strip().lower()
-        if key not in self._people:
-            self._people[key] = find_person(reference, self.acted_for.values())
-        return self._people[key]
-
-    def resolve_references(self, definition, answers):
-        """Organisations and people in the record's own fields, as ids the gateway
-        stores. Returns the errors for those the client may not name."""
-        errors = []
-        for column, variable in definition.record_fields.items():
-            value = answers.get(variable)
-            if value in (None, ""):
-                continue
-            if column in ORGANISATION_COLUMNS:
-                found = find_organisation(value, self.acted_for)
-            elif column in PERSON_COLUMNS:
-                found = self.person(value)
-            else:
-                continue
-            if found is None:
-                errors.append(issue(variable, f"{column}_permitted", refusal(column, value)))
-            else:
-                answers[variable] = str(found.pk)
-        return errors
+    def resolve(self, definition, answers, defaults):
+        """The organisations and person the answers' record fields name, resolved as in
+        every channel (their ids go into `answers`), or a 422 with what may not be used."""
+        fields = definition.record_fields
+        given = answers_named(fields, answers)
+        named = self.references(definition).resolve(
+            {column: answers[variable] for column, variable in fields.items() if column in given}, defaults)
+        if named.issues:
+            raise Problem(422, "validation-failed", named.issues[0]["message"], issues_from(named.issues))
+        answers.update(named.answers)
+        return named
 
     # --- Writing -----------------------------------------------------------------------------
     def new_record(self, data, path=""):
@@ -151,28 +129,22 @@ class Writer:
         collection, definition = self.definition(data["record_type"], data["version"], data.get("collection"), path)
         answers = dict(data["answers"])
         self.check_variables(definition, answers, data.get("confirm", []), path)
-        owner = find_organisation(data["organisation"], self.acted_for)
-        if owner is None:
-            raise Problem(422, "validation-failed", not_permitted(data["organisation"]),
-                          [issue(f"{path}organisation", "owning_organisation_permitted", not_permitted(data["organisation"]))])
-        if definition.version not in self.open_for_new_logs(collection, definition.record_type):
-            message = f"You cannot create logs for the {collection_year(definition.version)} collection year now."
-            raise Problem(422, "validation-failed", message, [issue(f"{path}version", "window_closed", message)])
-        errors = self.resolve_references(definition, answers)
-        if errors:
-            raise Problem(422, "validation-failed", errors[0]["message"], errors)
-        fields = definition.record_fields
-        owner_variable = fields.get("owning_organisation")
-        if owner_variable and answers.get(owner_variable) not in (None, "", str(owner.pk)):
+        references = self.references(definition)
+        owner = references.organisation(str(data["organisation"]).strip())
+        if owner is None:  # the rule and message of an owning organisation in the answers
+            refused = references.refusal("owning_organisation")
+            raise Problem(422, "validation-failed", refused["message"],
+                          issues_from([{**refused, "field": f"{path}organisation"}]))
+        owner_variable = definition.record_fields.get("owning_organisation")
+        given = str(answers.get(owner_variable) or "").strip() if owner_variable else ""
+        if given and references.organisation(given) != owner:
             message = "The owning organisation in the answers is not the record's organisation"
             raise Problem(422, "validation-failed", message, [issue(owner_variable, "owning_organisation_conflict", message)])
-        manager_variable = fields.get("managing_organisation")
-        manager = self.acted_for[int(answers[manager_variable])] if answers.get(manager_variable) else owner
-        for column, organisation in (("owning_organisation", owner), ("managing_organisation", manager)):
-            if fields.get(column) and answers.get(fields[column]) in (None, ""):
-                answers[fields[column]] = str(organisation.pk)
+        answers.pop(owner_variable, None)  # the body's organisation owns it
+        named = self.resolve(definition, answers, {"owning_organisation": owner, "managing_organisation": owner})
         record = Record(collection=collection, record_type=definition.record_type, version=definition.version,
-                        owning_organisation=owner, managing_organisation=manager)
+                        owning_organisation=owner, managing_organisation=named.managing_organisation,
+                        assigned_to=named.assigned_to)
         return record, answers
 
     def prepare_change(self, record, data, path=""):
@@ -180,26 +152,33 @@ class Writer:
         definition = registry.get(record.collection).definition(record.record_type, record.version)
         answers = dict(data.get("answers") or {})
         self.check_variables(definition, answers, data.get("confirm", []), path)
-        if not self.may_edit(record):
-            raise Problem(409, "window-closed", editing_closed_message(record))
-        errors = self.resolve_references(definition, answers)
-        if errors:
-            raise Problem(422, "validation-failed", errors[0]["message"], errors)
+        if answers_named(definition.record_fields, answers):
+            self.resolve(definition, answers, {"owning_organisation": record.owning_organisation,
+                                               "managing_organisation": record.managing_organisation,
+                                               "assigned_to": record.assigned_to})
         return answers
 
-    def write(self, record, answers, confirm=(), expected_version=None, validate_only=False):
+    def write(self, record, answers, confirm=(), expected_version=None, validate_only=False, path=""):
         """The gateway's submit, all or nothing: when it refuses any value sent, the
-        savepoint is rolled back and the record stays as it was."""
+        savepoint is rolled back and the record stays as it was. The gateway's refusal
+        of a change outside the collection window is a 409 window-closed problem; of a
+        new record, a 422 on its version."""
         created, read_version = record.pk is None, record.lock_version
-        if validate_only:
-            return Written(submit(record, answers, SOURCE, None, confirm=list(confirm), validate_only=True), created)
         try:
+            if validate_only:
+                return Written(submit(record, answers, SOURCE, None, confirm=list(confirm), validate_only=True,
+                                      windows=self.windows), created)
             with transaction.atomic():
                 outcome = submit(record, answers, SOURCE, None, confirm=list(confirm), expected_version=expected_version,
-                                 api_client=self.client)
+                                 api_client=self.client, windows=self.windows)
                 if outcome.rejected:
                     transaction.set_rollback(True)
                     outcome.saved = False
+        except WindowClosed as closed:
+            if created:
+                raise Problem(422, "validation-failed", str(closed),
+                              [issue(f"{path}version", "window_closed", str(closed))]) from None
+            raise Problem(409, "window-closed", str(closed)) from None
         except StaleRecord:
             since = read_version if expected_version is None else expected_version
             raise Problem(412, "stale-record", f"Record {record.pk} has changed since version {since}. "

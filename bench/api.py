@@ -36,8 +36,8 @@ TARGET_SECONDS = 5
 
 
 def set_up():
-    """The bench service, a PRP with a local authority as its child, their coordinator,
-    and an API key of the PRP's (which acts for both)."""
+    """The bench service, a PRP with a local authority as its child, a coordinator of
+    both, and an API key of the PRP's (which acts for both)."""
     from django.core.management import call_command
 
     from cldc.api.keys import create_client
@@ -59,7 +59,8 @@ def set_up():
                                                    defaults={"kind": "stock_owner"})
     person = User.objects.filter(email="bench@example.com").first() or User.objects.create_user(
         "bench@example.com", "bench-password-not-used", name="Bench")
-    Membership.objects.get_or_create(user=person, organisation=owners["prp"], defaults={"role": "data_coordinator"})
+    for organisation in owners.values():  # an assignee is a member of the log's own organisation, in every channel
+        Membership.objects.get_or_create(user=person, organisation=organisation, defaults={"role": "data_coordinator"})
     from django_tenants.utils import schema_context
 
     with schema_context("bench"):

@@ -4,6 +4,7 @@ A collection package is any package under cldc/collections/ whose __init__.py
 defines `COLLECTION`. The contract it meets is in docs/collection-packages.md.
 """
 
+import csv
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from pathlib import Path
 
 
 from cldc.platform.definitions.model import DefinitionError, build, load_yaml
-from cldc.platform.rules.engine import RulePack, build_derivations, build_rules
+from cldc.platform.rules.engine import RulePack, build_derivations, build_rules, file_entries
 
 
 @dataclass(frozen=True)
@@ -71,18 +72,40 @@ def _definition(collection, record_type, version):
     definition = build(raw, path, base_loader)
     if (definition.collection, definition.record_type) != (collection.name, record_type):
         raise DefinitionError(f"{path}: says it is {definition.collection} {definition.record_type}")
+    _offer_reference_lists(collection, definition)
     return definition
+
+
+def _offer_reference_lists(collection, definition):
+    """A question that `refers_to` a list the package ships (reference/<name>_<year>.csv,
+    columns code and label: the local authorities of a collection year, say; the latest
+    year up to the version's) offers that list, before any options of its own: every
+    channel then takes a code from it, and people read its label."""
+    for question in definition.questions.values():
+        name = question.extra.get("refers_to")
+        if not name or question.type not in ("radio", "select"):
+            continue
+        years = [int(p.stem.rpartition("_")[2]) for p in collection.reference_dir.glob(f"{name}_[0-9][0-9][0-9][0-9].csv")]
+        year = max((y for y in years if y <= definition.version), default=None)
+        if year is not None:
+            with open(collection.reference_dir / f"{name}_{year}.csv", encoding="utf-8-sig", newline="") as handle:
+                listed = [(row["code"], row["label"]) for row in csv.DictReader(handle)]
+            question.options = listed + question.options
 
 
 @cache
 def _rule_pack(collection, record_type, version):
     definition = _definition(collection, record_type, version)
     _import_functions(collection)
-    rules, derivations = [], []
-    for path in _pack_files(collection, "rules", record_type):
-        rules += build_rules((load_yaml(path) or {}).get("rules", []), version, path, definition.predicates)
-    for path in _pack_files(collection, "derived", record_type):
-        derivations += build_derivations((load_yaml(path) or {}).get("derived", []), version, path, definition.predicates)
+    rules, derivations, problems = [], [], []
+    for kind, build_entries, built in (("rules", build_rules, rules), ("derived", build_derivations, derivations)):
+        for path in _pack_files(collection, kind, record_type):
+            try:  # every file is checked, so that one run reports every problem
+                built += build_entries(file_entries(load_yaml(path), kind, path), version, path, definition.predicates)
+            except DefinitionError as error:
+                problems += error.problems
+    if problems:
+        raise DefinitionError(problems=problems)
     ids = [rule.id for rule in rules]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:

@@ -233,6 +233,8 @@ STATICFILES_DIRS = [
     # govuk-frontend from npm: fonts and images are served from /static/govuk/assets/,
     # the path the compiled Sass points at.
     ("govuk", REPO_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
+    # accessible-autocomplete from npm: enhances long selects (themes/static/themes/init.js).
+    ("autocomplete", REPO_DIR / "node_modules" / "accessible-autocomplete" / "dist"),
 ]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

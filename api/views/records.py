@@ -28,8 +28,8 @@ from cldc.api.serializers import (
 )
 from cldc.api.submission import Writer, refused_problem
 from cldc.api.views.base import ApiView
+from cldc.platform.records.gateway import WindowClosed, check_window
 from cldc.platform.records.models import Record, Status
-from cldc.platform.windows.service import editing_closed_message, may_edit
 
 
 def problems(*statuses):
@@ -217,8 +217,10 @@ class RecordDetailView(RecordQueryset, ApiView):
     def delete(self, request, pk):
         record = self.get_object()
         version = expected_version(request, record)
-        if not may_edit(record):
-            raise Problem(409, "window-closed", editing_closed_message(record))
+        try:
+            check_window(record)  # the gateway's own check: a deletion is a change
+        except WindowClosed as closed:
+            raise Problem(409, "window-closed", str(closed)) from None
         deleted, _ = Record.objects.filter(pk=record.pk, lock_version=version).delete()
         if not deleted:  # changed between reading and deleting
             raise Problem(412, "stale-record", f"Record {record.pk} has changed since version {version}.")

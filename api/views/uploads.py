@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from cldc.api.acting import organisations_acted_for
 from cldc.api.calls import acting_for
 from cldc.api.problems import Problem, issue
-from cldc.api.references import find_organisation, not_permitted, refusal
+from cldc.api.references import find_organisation, not_permitted
 from cldc.api.serializers import IssueSerializer, StrictSerializer
 from cldc.api.submission import Writer
 from cldc.api.uploads import refused_cells
@@ -25,7 +25,6 @@ from cldc.platform.uploads.files import UploadError
 from cldc.platform.uploads.models import Upload
 from cldc.platform.uploads.pipeline import summary
 from cldc.platform.uploads.tasks import process_upload
-from cldc.platform.windows.models import collection_year
 
 
 UPLOAD_ID = path_number("id", "The upload's id")
@@ -108,30 +107,28 @@ class UploadCreateView(ApiView):
         data = data.validated_data
         writer = Writer(self.client, self.service)
         collection, definition = writer.definition(data["record_type"], data["version"], data.get("collection"))
-        organisation = self.organisation(data, writer, collection, definition)
+        organisation = self.organisation(data, writer)
         upload = Upload.objects.create(
             collection=collection, record_type=definition.record_type, version=definition.version,
             organisation=organisation, user=self.on_behalf_of(), filename=Path(data["file"].name).name[:200],
             path="", dry_run=data["dry_run"], create_valid_now=data["create_valid_now"],
         )
         upload.keep(data["file"], self.service.schema_name)
-        self.check_file(upload, definition, writer.acted_for)
+        self.check_file(upload, definition, writer.acted_for, organisation)
         upload.layout = "template"
         upload.save(update_fields=["layout"])
         process_upload.delay(self.service.schema_name, upload.pk)
         body = UploadSerializer(upload, context={"request": request}).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
-    def organisation(self, data, writer, collection, definition):
-        """The organisation uploading, once the request may go ahead."""
+    def organisation(self, data, writer):
+        """The organisation uploading, once the request may go ahead. Rows outside the
+        collection window are refused one by one, by the gateway, as in every channel."""
         organisation = find_organisation(data["organisation"], writer.acted_for)
         if organisation is None:
             message = not_permitted(data["organisation"])
             raise Problem(422, "validation-failed", message, [issue("organisation", "organisation_permitted", message)])
         acting_for(self.request, organisation)
-        if not data["dry_run"] and definition.version not in writer.open_for_new_logs(collection, definition.record_type):
-            message = f"You cannot create logs for the {collection_year(definition.version)} collection year now."
-            raise Problem(422, "validation-failed", message, [issue("version", "window_closed", message)])
         if data["file"].size > settings.CLDC_UPLOAD_MAX_BYTES:
             message = f"The file must be smaller than {settings.CLDC_UPLOAD_MAX_BYTES // (1024 * 1024)} MB"
             raise Problem(413, "too-large", message, [issue("file", "file_size", message)])
@@ -146,11 +143,11 @@ class UploadCreateView(ApiView):
         return person
 
     @staticmethod
-    def check_file(upload, definition, acted_for):
+    def check_file(upload, definition, acted_for, organisation):
         """Refuse, keeping nothing, a file that cannot be read, is not in the template
         layout, or names organisations or people the client may not name."""
         try:
-            layout, refused = refused_cells(upload.path, upload.filename, definition, acted_for)
+            layout, refused = refused_cells(upload.path, upload.filename, definition, acted_for, organisation)
         except UploadError as error:
             problem = Problem(422, "validation-failed", str(error), [issue("file", "file_unreadable", str(error))])
         else:
@@ -162,8 +159,8 @@ class UploadCreateView(ApiView):
                            "the columns.")
                 problem = Problem(422, "validation-failed", message, [issue("file", "template_layout", message)])
             else:
-                errors = [issue(variable, f"{column}_permitted", f"Row {row}: {refusal(column, value)}")
-                          for row, column, variable, value in refused]
+                errors = [issue(refusal["field"], refusal["rule"], f"Row {row}: {refusal['message']}")
+                          for row, refusal in refused]
                 problem = Problem(422, "validation-failed", "The file names organisations or people this client "
                                   "cannot submit logs for. Nothing was imported.", errors)
         Path(upload.path).unlink(missing_ok=True)

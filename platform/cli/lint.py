@@ -22,7 +22,8 @@ def run(options, out):
                 try:
                     problems += lint(collection.definition(record_type, version), collection.rule_pack(record_type, version))
                 except DefinitionError as error:
-                    problems.append(str(error))
+                    problems += error.problems
+    problems = list(dict.fromkeys(problems))  # a file's problem shows once, not once per version
     for problem in problems:
         out.write(problem)
     out.write(f"{checked} definitions checked, {len(problems)} problems")

@@ -106,9 +106,7 @@ def _property(question, variable, asked_when, definition):
 def _value(question):
     """The type and limits of one answer, as stored."""
     if question.is_coded:
-        # An option without a label is a divider in the form (`[divider_a, null]`), not an answer.
-        options = [(code, label) for code, label in question.options if label is not None]
-        return {"oneOf": [{"const": code, "title": str(label)} for code, label in options]}
+        return {"oneOf": [{"const": code, "title": str(label)} for code, label in question.options]}
     if question.type in ("radio", "select"):  # options from reference data: an id or a code
         return {"type": ["integer", "string"]}
     if question.type == "date":

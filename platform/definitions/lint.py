@@ -66,6 +66,8 @@ def lint(definition, rule_pack=None):
                     problems.append(f"{where}: rule {rule.id} names unknown field {name!r}")
         for derivation in rule_pack.derivations:
             problems += _expression_problems(derivation.expression, known, definition, f"{where}: derived {derivation.id}")
+            if not derivation.label:  # people read it beside the value, in check your answers
+                problems.append(f"{where}: derived {derivation.id} needs a `label`")
     return problems
 
 

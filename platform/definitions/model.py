@@ -2,6 +2,7 @@
 
 import copy
 import datetime as dt
+import difflib
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -13,7 +14,162 @@ QUESTION_TYPES = {"radio", "select", "checkbox", "numeric", "text", "date", "add
 
 
 class DefinitionError(ValueError):
-    """The definition file is not valid. The message names the file and the place."""
+    """The definition file is not valid. The message names the file and the place;
+    `problems` holds each problem found (one line of the message each)."""
+
+    def __init__(self, message="", problems=()):
+        self.problems = list(problems) or [message]
+        super().__init__("\n".join(self.problems))
+
+
+# --- The keys the platform reads -----------------------------------------------------------
+# Every key of a package's files is one of these, or inside a `notes:` block (allowed in
+# any mapping checked here, and never read): a misspelt key is an error, not a key kept
+# and ignored.
+NOTES = "notes"
+TOP_KEYS = {
+    "collection", "record_type", "version", "title", "valid_from", "valid_to", "reference_key", "ages_at",
+    "search_fields", "record_fields", "predicates", "sections",
+}
+# A version that states only its differences (apply_changes): these replace the base's.
+DELTA_COPIED_KEYS = (
+    "collection", "record_type", "version", "title", "valid_from", "valid_to", "reference_key", "ages_at",
+)
+DELTA_KEYS = {"extends", "changes", *DELTA_COPIED_KEYS}
+CHANGE_KEYS = {  # each change's own keys; change_question also takes question keys
+    "add_question": {"after", "question"},
+    "set_options": {"question", "options", "retire"},
+    "change_question": {"question"},
+}
+PREDICATE_KEYS = {"expression"}
+SECTION_KEYS = {"id", "label", "subsections"}
+SUBSECTION_KEYS = {"id", "label", "show_if", "routing_note", "pages"}
+REPEAT_KEYS = {"repeat", "indices", "pages"}
+PAGE_KEYS = {"id", "questions", "header", "show_if", "routing_note"}
+QUESTION_KEYS = {
+    "id", "type", "text", "hint", "label", "options", "retired_options", "min", "max", "step", "prefix",
+    "suffix", "show_if", "optional", "personal", "export_name", "bulk_upload",
+}
+# Question keys that channels read, kept in Question.extra: dynamic_options (lint, the
+# JSON Schema), refers_to (the JSON Schema), keep_value_when_not_routed (routing),
+# variants (bulk upload's column matching reads their `text`), error_if_blank (the web
+# form's message for a question left blank), offered_when (the options the web form
+# offers, by a condition: [{when, codes}]).
+QUESTION_EXTRA_KEYS = {
+    "dynamic_options", "refers_to", "keep_value_when_not_routed", "variants", "error_if_blank", "offered_when",
+}
+# The old form's wording of a question on its other pages: bulk upload's column matching
+# reads the `text`; where and how it was shown is kept under the variant's notes.
+VARIANT_KEYS = {"text"}
+# Read by field_numbers (a row of the template), uploads.template_files (the template's
+# own columns) and uploads.automap / provider_rows (a provider's own columns).
+BULK_UPLOAD_KEYS = {
+    "fields", "header", "headers", "duplicate_check", "kind", "codes", "markers", "when_given", "when_blank",
+    "from_fields", "otherwise", "given", "not_given", "ticked", "groups", "add", "variables",
+    "values", "can_be_empty", "info", "applies_to",
+}
+SETS_KEYS = {"sets", "to"}  # when_given, when_blank
+MARKER_KEYS = {"value", "sets", "to"}
+
+
+def unknown_keys(raw, allowed, where):
+    """A problem for each key of a mapping that is not in `allowed` (nor `notes`), with
+    the nearest allowed key when one is close."""
+    if not isinstance(raw, dict):
+        return [f"{where}: should be a mapping of keys, not {type(raw).__name__}"]
+    problems = []
+    for key in raw:
+        if key == NOTES or key in allowed:
+            continue
+        near = difflib.get_close_matches(str(key), sorted(allowed | {NOTES}), n=1)
+        problems.append(
+            f"{where}, key {key!r} is not one the platform reads"
+            + (f" (did you mean {near[0]!r}?)" if near else " (keep notes for people under `notes:`)")
+        )
+    return problems
+
+
+def _per_index(value):
+    """A value of a repeat block as written: one per index ({2: ..., 3: ...}) or one for all."""
+    if isinstance(value, dict) and value and all(isinstance(k, int) for k in value):
+        return list(value.values())
+    return [value]
+
+
+def key_problems(raw, source):
+    """Every key of a whole definition file (not a delta) that the platform does not read."""
+    problems = unknown_keys(raw, TOP_KEYS, f"{source}: top level")
+    if not isinstance(raw, dict):
+        return problems
+    predicates = raw.get("predicates") or {}
+    for name, spec in predicates.items() if isinstance(predicates, dict) else ():
+        if isinstance(spec, dict):
+            problems += unknown_keys(spec, PREDICATE_KEYS, f"{source}: predicate {name!r}")
+    for section in raw.get("sections") or []:
+        problems += unknown_keys(section, SECTION_KEYS, f"{source}: section {_id(section)!r}")
+        for sub in (section.get("subsections") or []) if isinstance(section, dict) else []:
+            problems += unknown_keys(sub, SUBSECTION_KEYS, f"{source}: subsection {_id(sub)!r}")
+            for page in (sub.get("pages") or []) if isinstance(sub, dict) else []:
+                if isinstance(page, dict) and "repeat" in page:
+                    problems += unknown_keys(page, REPEAT_KEYS, f"{source}: repeat block {page['repeat']!r}")
+                    problems += [p for inner in page.get("pages") or [] for p in _page_key_problems(inner, source)]
+                else:
+                    problems += _page_key_problems(page, source)
+    return problems
+
+
+def _id(raw):
+    return raw.get("id") if isinstance(raw, dict) else raw
+
+
+def _page_key_problems(page, source):
+    where = f"{source}: page {_id(page)!r}"
+    problems = unknown_keys(page, PAGE_KEYS, where)
+    for question in (page.get("questions") or []) if isinstance(page, dict) else []:
+        problems += question_key_problems(question, f"{source}: question {_id(question)!r}")
+    return problems
+
+
+def question_key_problems(question, where):
+    problems = unknown_keys(question, QUESTION_KEYS | QUESTION_EXTRA_KEYS, where)
+    if not isinstance(question, dict):
+        return problems
+    for variants in _per_index(question.get("variants")):
+        for variant in variants or []:
+            problems += unknown_keys(variant, VARIANT_KEYS, f"{where}, a variant")
+    upload = question.get("bulk_upload")
+    if upload:
+        place = f"{where}, bulk_upload"
+        problems += unknown_keys(upload, BULK_UPLOAD_KEYS, place)
+        if isinstance(upload, dict):
+            for key in ("when_given", "when_blank"):
+                for value in _per_index(upload.get(key)):
+                    if value is not None:
+                        problems += unknown_keys(value, SETS_KEYS, f"{place} {key}")
+            for markers in _per_index(upload.get("markers")):
+                for marker in markers or []:
+                    problems += unknown_keys(marker, MARKER_KEYS, f"{place} markers")
+    return problems
+
+
+def delta_key_problems(raw, source):
+    """Every key of a file that `extends` another that the platform does not read (its
+    questions are checked again once applied)."""
+    problems = unknown_keys(raw, DELTA_KEYS, f"{source}: top level")
+    for number, change in enumerate(raw.get("changes") or [], start=1):  # (raw has `extends`: a mapping)
+        where = f"{source}: change {number}"
+        if not (isinstance(change, dict) and len(change) == 1):
+            kinds = ", ".join(["remove_question", *CHANGE_KEYS])
+            problems.append(f"{where}: should be one of {kinds}, with its details")
+            continue
+        (kind, spec), = change.items()
+        if kind == "change_question":
+            problems += unknown_keys(spec, CHANGE_KEYS[kind] | QUESTION_KEYS | QUESTION_EXTRA_KEYS, f"{where} ({kind})")
+        elif kind in CHANGE_KEYS:
+            problems += unknown_keys(spec, CHANGE_KEYS[kind], f"{where} ({kind})")
+        if kind == "add_question" and isinstance(spec, dict):
+            problems += question_key_problems(spec.get("question"), f"{where} (add_question): question")
+    return problems
 
 
 @dataclass
@@ -24,6 +180,9 @@ class Question:
     hint: str = ""
     label: str = ""
     options: list = field(default_factory=list)  # [(code, label)], offered
+    # Codes of the options shown after an "or" divider (written `[divider_a, null]` among
+    # the options): a divider is never an answer, on any channel.
+    divided: frozenset = frozenset()
     retired_options: list = field(default_factory=list)  # [(code, label)], readable only
     min: object = None
     max: object = None
@@ -37,7 +196,7 @@ class Question:
     bulk_upload: dict = field(default_factory=dict)
     repeat: str = ""  # the repeat group this question belongs to
     index: int | None = None  # its index in that group
-    extra: dict = field(default_factory=dict)  # anything else the file says, kept for consumers
+    extra: dict = field(default_factory=dict)  # the QUESTION_EXTRA_KEYS it has, for the channels that read them
     page: object = None
 
     @property
@@ -78,7 +237,6 @@ class Page:
     repeat: str = ""
     index: int | None = None
     subsection: object = None
-    extra: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -87,6 +245,7 @@ class Subsection:
     label: str
     pages: list
     show_if: object = None
+    routing_note: str = ""  # plain English, where routing is not (only) answers
     section: object = None
 
 
@@ -198,7 +357,13 @@ def build(raw, source="", base_loader=None):
     if "extends" in raw:
         if base_loader is None:
             raise DefinitionError(f"{source}: extends {raw['extends']} but no base can be loaded")
+        problems = delta_key_problems(raw, source)
+        if problems:
+            raise DefinitionError(problems=problems)
         raw = apply_changes(base_loader(raw["extends"]), raw, source)
+    problems = key_problems(raw, source)
+    if problems:
+        raise DefinitionError(problems=problems)
     try:
         predicates = _predicates(raw.get("predicates") or {}, source)
         sections = [_section(s, source, predicates) for s in raw["sections"]]
@@ -252,7 +417,8 @@ def _section(raw, source, predicates):
         where = f"{source}: subsection {raw_sub.get('id')}"
         sub = Subsection(
             id=raw_sub["id"], label=raw_sub.get("label", ""), pages=[],
-            show_if=_expr(raw_sub.get("show_if"), where, predicates), section=section,
+            show_if=_expr(raw_sub.get("show_if"), where, predicates), routing_note=raw_sub.get("routing_note", ""),
+            section=section,
         )
         for raw_page in raw_sub.get("pages", []):
             for page in _pages(raw_page, source, predicates):
@@ -290,13 +456,6 @@ def _fill(value, n, indices=None):
     return value
 
 
-PAGE_KEYS = {"id", "questions", "header", "show_if", "routing_note"}
-QUESTION_KEYS = {
-    "id", "type", "text", "hint", "label", "options", "retired_options", "min", "max", "step", "prefix",
-    "suffix", "show_if", "optional", "personal", "export_name", "bulk_upload",
-}
-
-
 def _page(raw, source, predicates, repeat="", index=None):
     where = f"{source}: page {raw.get('id')}"
     page = Page(
@@ -307,7 +466,6 @@ def _page(raw, source, predicates, repeat="", index=None):
         routing_note=raw.get("routing_note", ""),
         repeat=repeat,
         index=index,
-        extra={k: v for k, v in raw.items() if k not in PAGE_KEYS},
     )
     for raw_q in raw.get("questions", []):
         page.questions.append(_question(raw_q, f"{where}, question {raw_q.get('id')}", page, repeat, index, predicates))
@@ -321,18 +479,35 @@ def _options(pairs, where):
         raise DefinitionError(f"{where}: options must be [code, label] pairs") from None
 
 
+def _offered(pairs, where):
+    """The options that are answers, and the codes of those after a divider: an option
+    without a label (`[divider_a, null]`) is the "or" between answers, not an answer."""
+    options, divided, divider = [], set(), False
+    for code, label in _options(pairs, where):
+        if label is None:
+            divider = True
+            continue
+        options.append((code, label))
+        if divider:
+            divided.add(code)
+            divider = False
+    return options, frozenset(divided)
+
+
 def _question(raw, where, page, repeat, index, predicates):
     qtype = raw.get("type")
     if qtype not in QUESTION_TYPES:
         raise DefinitionError(f"{where}: unknown type {qtype!r} (one of {', '.join(sorted(QUESTION_TYPES))})")
     optional = raw.get("optional", False)
+    options, divided = _offered(raw.get("options"), where)
     return Question(
         id=str(raw["id"]),
         type=qtype,
         text=raw.get("text", ""),
         hint=raw.get("hint", ""),
         label=raw.get("label", "") or raw.get("text", ""),
-        options=_options(raw.get("options"), where),
+        options=options,
+        divided=divided,
         retired_options=_options(raw.get("retired_options"), where),
         min=raw.get("min"),
         max=raw.get("max"),
@@ -346,7 +521,7 @@ def _question(raw, where, page, repeat, index, predicates):
         bulk_upload=raw.get("bulk_upload") or {},
         repeat=repeat,
         index=index,
-        extra={k: v for k, v in raw.items() if k not in QUESTION_KEYS},
+        extra={k: v for k, v in raw.items() if k in QUESTION_EXTRA_KEYS},
         page=page,
     )
 
@@ -356,7 +531,7 @@ def _question(raw, where, page, repeat, index, predicates):
 
 def apply_changes(base, delta, source):
     raw = copy.deepcopy(base)
-    for key in ("version", "title", "valid_from", "valid_to", "reference_key", "ages_at"):
+    for key in DELTA_COPIED_KEYS:
         if key in delta:
             raw[key] = delta[key]
     for change in delta.get("changes", []):

@@ -111,6 +111,10 @@ def _number(question, raw):
     label = _label(question)
     if isinstance(raw, bool):
         raise _Invalid("numeric_format", message("numeric_format", field=label))
+    # Typed text in exponent form ('1e4') is not a number a person types, though
+    # Decimal reads it (CORE refuses it too). A JSON number has no typed form.
+    if isinstance(raw, str) and "e" in raw.lower():
+        raise _Invalid("numeric_format", message("numeric_format", field=label))
     try:
         number = Decimal(str(raw).strip().replace(",", ""))
     except InvalidOperation:

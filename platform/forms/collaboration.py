@@ -12,8 +12,9 @@ from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
 from cldc.platform.forms.logs import Log, changeable_log
 from cldc.platform.organisations.models import OrganisationRelationship
 from cldc.platform.people.models import User
-from cldc.platform.records.gateway import StaleRecord, submit
+from cldc.platform.records.gateway import StaleRecord, WindowClosed, check_window, submit
 from cldc.platform.records.models import SHARE_PERMISSION
+from cldc.platform.records.references import References, assignable_people
 from cldc.themes.forms import GDSFormMixin
 
 
@@ -46,21 +47,32 @@ class AssignForm(GDSFormMixin, forms.Form):
 @login_required
 def assign(request, pk):
     log = Log(changeable_log(request, pk))
-    people = people_of(log_organisations(log.record))
-    form = AssignForm(request.POST or None, people=people, initial={"person": log.record.assigned_to_id})
+    record = log.record
+    people = assignable_people(log_organisations(record))  # whom the log may name (records.references)
+    form = AssignForm(request.POST or None, people=people, initial={"person": record.assigned_to_id})
     if request.method == "POST" and form.is_valid():
-        variable = log.definition.record_fields.get("assigned_to")
+        named = References(log.definition, acted_for={}).resolve(  # names a person only
+            {"assigned_to": str(form.cleaned_data["person"])},
+            defaults={"owning_organisation": record.owning_organisation,
+                      "managing_organisation": record.managing_organisation})
         try:
-            if variable:
-                submit(log.record, {variable: str(form.cleaned_data["person"])}, source="form", user=request.user)
-            else:
-                log.record.assigned_to_id = form.cleaned_data["person"]
-                log.record.save(update_fields=["assigned_to"])
+            if not named.ok:  # a membership that ended since the page was shown
+                form.add_error("person", named.issues[0]["message"])
+            elif named.answers:
+                submit(record, named.answers, source="form", user=request.user)
+            else:  # a definition without an assignee answer: the column alone, in the window all the same
+                check_window(record)
+                record.assigned_to = named.assigned_to
+                record.save(update_fields=["assigned_to"])
         except StaleRecord:
             messages.error(request, "This log changed while you were assigning it. Try again.")
             return redirect("log-assign", pk=pk)
-        messages.success(request, "Log assigned")
-        return redirect("log-tasks", pk=pk)
+        except WindowClosed as closed:
+            messages.error(request, str(closed))
+            return redirect("log-tasks", pk=pk)
+        if named.ok:
+            messages.success(request, "Log assigned")
+            return redirect("log-tasks", pk=pk)
     return render(request, "pages/form.html", {"form": form, "page_title": "Assign this log", "caption": f"Log {pk}"})
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from cldc.platform import registry
+from cldc.platform.definitions.expressions import compile_expression, scope
 from cldc.platform.definitions.routing import is_answered, route, unanswered
 from cldc.platform.definitions.values import from_json
 from cldc.platform.records.gateway import context_for
@@ -152,6 +153,25 @@ class Log:
             ]}
             for section in self.definition.sections
         ]
+
+    def offered(self, question):
+        """The options the form offers now: those of the first `offered_when` clause whose
+        condition holds (CORE's source of referral: an owner's own list), else all. An
+        answer already given stays offered."""
+        env = scope(self.answers, self.context)
+        for clause in question.extra.get("offered_when") or ():
+            if compile_expression(clause["when"], predicates=self.definition.predicates).evaluate_in(env):
+                codes = set(clause["codes"]) | {self.answers.get(question.id)}
+                return [(code, label) for code, label in question.options if code in codes]
+        return question.options
+
+    def calculated(self, question):
+        """A value the service calculates (a `derived` question, such as a total charge),
+        as people read it."""
+        value = self.record.derived.get(question.id)
+        if value is not None and question.prefix == "£":
+            return f"£{value:,.2f}"
+        return self.definition.display(question.id, value)
 
     def display(self, question):
         """An answer as people read it."""

@@ -52,11 +52,12 @@ class DateField(forms.MultiValueField):
             raise forms.ValidationError(f"{self.label_text} must be a real date, for example 27 3 2026") from None
 
 
-def field_for(question):
-    """The form field for a question; values stay as text for the gateway to type."""
+def field_for(question, options=None):
+    """The form field for a question, offering `options` (default: all of them); values
+    stay as text for the gateway to type."""
     label = question.text or question.label or question.id
     if question.type in ("radio", "select") and question.options:
-        choices = [(str(code), text) for code, text in question.options]
+        choices = [(str(code), text) for code, text in (question.options if options is None else options)]
         widget = forms.RadioSelect if question.type == "radio" else forms.Select
         if question.type == "select":
             choices = [("", "Select an option")] + choices
@@ -78,16 +79,27 @@ class PageForm(forms.Form):
 
     lock_version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, questions=(), **kwargs):
+    def __init__(self, *args, questions=(), offered=None, **kwargs):
         self.questions = list(questions)
         super().__init__(*args, **kwargs)
         for question in questions:
-            self.fields[question.id] = field_for(question)
+            if question.type != "derived":  # calculated by the service, never sent
+                self.fields[question.id] = field_for(question, (offered or {}).get(question.id))
+
+    def saved_at(self, version):
+        """Show the page again after its own save (with what the gateway refused or
+        still asks): the next save is over the version this save made, so a person's
+        own save never counts as someone else's change."""
+        self.data = self.data.copy()
+        self.data["lock_version"] = str(version)
+        return self
 
     def answers(self):
         """What the page says, keyed by variable, ready for the gateway."""
         answers = {}
         for question in self.questions:
+            if question.type == "derived":
+                continue
             value = self.cleaned_data.get(question.id)
             if question.type == "checkbox":
                 ticked = set(value or [])

@@ -1,8 +1,6 @@
 """The web form's pages other than the question pages (see wizard.py): the list of
 logs, setting up a new log, the task list, check your answers and soft checks."""
 
-import datetime as dt
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,12 +15,12 @@ from django.views.decorators.http import require_http_methods
 
 from cldc.platform import registry
 from cldc.platform.forms.choices import open_year_choices, record_type_choices, year_label
-from cldc.platform.forms.logs import Log, changeable_log, may_change, visible_log
+from cldc.platform.definitions.values import from_json
+from cldc.platform.forms.logs import Log, changeable_log, may_change, reveals, visible_log
 from cldc.platform.organisations import policy
-from cldc.platform.people.models import User
-from cldc.platform.records.gateway import StaleRecord, submit
+from cldc.platform.records.gateway import StaleRecord, WindowClosed, submit
 from cldc.platform.records.models import Record, Status, may_create_records
-from cldc.platform.windows.service import WindowClosed, open_for_new_logs
+from cldc.platform.records.references import References, assignable_people
 from cldc.themes.forms import GDSFormMixin
 
 PER_PAGE = 20
@@ -129,17 +127,9 @@ class SetUpForm(GDSFormMixin, forms.Form):
         organisations = [("", "Select an organisation")] + [(o.pk, o.name) for o in policy.organisations_acted_for(user)]
         self.fields["owning_organisation"].choices = organisations
         self.fields["managing_organisation"].choices = organisations
-        people = User.objects.filter(is_active=True, memberships__organisation__in=policy.organisations_acted_for(user)).distinct()
+        people = assignable_people(policy.organisations_acted_for(user))  # the log's own organisations are checked on saving
         self.fields["assigned_to"].choices = [("", "Nobody yet")] + [(p.pk, p.name or p.email) for p in people]
         self.fields["assigned_to"].initial = user.pk
-
-    def clean(self):
-        data = super().clean()
-        if data.get("record_type") and data.get("year"):
-            collection, record_type = data["record_type"].split(":")
-            if data["year"] not in open_for_new_logs(collection, record_type, dt.date.today()):
-                self.add_error("year", f"You cannot create a new log for the {year_label(data['year'])} collection year now")
-        return data
 
 
 @login_required
@@ -152,23 +142,28 @@ def create_log(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         collection, record_type = data["record_type"].split(":")
+        definition = registry.get(collection).definition(record_type, data["year"])
         acted_for = {o.pk: o for o in policy.organisations_acted_for(request.user)}
-        record = Record(
-            collection=collection, record_type=record_type, version=data["year"],
-            owning_organisation=acted_for[data["owning_organisation"]],
-            managing_organisation=acted_for[data["managing_organisation"]],
-            assigned_to_id=data["assigned_to"], created_by=request.user,
-        )
-        fields = registry.get(collection).definition(record_type, data["year"]).record_fields
-        setup = {"owning_organisation": record.owning_organisation_id, "managing_organisation": record.managing_organisation_id,
-                 "assigned_to": record.assigned_to_id}
-        answers = {variable: str(setup[column]) for column, variable in fields.items() if setup.get(column)}
-        try:
-            submit(record, answers, source="form", user=request.user)
-        except WindowClosed as closed:
-            form.add_error("year", str(closed))
-        else:
-            return redirect("log-tasks", pk=record.pk)
+        named = References(definition, acted_for).resolve({  # as every channel names them
+            "owning_organisation": f"ORG{data['owning_organisation']}",
+            "managing_organisation": f"ORG{data['managing_organisation']}",
+            "assigned_to": str(data["assigned_to"] or ""),
+        })
+        columns = {variable: column for column, variable in definition.record_fields.items()}
+        for issue in named.issues:
+            form.add_error(columns.get(issue["field"], issue["field"]), issue["message"])
+        if named.ok:
+            record = Record(
+                collection=collection, record_type=record_type, version=data["year"],
+                owning_organisation=named.owning_organisation, managing_organisation=named.managing_organisation,
+                assigned_to=named.assigned_to, created_by=request.user,
+            )
+            try:
+                submit(record, named.answers, source="form", user=request.user)
+            except WindowClosed as closed:  # the gateway's one message for the collection window
+                form.add_error("year", str(closed))
+            else:
+                return redirect("log-tasks", pk=record.pk)
     return render(request, "pages/form.html", {"form": form, "page_title": "Set up a new log"})
 
 
@@ -228,14 +223,31 @@ def review(request, pk):
 
 def answer_rows(log, subsection, here):
     """The questions asked in a task, with their answers, who gave them and a Change
-    link that comes back to `here`."""
+    link that comes back to `here`. A radio and the follow-up it reveals that share a
+    label are one row ("Lead tenant’s age: 45"); a value the service calculates is shown
+    with its task, without a link."""
     sources = provenance(log.record)
     rows = []
     for page in log.form_pages(subsection):
-        for question in log.asked_on(page):
-            revision = next((sources[v] for v in question.variables if v in sources), None)
+        asked = log.asked_on(page)
+        asked_ids = {q.id for q in asked}
+        answered_by = {}  # a radio's id -> its same-labelled follow-up, when that applies
+        for radio_id, by_code in reveals(page).items():
+            radio = log.definition.questions[radio_id]
+            for kid in (kid for kids in by_code.values() for kid in kids):
+                if kid.label == radio.label and kid.id in asked_ids:
+                    answered_by[radio_id] = kid
+        shown_in = {kid.id for kid in answered_by.values()}
+        for question in asked:
+            if question.id in shown_in:
+                continue
+            holder = answered_by.get(question.id, question)
+            if question.type == "derived":
+                rows.append({"question": question, "calculated": True, "value": log.calculated(question)})
+                continue
+            revision = next((sources[v] for q in (holder, question) for v in q.variables if v in sources), None)
             rows.append({
-                "question": question, "value": log.display(question),
+                "question": question, "value": log.display(holder),
                 "change_url": f"{reverse('log-page', kwargs={'pk': log.record.pk, 'step': page.id})}?return_to={here}",
                 "revision": revision,
             })
@@ -243,10 +255,36 @@ def answer_rows(log, subsection, here):
 
 
 def derived_rows(log):
-    return [
-        {"name": name, "value": log.definition.display(name, value) if name in log.definition.variables else value}
-        for name, value in log.record.derived.items()
-    ]
+    """Every derived value, by its label, in words: a code as its option's label, an
+    amount as money, a tick box as Yes or No, a local authority by its name."""
+    derivations = {d.id: d for d in log.pack.derivations}
+    rows = []
+    for name, value in log.record.derived.items():
+        derivation, question = derivations.get(name), log.definition.variables.get(name)
+        label = getattr(derivation, "label", "") or (question.label if question else "") or name
+        rows.append({"name": name, "label": label, "value": derived_value(log.definition, derivation, name, value)})
+    return rows
+
+
+def derived_value(definition, derivation, name, value):
+    """A stored derived value as people read it: as its question shows an answer when it
+    repeats one (a local authority by name), else by the derivation's `options` or
+    `prefix`."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    question = definition.variables.get(name)
+    if question is not None and question.type == "checkbox":
+        return "Yes" if value == 1 else "No"
+    if question is not None and question.type != "derived":
+        return definition.display(name, from_json(definition, {name: value})[name])
+    options = dict(getattr(derivation, "options", None) or [])
+    if value in options:
+        return str(options[value])
+    if "£" in ((question.prefix if question else "") or getattr(derivation, "prefix", "")):
+        return f"£{value:,.2f}"
+    return str(value)
 
 
 class ConfirmForm(forms.Form):
@@ -281,6 +319,9 @@ def soft_check(request, pk, rule):
         except StaleRecord:
             messages.error(request, "This log has changed since you opened this page. Check the answers again.")
             return redirect(request.get_full_path())
+        except WindowClosed as closed:  # a confirmation is a change too
+            messages.error(request, str(closed))
+            return redirect("log-tasks", pk=pk)
         return redirect(following)
     questions = {log.definition.variables[v].id: log.definition.variables[v]
                  for v in warning["attach_to"] if v in log.definition.variables}  # one line per question

@@ -9,9 +9,10 @@ kept in the session but the step in the URL.
 from collections import OrderedDict
 
 from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from formtools.wizard.storage.base import BaseStorage
 from formtools.wizard.views import NamedUrlWizardView
 
@@ -19,8 +20,7 @@ from cldc.platform.definitions.routing import unanswered
 from cldc.platform.forms.logs import Log, changeable_log, reveals
 from cldc.platform.forms.questions import PageForm, initial_for
 from cldc.platform.guidance.lookup import help_for_question
-from cldc.platform.records.gateway import StaleRecord, submit
-from cldc.platform.windows.service import editing_closed_message, may_edit
+from cldc.platform.records.gateway import StaleRecord, WindowClosed, submit
 
 CHANGED_MESSAGE = (
     "This log has changed since you opened this page: someone else saved it. "
@@ -29,6 +29,22 @@ CHANGED_MESSAGE = (
 
 
 EXPIRED_MESSAGE = "This page has expired. Check the answers below, which are the latest, and save the page again."
+
+AUTOCOMPLETE_FROM = 30  # a select with more options than this is enhanced to an accessible autocomplete
+
+
+def blank_message(question):
+    """The GOV.UK error for a question left blank: the definition's own words
+    (`error_if_blank`), else "Select ..." for a choice and "Enter ..." for the rest."""
+    if question.extra.get("error_if_blank"):
+        return question.extra["error_if_blank"]
+    name = in_sentence(question.label or question.text)
+    return f"{'Select' if question.type in ('radio', 'select', 'checkbox') else 'Enter'} {name}"
+
+
+def in_sentence(label):
+    """A label as words inside a sentence: "Lead tenant’s age" -> "lead tenant’s age"; "UPRN" stays."""
+    return label if label[1:2].isupper() else label[:1].lower() + label[1:]
 
 
 class RecordStorage(BaseStorage):
@@ -63,7 +79,8 @@ class LogWizard(NamedUrlWizardView):
         return super().get(*args, **kwargs)
 
     def get_form_kwargs(self, step=None):
-        return {"questions": self.log.questions_on(self.log.page(step or self.steps.current))}
+        questions = self.log.questions_on(self.log.page(step or self.steps.current))
+        return {"questions": questions, "offered": {q.id: self.log.offered(q) for q in questions}}
 
     def get_form_initial(self, step):
         questions = self.log.questions_on(self.log.page(step))
@@ -74,16 +91,42 @@ class LogWizard(NamedUrlWizardView):
 
     def get_context_data(self, form, **kwargs):
         page = self.log.page(self.steps.current)
+        rows = self._rows(form, page)
+        if rows and not page.header:  # the first question is the page's heading: what the page asks
+            rows[0]["heading"] = True
         return super().get_context_data(
             form=form,
             log=self.log,
             page=page,
-            rows=self._rows(form, page),
-            single=len(form.questions) == 1 and not page.header,  # the question is the page's heading
+            rows=rows,
+            heading=page.header or (rows[0]["question"].text if rows else page.subsection.label),
+            autocomplete=any(self._autocomplete(q) for q in form.questions),
             return_to=self._return_to(),
+            asking=",".join(sorted(self._asking())),
+            instead=self._instead(form, page),
             caption=page.subsection.label,
             **kwargs,
         )
+
+    def _instead(self, form, page):
+        """A question that need not be answered when questions on a later page are (a
+        UPRN, when the address is typed) offers that page as a visible choice: a link
+        "I do not know the UPRN" to it, as GOV.UK's address lookup offers manual entry."""
+        choices = []
+        for question in form.questions:
+            names = set(getattr(question.optional, "names", ()))
+            target = next((p for p in self.log.form_pages() if self._order(p) > self._order(page)
+                           and names & {v for q in p.questions for v in q.variables}), None)
+            if target:
+                query = {"return_to": self._return_to()} if self._return_to() else {}
+                url = self.get_step_url(target.id) + (f"?{urlencode(query)}" if query else "")
+                choices.append({"text": f"I do not know the {in_sentence(question.label or question.text)}", "url": url})
+        return choices
+
+    @staticmethod
+    def _autocomplete(question):
+        """A select too long to scan (the local authorities, nationalities) is enhanced."""
+        return question.type == "select" and len(question.options) > AUTOCOMPLETE_FROM
 
     def _rows(self, form, page):
         """The page's questions for the template, follow-ups nested under the radio
@@ -92,14 +135,18 @@ class LogWizard(NamedUrlWizardView):
         nested = {child.id for by_code in follow_ups.values() for kids in by_code.values() for child in kids}
 
         def row(question):
+            if question.type == "derived":  # calculated by the service from the answers: shown, never asked
+                return {"question": question, "calculated": self.log.calculated(question)}
             field = form[question.id]
             by_code = {str(code): kids for code, kids in follow_ups.get(question.id, {}).items()}
+            divided = {str(code) for code in question.divided}
             choices = [
                 {"widget": choice, "follow_ups": [row(kid) for kid in by_code.get(str(choice.data["value"]), [])
-                                                  if kid in form.questions]}
+                                                  if kid in form.questions],
+                 "divider": str(choice.data["value"]) in divided}  # the GOV.UK "or" before this answer
                 for choice in field
             ] if question.type in ("radio", "checkbox") else []
-            return {"question": question, "field": field, "choices": choices,
+            return {"question": question, "field": field, "choices": choices, "autocomplete": self._autocomplete(question),
                     "help": help_for_question(question, self.log.definition)}
 
         return [row(q) for q in form.questions if q.id not in nested]
@@ -111,12 +158,11 @@ class LogWizard(NamedUrlWizardView):
             return redirect("log-tasks", pk=self.log.record.pk)
         self.storage.current_step = step
         form = self.get_form(data=self.request.POST)
-        if not may_edit(self.log.record):  # the collection year's editing window has closed
-            return self.render(self.get_form(), problem=editing_closed_message(self.log.record))
         if not form.is_valid():
             if "lock_version" in form.errors:  # a page whose hidden version was lost or tampered with
                 return self.render(self.get_form(), problem=EXPIRED_MESSAGE)
             return self.render(form)
+        applied_before = {q.id for q in self.log.applicable}
         try:
             outcome = submit(
                 self.log.record, form.answers(), source="form", user=self.request.user,
@@ -125,24 +171,32 @@ class LogWizard(NamedUrlWizardView):
         except StaleRecord:
             self.log = Log(changeable_log(self.request, self.log.record.pk))
             return self.render(self.get_form(), problem=CHANGED_MESSAGE)  # the latest answers, and why
+        except WindowClosed as closed:  # the gateway refuses changes after the collection year's last day for them
+            self.log = Log(changeable_log(self.request, self.log.record.pk))
+            return self.render(self.get_form(), problem=str(closed))
         on_page = {v for q in form.questions for v in q.variables} | {q.id for q in form.questions}
+        if outcome.changes:  # saved: this version is the person's own (with no change, nothing was checked)
+            form.saved_at(outcome.record.lock_version)
         page_errors = [e for e in outcome.errors if e["field"] in on_page]
         if page_errors:
             for error in page_errors:
                 question = self.log.definition.variables.get(error["field"])
-                form.add_error(question.id if question else None, error["message"])
+                on_field = question is not None and question.id in form.fields  # not a calculated total
+                if error["message"] not in form.errors.get(question.id if on_field else NON_FIELD_ERRORS, []):
+                    form.add_error(question.id if on_field else None, error["message"])
             return self.render(form)
         self.log = Log(outcome.record)
         if self.request.POST.get("then") != "tasks":
             missing = self._unanswered_on(self.log.page(step))
             if missing:  # saved, but a question on the page that applies is not answered yet
-                form = self.get_form(data=self.request.POST)
+                form = self.get_form(data=form.data)
                 form.is_valid()
+                told = {note["field"]: note["message"] for note in outcome.notes}  # the pack's words for a missing half
                 for question in missing:
-                    form.add_error(question.id, f"You must answer {(question.label or question.text).lower()}")
+                    form.add_error(question.id, told.get(question.id) or blank_message(question))
                 return self.render(form)
         warnings = [w for w in outcome.warnings if set(w["attach_to"]) & on_page or set(w["fields"]) & on_page]
-        following = reverse("log-tasks", kwargs={"pk": self.log.record.pk}) if self.request.POST.get("then") == "tasks" else self._following(step)
+        following = reverse("log-tasks", kwargs={"pk": self.log.record.pk}) if self.request.POST.get("then") == "tasks" else self._following(step, applied_before)
         if warnings:
             target = reverse("log-soft-check", kwargs={"pk": self.log.record.pk, "rule": warnings[0]["rule"]})
             return redirect(f"{target}?next={following}")
@@ -160,23 +214,36 @@ class LogWizard(NamedUrlWizardView):
 
         return [q for q in unanswered(self.log.asked_on(page), kept, self.log.context) if not decided_later(q)]
 
-    def _following(self, step):
+    def _following(self, step, applied_before=()):
         """Where to go after saving a page: back where the person came from (a check
         your answers page), else the next page of the task that applies now, else the
-        task's check your answers."""
-        return_to = self._return_to()
-        if return_to:
-            return return_to
+        task's check your answers. A change from check your answers that makes new
+        questions apply (a larger household: the new person's) asks those pages first,
+        one after another (`asking` carries them), then goes back."""
         page = self.log.page(step)
         pages = self.log.form_pages(page.subsection)
         ids = [p.id for p in pages]
         later = [p for p in self.log.definition.pages if p.id in ids and self._order(p) > self._order(page)]
+        return_to = self._return_to()
+        if return_to:
+            newly = [q for q in self.log.applicable if q.id not in applied_before]
+            asking = self._asking() | {q.page.id for q in unanswered(newly, self.log.routed[0], self.log.context)}
+            gap = next((p for p in later if p.id in asking and self._unanswered_on(p)), None)
+            if gap:
+                query = {"return_to": return_to, "asking": ",".join(sorted(asking))}
+                return f"{self.get_step_url(gap.id)}?{urlencode(query)}"
+            return return_to
         if later:
             return self.get_step_url(later[0].id)
         return reverse("log-check-answers", kwargs={"pk": self.log.record.pk, "subsection": page.subsection.id})
 
     def _order(self, page):
         return self.log.definition.pages.index(page)
+
+    def _asking(self):
+        """The pages a change made apply, still to ask on the way back to check your answers."""
+        text = self.request.POST.get("asking") or self.request.GET.get("asking") or ""
+        return {name for name in text.split(",") if self.log.page(name) is not None}
 
     def _return_to(self):
         target = self.request.POST.get("return_to") or self.request.GET.get("return_to")

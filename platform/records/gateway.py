@@ -7,7 +7,11 @@ It normalises the answers against the definition, clears answers that no longer
 apply, derives, validates, and saves with a revision. Presence never blocks a save:
 missing answers only keep the record in progress. A value that breaks a hard rule
 is not stored. A soft rule asks for a confirmation, recorded with the values it
-confirmed.
+confirmed. Nothing is dropped without a word: an answer given to a question that the
+other answers route away is not stored and is reported (`notes`), and so is the
+missing half of a pair (an income without its frequency: the pack's `built_in:
+completeness` rules). A change outside the collection window is refused
+(WindowClosed), whichever channel sends it.
 """
 
 import datetime as dt
@@ -19,11 +23,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from cldc.platform import registry
-from cldc.platform.definitions.routing import route, unanswered
+from cldc.platform.definitions.routing import not_asked_message, route, unanswered
 from cldc.platform.definitions.values import from_json, normalise, to_json
 from cldc.platform.records.models import Record, Revision, Status
+from cldc.platform.windows.service import WindowClosed, refusal  # noqa: F401 - WindowClosed: raised by submit()
 
 MAX_PASSES = 3
+NUMBER_CHECKS = ("numeric_format", "numeric_min_max", "numeric_step")  # the normaliser's, for a number
 
 
 class StaleRecord(Exception):
@@ -39,6 +45,7 @@ class Outcome:
     rejected: dict = field(default_factory=dict)  # submitted values not stored, by variable
     cleared: list = field(default_factory=list)  # answers removed because they no longer apply
     missing: list = field(default_factory=list)  # applicable questions not yet answered
+    notes: list = field(default_factory=list)  # answers given but not stored, and halves of pairs missing
     changes: dict = field(default_factory=dict)  # variable -> [old, new], as stored
     status: str = Status.NOT_STARTED
     saved: bool = False
@@ -57,6 +64,7 @@ class Outcome:
             "warnings": self.warnings,
             "cleared": self.cleared,
             "missing": self.missing,
+            "notes": self.notes,
         }
 
 
@@ -86,11 +94,19 @@ class Evaluation:
     missing: list  # applicable questions not yet answered
     status: str
     findings: list  # every rule that fired, including those that refused a value
+    notes: list = field(default_factory=list)  # severity "warning": nothing to confirm (see `notes`)
 
 
-def evaluate(definition, pack, answers, incoming, context, channel, confirmations):
+NOTE = "warning"  # the severity of a note: told, never blocking, nothing to confirm
+NOT_ASKED = "not_applicable"  # the rule id of an answer given to a question that does not apply
+
+
+def evaluate(definition, pack, answers, incoming, context, channel, confirmations, inferred=frozenset()):
     """The pure part of the gateway, without saving. Used by submit() and by
-    validate-only callers (the API, `cldc validate`, the bulk-upload preview)."""
+    validate-only callers (the API, `cldc validate`, the bulk-upload preview).
+    `inferred`: incoming values the channel worked out rather than the person gave
+    (bulk upload's "person 3 is absent" for blank columns): not reported when routing
+    removes them."""
     values, field_errors = normalise(definition, incoming, answers)
     rejected = {e.field: incoming.get(e.field) for e in field_errors}
     submitted = {name for name in values if name not in rejected}
@@ -117,12 +133,20 @@ def evaluate(definition, pack, answers, incoming, context, channel, confirmation
             rejected[name] = values.get(name)
             submitted.discard(name)
 
-    errors = [e.as_dict() for e in field_errors]
-    seen = set()
+    # A number's format, range and step count only where its question is asked (CORE's
+    # shared numeric checks skip a page not routed to): routing clears it, not refuses it.
+    asked = {name for question in applicable for name in question.variables}
+    unasked_numbers = {e.field for e in field_errors if e.rule in NUMBER_CHECKS and e.field not in asked}
+    for name in unasked_numbers:
+        del rejected[name]
+    cleared = sorted({*cleared, *unasked_numbers})
+    errors = [e.as_dict() for e in field_errors if e.field not in unasked_numbers]
+    seen = set()  # one message once on its field (rules for either end of a range say the same words)
     for finding in rejecting + hard:
-        if (finding.rule_id, finding.message) not in seen:
-            seen.add((finding.rule_id, finding.message))
-            errors.append({**finding.as_dict(), "field": finding.attach_to[0] if finding.attach_to else None})
+        field_name = finding.attach_to[0] if finding.attach_to else None
+        if (field_name, finding.message) not in seen:
+            seen.add((field_name, finding.message))
+            errors.append({**finding.as_dict(), "field": field_name})
     warnings, confirmed = [], []
     current = {**derived, **kept}
     for finding in findings:
@@ -134,23 +158,67 @@ def evaluate(definition, pack, answers, incoming, context, channel, confirmation
         else:
             warnings.append({**finding.as_dict(), "field": finding.attach_to[0] if finding.attach_to else None,
                              "confirm_question": finding.confirm_question})
-    missing = [q.id for q in unanswered(applicable, kept, context)]
+    unasked = unanswered(applicable, kept, context)
+    missing = [q.id for q in unasked]
+    given = {name for name in submitted if values.get(name) is not None and name not in inferred}
+    given |= unasked_numbers - set(inferred)
+    notes = [note for name in cleared if name in given
+             if (note := _not_stored(definition, name, kept, context, asked, inferred))]
+    notes += _halves_missing(definition, pack, unasked, kept)
     if not kept:
         status = Status.NOT_STARTED
     elif missing or errors or warnings:
         status = Status.IN_PROGRESS
     else:
         status = Status.COMPLETED
-    return Evaluation(kept, derived, cleared, rejected, errors, warnings, confirmed, missing, status, rejecting + findings)
+    return Evaluation(kept, derived, cleared, rejected, errors, warnings, confirmed, missing, status, rejecting + findings,
+                      notes)
+
+
+def _not_stored(definition, name, kept, context, asked, inferred):
+    """The note for an answer given to a question the other answers route away (none
+    when only values the channel inferred route it away)."""
+    message = not_asked_message(definition, name, kept, context, asked, inferred)
+    if message is None:
+        return None
+    return {"field": name, "rule": NOT_ASKED, "severity": NOTE, "fields": [name], "attach_to": [name],
+            "message": message}
+
+
+def _halves_missing(definition, pack, unasked, kept):
+    """For each applicable question left blank while the other half of its pair is
+    given, the pack's `built_in: completeness` rule for it (CORE: "Select how often the
+    household receives income." when the income is given): which question is missing,
+    in every channel. Presence never blocks a save, so it is a note, not an error. Of
+    two rules over one pair, the one attached first to the blank question."""
+    if not unasked:
+        return []
+    pairs = [r for r in pack.rules if r.built_in.startswith("completeness")]
+    notes = []
+    for question in unasked:
+        fitting = [r for r in pairs if question.id in r.fields
+                   and all(kept.get(name) is not None for name in r.fields if name != question.id)]
+        if fitting:
+            rule = next((r for r in fitting if r.attach_to[:1] == [question.id]), fitting[0])
+            notes.append({"field": question.id, "rule": rule.id, "severity": NOTE, "fields": rule.fields,
+                          "attach_to": [question.id], "message": rule.render(kept, {}, definition)})
+    return notes
 
 
 def submit(record, incoming, source, user=None, *, confirm=(), expected_version=None, validate_only=False, today=None,
-           api_client=None):
+           api_client=None, windows=None, inferred=frozenset()):
     """Apply answers from a channel to a record and save it (unless validate_only).
 
     confirm: ids of soft checks the person confirms for the values now in the record.
     expected_version: the lock_version the caller read; a mismatch raises StaleRecord.
     api_client: the API client making the change, named on the revision (provenance).
+    windows: a windows.service.Windows, for a caller that submits many records.
+    inferred: incoming values the channel worked out itself (see evaluate()).
+    today: the day of the submission, for the rules and the window (tests pin it).
+
+    A new record, or a change, outside the collection window raises WindowClosed,
+    validate_only or not (check_window); a submission that changes nothing does not,
+    nor does reading a record (validate_only, with no answers and no confirmation).
     """
     collection = registry.get(record.collection)
     definition = collection.definition(record.record_type, record.version)
@@ -159,13 +227,13 @@ def submit(record, incoming, source, user=None, *, confirm=(), expected_version=
     answers = from_json(definition, record.answers)
     confirmations = dict(record.confirmations)
 
-    result = evaluate(definition, pack, answers, incoming, context, source, confirmations)
+    result = evaluate(definition, pack, answers, incoming, context, source, confirmations, inferred)
     if confirm:  # record the confirmations against the values they confirm, then judge again
         current = {**result.derived, **result.answers}
         for finding in result.findings:
             if finding.severity == "soft" and finding.rule_id in confirm:
                 confirmations[finding.rule_id] = to_json({name: current.get(name) for name in finding.fields})
-        result = evaluate(definition, pack, answers, incoming, context, source, confirmations)
+        result = evaluate(definition, pack, answers, incoming, context, source, confirmations, inferred)
 
     old_answers = record.answers
     new_answers = to_json(result.answers)
@@ -177,9 +245,13 @@ def submit(record, incoming, source, user=None, *, confirm=(), expected_version=
     confirmations = {rule: values for rule, values in confirmations.items() if rule in result.confirmed}
     if confirmations != record.confirmations:
         changes["confirmations"] = [record.confirmations, confirmations]
+    reading = validate_only and not incoming and not confirm  # a page showing what a record needs
+    if record.pk is None or (changes and not reading):
+        check_window(record, today, windows)
     outcome = Outcome(
         record=record, errors=result.errors, warnings=result.warnings, confirmed=result.confirmed,
-        rejected=result.rejected, cleared=result.cleared, missing=result.missing, changes=changes, status=result.status,
+        rejected=result.rejected, cleared=result.cleared, missing=result.missing, notes=result.notes, changes=changes,
+        status=result.status,
     )
     record.answers, record.derived = new_answers, to_json(result.derived)
     record.confirmations, record.status = confirmations, result.status
@@ -194,6 +266,15 @@ def submit(record, incoming, source, user=None, *, confirm=(), expected_version=
     _save(record, changes, source, user, expected_version, definition.record_fields, api_client)
     outcome.saved = True
     return outcome
+
+
+def check_window(record, today=None, windows=None):
+    """Raise WindowClosed, with the one message every channel shows, when the record may
+    not be started (a new one) or changed today: the collection window. submit() asks
+    before every change; deleting a record asks too."""
+    message = refusal(record, today, windows)
+    if message:
+        raise WindowClosed(message)
 
 
 def commit(outcome, source, user=None, *, expected_version=None):

@@ -7,9 +7,9 @@ A rule fires when its `when` expression holds (or its function returns parameter
 A rule that needs something the platform does not have yet is declared with
 `waiting_for`: it is listed in the pack (and `cldc rules`) but does not run. A rule
 the gateway applies to every question by itself (number formats, ranges, answer
-codes) is declared with `built_in`, so the pack still lists it. A rule about a file
-rather than a record is declared with `pipeline: <check>`: the bulk-upload pipeline
-applies it with the rule's own id and message (PIPELINE_CHECKS).
+codes) is declared with `built_in`, so the pack still lists it. A rule about what a
+record names, or a file, is declared with `pipeline: <check>`: the platform applies it
+outside the engine, with the rule's own id and message (PIPELINE_CHECKS).
 """
 
 import re
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from cldc.platform.definitions.expressions import compile_expression, scope
-from cldc.platform.definitions.model import DefinitionError, _fill
+from cldc.platform.definitions.model import DefinitionError, _fill, unknown_keys
 from cldc.platform.rules.functions import get_function
 
 SEVERITIES = ("hard", "soft")
@@ -26,25 +26,46 @@ CONTEXT_NAMES = frozenset(
     {"today", "version", "collection_start", "collection_end", "owning_organisation_type", "managing_organisation_type"}
 )
 CHANNELS = ("form", "upload", "api")
-# Checks only the bulk-upload pipeline can make (cldc.platform.uploads.pipeline), for
-# a rule to name in `pipeline:`, attached to the variable in its `fields`:
+# Checks made outside the engine, for a rule to name in `pipeline:`, attached to the
+# variable in its `fields`: the references a record names, in every channel
+# (cldc.platform.records.references), and duplicates within a file (the bulk-upload pipeline):
 PIPELINE_CHECKS = {
     "reference_found": "a record field's reference (an organisation code, an email address) names something",
-    "reference_permitted": "what it names is one the uploader may submit for",
+    "reference_permitted": "what it names is one the submitter may use",
     "duplicate_in_file": "no two rows of the file have the same duplicate-check answers",
     "organisations_related": "the organisations the rule's fields name are one, or related (parent and child) today",
 }
 PLACEHOLDER = re.compile(r"%\{(\w+)\}")
+# The keys of an entry in a rules file and a derived file (and `notes`, never read).
+RULE_KEYS = {
+    "id", "reference", "severity", "years", "fields", "attach_to", "when", "message", "function", "params",
+    "confirm_question", "description", "waiting_for", "built_in", "pipeline", "bulk_upload_only", "repeat", "indices",
+}
+DERIVED_KEYS = {"id", "label", "options", "prefix", "reference", "years", "expression", "function", "description"}
+YEARS = re.compile(r"(?P<first>\d{4})(?P<dash>-)?(?P<last>\d{4})?|-(?P<until>\d{4})")
+YEARS_HELP = "'2026' (that year), '2026-' (from 2026 on), '2024-2026', '-2026' (up to 2026) or a list of years"
+
+
+def year_ranges(spec):
+    """The (first, last) years a `years:` value covers: '2026', '2026-', '2024-2026',
+    '-2026', 2026 or a list of years. Anything else is a ValueError, never every year."""
+    if isinstance(spec, int) and not isinstance(spec, bool):
+        spec = [spec]
+    if isinstance(spec, list) and spec and all(isinstance(y, int) and not isinstance(y, bool) for y in spec):
+        if all(1000 <= y <= 9999 for y in spec):
+            return tuple((y, y) for y in spec)
+    elif isinstance(spec, str) and (match := YEARS.fullmatch(spec.strip())):
+        if match["until"]:
+            return ((0, int(match["until"])),)
+        first = int(match["first"])
+        last = int(match["last"]) if match["last"] else 9999 if match["dash"] else first
+        if first <= last:
+            return ((first, last),)
+    raise ValueError(f"years {spec!r} is not a year or range of years: write {YEARS_HELP}")
 
 
 def years_cover(spec, version):
-    """'2026-' (from 2026 on), '2024-2026', '2026' or a list of years."""
-    if isinstance(spec, list):
-        return version in [int(y) for y in spec]
-    first, dash, last = str(spec).partition("-")
-    if not dash:
-        return version == int(first)
-    return int(first or 0) <= version <= int(last or 9999)
+    return any(first <= version <= last for first, last in year_ranges(spec))
 
 
 @dataclass
@@ -77,7 +98,7 @@ class Rule:
     fields: list
     attach_to: list
     reference: str = ""
-    years: object = "0-"
+    years: object = ""
     when: object = None  # Expression
     function: str = ""
     bulk_upload_only: bool = False
@@ -159,10 +180,13 @@ class Rule:
 @dataclass
 class Derivation:
     id: str
+    label: str = ""  # what people read beside the value (check your answers, exports)
+    options: list = field(default_factory=list)  # [(code, label)]: a code as people read it
+    prefix: str = ""  # "£": an amount of money
     expression: object = None
     function: str = ""
     reference: str = ""
-    years: object = "0-"
+    years: object = ""
     description: str = ""
 
     def compute(self, answers, context, env=None):
@@ -171,28 +195,101 @@ class Derivation:
         return self.expression.evaluate_in(scope(answers, context) if env is None else env)
 
 
+def file_entries(data, kind, source):
+    """The list of entries (`rules:` or `derived:`) of a rules or derived file."""
+    problems = unknown_keys(data or {}, {kind}, f"{source}: top level")
+    entries = (data or {}).get(kind) or []
+    if not isinstance(entries, list):
+        problems.append(f"{source}: `{kind}:` should be a list of entries")
+    if problems:
+        raise DefinitionError(problems=problems)
+    return entries
+
+
+def entry_problems(raw_entries, kind, source):
+    """What is wrong with any entry of a rules or derived file, whatever years it covers:
+    keys the platform does not read, `years` that are not years, functions that are not
+    registered. Checked when the pack is built, so `cldc lint` finds them, not a save."""
+    allowed = RULE_KEYS if kind == "rule" else DERIVED_KEYS
+    problems = []
+    for position, raw in enumerate(raw_entries, start=1):
+        name = raw.get("id") if isinstance(raw, dict) else None
+        where = f"{source}: {kind} {name!r}" if name else f"{source}: {kind} number {position}"
+        problems += unknown_keys(raw, allowed, where)
+        if not isinstance(raw, dict):
+            continue
+        if not raw.get("id"):
+            problems.append(f"{where}: needs an `id`")
+        if "years" not in raw:
+            problems.append(f"{where}: needs `years`: {YEARS_HELP}")
+        else:
+            try:
+                year_ranges(raw["years"])
+            except ValueError as error:
+                problems.append(f"{where}: {error}")
+        for function in _functions_named(raw):
+            try:
+                get_function(function)
+            except LookupError as error:
+                problems.append(f"{where}: {error}")
+    return problems
+
+
+def _functions_named(raw):
+    """The functions an entry calls: one per index for a repeat block that names `{n}`."""
+    function = raw.get("function")
+    if not function:
+        return []
+    if "repeat" in raw and "{n}" in str(function):
+        try:
+            first, last = (int(i) for i in raw["indices"])
+        except (KeyError, TypeError, ValueError):
+            return [function]  # reported when the block is expanded
+        return [_fill(function, n) for n in range(first, last + 1)]
+    return [function]
+
+
 def build_rules(raw_rules, version, source, predicates=None):
-    """Rules for one version from a rules file's list, repeat groups expanded."""
+    """Rules for one version from a rules file's list, repeat groups expanded. Every
+    entry is built, whatever its years, so that a mistake in any is found now."""
+    problems = entry_problems(raw_rules, "rule", source)
+    if problems:
+        raise DefinitionError(problems=problems)
     rules = []
     for raw in raw_rules:
-        if not years_cover(raw.get("years", "0-"), version):
+        try:
+            built = _expand(raw, source, predicates)
+        except DefinitionError as error:
+            problems += error.problems
             continue
-        if "repeat" in raw:
-            first, last = raw["indices"]
-            rest = {k: v for k, v in raw.items() if k not in ("repeat", "indices")}
-            indices = range(int(first), int(last) + 1)
-            for n in indices:
-                item = _fill(rest, n, indices)
-                if "{n}" not in str(raw["id"]):
-                    item["id"] = f"{raw['id']}_{n}"
-                item["family"], item["index"] = raw["id"], n
-                rules.append(_rule(item, source, predicates))
-        else:
-            rules.append(_rule(raw, source, predicates))
+        if years_cover(raw["years"], version):
+            rules += built
+    if problems:
+        raise DefinitionError(problems=problems)
     ids = [r.id for r in rules]
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:
         raise DefinitionError(f"{source}: duplicate rule ids {sorted(duplicates)}")
+    return rules
+
+
+def _expand(raw, source, predicates):
+    """The rules of one entry: one, or one per index of a repeat block."""
+    if "repeat" not in raw:
+        return [_rule(raw, source, predicates)]
+    try:
+        first, last = (int(i) for i in raw["indices"])
+    except (KeyError, TypeError, ValueError):
+        raise DefinitionError(f"{source}: rule {raw['id']}: a repeat block needs `indices: [first, last]`") from None
+    rest = {k: v for k, v in raw.items() if k not in ("repeat", "indices")}
+    indices = range(first, last + 1)
+    rules = []
+    for n in indices:
+        item = _fill(rest, n, indices)
+        if "{n}" not in str(raw["id"]):
+            item["id"] = f"{raw['id']}_{n}"
+        item["family"], item["index"] = raw["id"], n
+        rules.append(_rule(item, source, predicates))
     return rules
 
 
@@ -219,7 +316,7 @@ def _rule(raw, source, predicates=None):
         fields=fields,
         attach_to=list(raw.get("attach_to") or fields),
         reference=raw.get("reference", ""),
-        years=raw.get("years", "0-"),
+        years=raw["years"],
         when=compiled,
         function=raw.get("function", ""),
         bulk_upload_only=bool(raw.get("bulk_upload_only", False)),
@@ -235,23 +332,31 @@ def _rule(raw, source, predicates=None):
 
 
 def build_derivations(raw_list, version, source, predicates=None):
+    """Derived variables for one version; every entry is built, as for rules."""
+    problems = entry_problems(raw_list, "derived", source)
+    if problems:
+        raise DefinitionError(problems=problems)
     derivations = []
     for raw in raw_list:
-        if not years_cover(raw.get("years", "0-"), version):
-            continue
         where = f"{source}: derived {raw.get('id')}"
         if not (raw.get("expression") or raw.get("function")):
-            raise DefinitionError(f"{where}: needs `expression` or `function`")
+            problems.append(f"{where}: needs `expression` or `function`")
+            continue
         try:
             expression = compile_expression(raw["expression"], predicates=predicates) if raw.get("expression") else None
         except ValueError as error:
-            raise DefinitionError(f"{where}: {error}") from None
-        derivations.append(
-            Derivation(
-                id=raw["id"], expression=expression, function=raw.get("function", ""), reference=raw.get("reference", ""),
-                years=raw.get("years", "0-"), description=raw.get("description", ""),
+            problems.append(f"{where}: {error}")
+            continue
+        if years_cover(raw["years"], version):
+            derivations.append(
+                Derivation(
+                    id=raw["id"], label=raw.get("label", ""), expression=expression, function=raw.get("function", ""),
+                    reference=raw.get("reference", ""), years=raw["years"], description=raw.get("description", ""),
+                    options=[tuple(pair) for pair in raw.get("options") or []], prefix=raw.get("prefix", ""),
+                )
             )
-        )
+    if problems:
+        raise DefinitionError(problems=problems)
     return derivations
 
 

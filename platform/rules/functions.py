@@ -10,6 +10,8 @@ variables too complex for an expression (reference tables, for example).
 A derived-variable function returns the value (None for blank).
 """
 
+import difflib
+
 _FUNCTIONS = {}
 
 
@@ -27,7 +29,9 @@ def get_function(name):
     try:
         return _FUNCTIONS[name]
     except KeyError:
-        raise LookupError(f"No rule function called {name!r} is registered") from None
+        near = difflib.get_close_matches(str(name), sorted(_FUNCTIONS), n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        raise LookupError(f"no rule function called {name!r} is registered{hint}") from None
 
 
 def per_record(context, key, compute):

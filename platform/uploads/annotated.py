@@ -2,21 +2,29 @@
 in their own system.
 
     with open(target, "wb") as out:
-        content_type, download_name = annotated_file(upload_path, "their file.csv", issues, out)
+        content_type, download_name = annotated_file(upload_path, "their file.csv", issues, out,
+                                                     corrections={3: {5: "41"}}, log_ids={2: 1017})
 
 Every row of the file is written back in order, heading and blank rows included, so
-row numbers still match theirs, with two columns added at the right: "Errors" and
-"Warnings", headed in the header row (the field-number row of the official template;
-its other heading rows get blank cells). Each message there is prefixed by the column
-it concerns ("Tenancy start date (column H): ..."). A file annotated before keeps its
-"Errors" and "Warnings" columns, refilled, rather than gaining a second pair.
+row numbers still match theirs, with columns added at the right, headed in the header
+row (the field-number row of the official template; its other heading rows get blank
+cells):
+- "Log ID": the log each row created, updated or left as it was (when any row has one);
+- one column for each question that has an error in some row, headed "Errors: " and
+  the question as the file names it ("Errors: Tenancy start date (column H)"), holding
+  that question's messages of the row; then the same for warnings ("Warnings: ...");
+  a message about a whole row goes under "Errors" or "Warnings".
+Cells the person corrected in the browser hold the corrected value. A file annotated
+before loses the columns added then (any column headed as above), so that uploading a
+corrected copy and downloading it again does not repeat them.
 
-The download is the same kind as the upload:
-- CSV in, CSV out: always UTF-8 with a byte order mark and commas, whatever the
-  upload's encoding and delimiter (a Windows-1252 or semicolon file comes back as
-  UTF-8 with commas), because that is what Excel opens correctly with a double click;
-- XLSX in, XLSX out: the sheet that was read, under its name, with a comment and a
-  pale fill (red for errors, amber for warnings) on each cell that has a problem.
+The download is the same kind as the upload, or a workbook on request:
+- CSV: always UTF-8 with a byte order mark and commas, whatever the upload's encoding
+  and delimiter (a Windows-1252 or semicolon file comes back as UTF-8 with commas),
+  because that is what Excel opens correctly with a double click;
+- XLSX (for a workbook, or a CSV when `kind` is XLSX): the sheet that was read, under
+  its name, with a comment and a pale fill (red for errors, amber for warnings) on each
+  cell that has a problem, and a comment on each corrected cell saying what it was.
 
 Cells are the text the reader gave (a workbook's numbers and dates come back as text),
 and every cell passes through safe_cell, so a value such as "=cmd|..." cannot run as a
@@ -26,6 +34,7 @@ to find its width, once to write it. Only the issues are held in memory.
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -35,9 +44,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
 from cldc.platform.uploads.files import MAX_CELL_CHARS, column_letter, open_upload, safe_cell
+from cldc.platform.uploads.template import ERRORS, LOG_ID, WARNINGS, is_annotation_heading
 
-from cldc.platform.uploads.template import ERRORS, WARNINGS, is_annotation_heading
-SEPARATOR = "; "
+CSV, XLSX = "csv", "xlsx"
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FILLS = {"hard": PatternFill("solid", fgColor="FFD9D9"), "soft": PatternFill("solid", fgColor="FFEBC2")}
@@ -45,22 +54,27 @@ COMMENT_AUTHOR = "Bulk upload"
 # Each comment is held in memory until the workbook is saved, and Excel slows down
 # with very many: past this many cells, a cell with a problem is only filled.
 MAX_COMMENTS = 20_000
+SHEET_NAME = re.compile(r"[\[\]:*?/\\]")  # characters a sheet's name cannot have
 
 
-def annotated_file(path, filename, issues, out):
+def annotated_file(path, filename, issues, out, *, corrections=None, log_ids=None, kind=None):
     """Write the person's own file (at `path`, uploaded as `filename`) to the binary file
-    object `out`, with "Errors" and "Warnings" columns added at the right; see the module
-    docstring. `issues`: (row number in the file, column index or None, severity "hard"
-    or "soft", column label, message) in the order to show them. Issues for rows the
-    file does not have, or for the header row, are left out. Returns (content type,
-    download filename), e.g. ("text/csv; charset=utf-8", "lettings-errors.csv")."""
+    object `out`, with columns added at the right; see the module docstring. `issues`:
+    (row number in the file, column index or None, severity "hard" or another (a
+    warning), column label, message) in the order to show them. Issues for rows the file
+    does not have, or for the header row, are left out. `corrections`: {row: {column
+    index: value}} made in the browser; `log_ids`: {row: log id}; `kind`: XLSX for a
+    workbook whatever the upload is. Returns (content type, download filename), e.g.
+    ("text/csv; charset=utf-8", "lettings-errors.csv")."""
     by_row = issues_by_row(issues)
+    corrections, log_ids = corrections or {}, log_ids or {}
     with open_upload(path, filename) as upload:
         by_row.pop(upload.header_row, None)
-        width, errors_at, warnings_at = _columns(upload)
-        rows = _annotated_rows(upload, by_row, width, errors_at, warnings_at)
-        if upload.kind == "xlsx":
-            _write_xlsx(rows, upload.sheet, by_row, errors_at, warnings_at, out)
+        layout = _Layout(upload, by_row, corrections, log_ids)
+        rows = _annotated_rows(upload, layout, by_row, corrections, log_ids)
+        if upload.kind == XLSX or kind == XLSX:
+            sheet = upload.sheet or SHEET_NAME.sub(" ", Path(str(filename).replace("\\", "/")).stem)[:31]
+            _write_xlsx(rows, sheet, layout, by_row, corrections, out)
             return XLSX_TYPE, download_name(filename, ".xlsx")
         _write_csv(rows, out)
         return CSV_TYPE, download_name(filename, ".csv")
@@ -76,57 +90,86 @@ def issues_by_row(issues):
     """{row number: [(column, severity, label, message), ...]}, built once; repeats dropped."""
     by_row = {}
     for row, column, severity, label, message in issues:
-        entry = (column, "soft" if severity == "soft" else "hard", label or "", message)
+        entry = (column, "hard" if severity == "hard" else "soft", label or "", message)  # a gateway note warns too
         entries = by_row.setdefault(row, [])
         if entry not in entries:
             entries.append(entry)
     return by_row
 
 
-def described(column, label, message):
-    """A message prefixed by the column it concerns: "Age (column F): ..."."""
+def described(column, label):
+    """The question a message is about, as the file names it: "Age (column F)"."""
     letter = column_letter(column) if column is not None else ""
-    prefix = f"{label} (column {letter})" if label and letter else label or letter and f"Column {letter}"
-    return f"{prefix}: {message}" if prefix else message
+    return f"{label} (column {letter})" if label and letter else label or (letter and f"Column {letter}")
 
 
-def _columns(upload):
-    """(width of the person's data, index of the Errors column, of the Warnings column).
-    The width ignores trailing blank cells, which many exports pad every row with."""
-    width, heading = len(upload.headers), []
+class _Layout:
+    """Where everything goes: the person's columns kept (those an earlier annotation
+    added are dropped), and the columns added after them."""
+
+    def __init__(self, upload, by_row, corrections, log_ids):
+        width, heading, numbers = len(upload.headers), [], set()
+        for number, cells in upload.all_rows():
+            numbers.add(number)
+            if number == upload.header_row:
+                heading = cells
+            filled = len(cells)
+            while filled and not cells[filled - 1]:
+                filled -= 1
+            width = max(width, filled, *(column + 1 for column in corrections.get(number, ())))
+        dropped = {i for i, cell in enumerate(heading) if is_annotation_heading(cell)}
+        self.kept = [i for i in range(width) if i not in dropped]
+        self.position = {column: at for at, column in enumerate(self.kept)}  # the person's column -> where it is now
+        self.log_id_at = len(self.kept) if log_ids else None
+        added = {}  # (severity, column or None, label) -> heading
+        for number in set(by_row) - numbers:  # rows the file has not
+            del by_row[number]
+        for entries in by_row.values():
+            for column, severity, label, _ in entries:
+                key = self.about(column, severity, label)
+                added.setdefault(key, self.heading(key))
+        first = len(self.kept) + (1 if log_ids else 0)
+        order = sorted(added, key=lambda key: (key[0] != "hard", key[1] is None, key[1] or 0, key[2]))
+        self.added = {key: first + n for n, key in enumerate(order)}
+        self.headings = [added[key] for key in order]
+        self.width = first + len(order)
+
+    def about(self, column, severity, label):
+        """The added column a message goes in: its severity and question."""
+        return severity, column if column in self.position else None, label
+
+    @staticmethod
+    def heading(key):
+        severity, column, label = key
+        word = ERRORS if severity == "hard" else WARNINGS
+        about = described(column, label)
+        return f"{word}: {about}" if about else word
+
+
+def _annotated_rows(upload, layout, by_row, corrections, log_ids):
+    """(row number, [cell text]) of the file to write: the person's columns, then the
+    added ones filled; every row as wide as the widest, all cells safe."""
     for number, cells in upload.all_rows():
+        cells = list(cells)
+        for column, value in corrections.get(number, {}).items():
+            cells += [""] * (column + 1 - len(cells))
+            cells[column] = value
+        row = [safe_cell(cells[i]) if i < len(cells) else "" for i in layout.kept]
+        row += [""] * (layout.width - len(row))
         if number == upload.header_row:
-            heading = cells
-        filled = len(cells)
-        while filled and not cells[filled - 1]:
-            filled -= 1
-        width = max(width, filled)
-    found = {" ".join(cell.split()).casefold(): i for i, cell in enumerate(heading) if is_annotation_heading(cell)}
-    if len(found) == 2:                      # annotated before: refill those columns
-        return width, found[ERRORS.casefold()], found[WARNINGS.casefold()]
-    return width, width, width + 1
-
-
-def _annotated_rows(upload, by_row, width, errors_at, warnings_at):
-    """(row number, [cell text]) of the file to write: every row padded or cut to the
-    same width (only blank cells are cut), with the two columns filled, all cells safe."""
-    total = max(width, errors_at + 1, warnings_at + 1)
-    for number, cells in upload.all_rows():
-        row = [safe_cell(cell) for cell in cells[:total]]
-        row += [""] * (total - len(row))
-        if number == upload.header_row:
-            row[errors_at], row[warnings_at] = ERRORS, WARNINGS
+            if layout.log_id_at is not None:
+                row[layout.log_id_at] = LOG_ID
+            for at, heading in zip(layout.added.values(), layout.headings):
+                row[at] = safe_cell(heading)[:MAX_CELL_CHARS]
         else:
-            entries = by_row.get(number, ())
-            row[errors_at] = _joined(entries, "hard")
-            row[warnings_at] = _joined(entries, "soft")
+            if layout.log_id_at is not None and number in log_ids:
+                row[layout.log_id_at] = str(log_ids[number])
+            messages = {}
+            for column, severity, label, message in by_row.get(number, ()):
+                messages.setdefault(layout.added[layout.about(column, severity, label)], []).append(message)
+            for at, texts in messages.items():
+                row[at] = safe_cell("\n".join(texts))[:MAX_CELL_CHARS]
         yield number, row
-
-
-def _joined(entries, severity):
-    text = SEPARATOR.join(described(column, label, message)
-                          for column, kind, label, message in entries if kind == severity)
-    return safe_cell(text)[:MAX_CELL_CHARS]
 
 
 # --- CSV -------------------------------------------------------------------------------
@@ -144,41 +187,46 @@ def _write_csv(rows, out):
 
 # --- XLSX ------------------------------------------------------------------------------
 
-def _write_xlsx(rows, sheet_name, by_row, errors_at, warnings_at, out):
+def _write_xlsx(rows, sheet_name, layout, by_row, corrections, out):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_name or "Sheet1")
-    for column in (errors_at, warnings_at):
-        sheet.column_dimensions[column_letter(column)].width = 60
+    for at in layout.added.values():
+        sheet.column_dimensions[column_letter(at)].width = 60
     comments = 0
     for number, row in rows:
         if ILLEGAL_CHARACTERS_RE.search("".join(row)):
             row = [ILLEGAL_CHARACTERS_RE.sub("", cell) for cell in row]   # a workbook cannot hold them
         values = [cell or None for cell in row]
-        for column, text, severity in _cell_problems(by_row.get(number, ()), len(values), (errors_at, warnings_at)):
-            cell = WriteOnlyCell(sheet, values[column])
-            cell.fill = FILLS[severity]
+        problems = _cell_problems(by_row.get(number, ()), corrections.get(number, {}), layout)
+        for at, text, fill in problems:
+            cell = WriteOnlyCell(sheet, values[at])
+            if fill is not None:
+                cell.fill = FILLS[fill]
             if comments < MAX_COMMENTS:
                 cell.comment = Comment(text, COMMENT_AUTHOR, height=_comment_height(text), width=300)
                 comments += 1
-            values[column] = cell
+            values[at] = cell
         sheet.append(values)
     workbook.save(out)
 
 
-def _cell_problems(entries, width, added):
-    """(column, comment text, worst severity) for each cell of the row with a problem,
-    in the person's columns only (never on the two added ones)."""
+def _cell_problems(entries, corrected, layout):
+    """(where, comment text, fill: the worst severity or None) for each of the person's
+    cells of the row with a problem or a correction (never the added columns)."""
     by_column = {}
     for column, severity, _, message in entries:
-        if column is not None and 0 <= column < width and column not in added:
-            by_column.setdefault(column, []).append((severity, message))
-    for column, problems in by_column.items():
-        text = "\n".join(f"{'Error' if severity == 'hard' else 'Warning'}: {message}"
-                         for severity, message in problems)
-        worst = "hard" if any(severity == "hard" for severity, _ in problems) else "soft"
-        yield column, ILLEGAL_CHARACTERS_RE.sub("", text)[:MAX_CELL_CHARS], worst
+        if column in layout.position:
+            by_column.setdefault(layout.position[column], []).append((severity, message))
+    for column in corrected:
+        if column in layout.position:
+            by_column.setdefault(layout.position[column], [])
+    for at, problems in by_column.items():
+        lines = [f"{'Error' if severity == 'hard' else 'Warning'}: {message}" for severity, message in problems]
+        if layout.kept[at] in corrected:
+            lines.append("Corrected in the service: your file had another value here.")
+        worst = ("hard" if any(severity == "hard" for severity, _ in problems) else "soft") if problems else None
+        yield at, ILLEGAL_CHARACTERS_RE.sub("", "\n".join(lines))[:MAX_CELL_CHARS], worst
 
 
 def _comment_height(text):
     return 20 + 15 * max(1, text.count("\n") + 1 + len(text) // 50)
-

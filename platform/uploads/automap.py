@@ -199,13 +199,14 @@ class Vocabulary:
         for word in re.findall(r"[a-z0-9]+", text):
             expanded = self.abbreviations.get(word, word)
             for part in expanded.split() if expanded != word else [word]:
-                part = _singular(part)
+                part = singular(part)
                 if part not in STOP_WORDS:
                     words.append(part)
         return words
 
 
-def _singular(word):
+def singular(word):
+    """"Bedrooms" -> "bedroom"; "status", "address" and "this" stay as they are."""
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
@@ -571,6 +572,39 @@ def targets(definition, synonyms=None):
     """Every target a column can fill, in the definition's order (for a person choosing one)."""
     index = _index(definition, load_synonyms(definition) if synonyms is None else synonyms)
     return [entry.target for entry in index.entries]
+
+
+def grouped_targets(definition):
+    """[(group, [(target, label)])] of every target, for a person choosing one: grouped
+    by the form's subsections, a repeated group's members each apart ("Household
+    characteristics: person 2"), each label naming its person and said once (of two
+    questions with one label, "Lead tenant’s age" for the age and whether it is known,
+    the one that asks a question is named by it: "Do you know the lead tenant’s age?")."""
+    labelled = []
+    for target in targets(definition):
+        question = definition.questions.get(target.variable) or definition.variables.get(target.variable)
+        label = describe(definition, target)
+        page = getattr(question, "page", None)
+        group = page.subsection.label if page is not None and page.subsection is not None else ""
+        if question is not None and question.repeat and question.index is not None:
+            group = f"{group}: {question.repeat} {question.index}" if group else f"{question.repeat.capitalize()} {question.index}"
+            if str(question.index) not in label:
+                label = f"{question.repeat.capitalize()} {question.index}: {label}"
+        labelled.append((group or "Other questions", target, label, question))
+    def counted(items):
+        counts = {}
+        for _, _, label, _ in items:
+            counts[label] = counts.get(label, 0) + 1
+        return counts
+
+    counts = counted(labelled)
+    labelled = [(group, target, question.text if counts[label] > 1 and question is not None and target.part is None
+                 and "?" in question.text else label, question) for group, target, label, question in labelled]
+    counts = counted(labelled)
+    groups = {}
+    for group, target, label, _ in labelled:
+        groups.setdefault(group, []).append((target, label if counts[label] == 1 else f"{label} ({target})"))
+    return list(groups.items())
 
 
 def describe(definition, target):

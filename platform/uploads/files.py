@@ -17,10 +17,18 @@ and a CSV record with new lines inside quotes is one row. What is refused, and w
   Word, OpenDocument, old .xls or password-protected workbooks, HTML, images) or by
   control characters and NUL bytes (binary junk);
 - too big: over CLDC_UPLOAD_MAX_BYTES (50 MB by default), checked before reading, and
-  a workbook that unzips to far more than that (a "zip bomb");
+  a workbook that unzips to far more than its size or that limit (a "zip bomb");
+- more data rows than CLDC_UPLOAD_MAX_ROWS (150,000), refused as soon as the count
+  passes it;
 - text that is neither UTF-8 nor Windows-1252, or mixes the two;
-- duplicate headings or field numbers, more than 1,000 columns, a cell longer than a
-  spreadsheet cell can be (usually a quote mark left open).
+- duplicate headings or field numbers, more than 1,000 columns, a heading longer than
+  CLDC_UPLOAD_MAX_HEADING_CHARS (200), a cell longer than CLDC_UPLOAD_MAX_CELL_CHARS
+  (32,767, as in Excel; in a CSV usually a quote mark left open), a CSV line longer
+  than 1,048,576 characters outside quotes.
+
+Limits are applied while the file is read, so a hostile file costs little: no cell's
+text is built beyond its limit (a workbook's shared strings are read here, not by
+openpyxl, which builds each whole), and no CSV line is read whole.
 
 A renamed file is read as what it is: an XLSX saved with a .csv name is a workbook
 (its bytes cannot be a CSV, and refusing would only make the person rename it), and
@@ -33,6 +41,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import os
 import re
 import warnings
@@ -48,13 +57,23 @@ from openpyxl.utils.datetime import from_excel, from_ISO8601
 from cldc.platform.uploads.template import SEARCH_ROWS, TemplateError, find_template
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+MAX_ROWS = 150_000               # CLDC_UPLOAD_MAX_ROWS: half as many again as the 100,000 the pipeline is measured at
 MAX_COLUMNS = 1000
-MAX_CELL_CHARS = 32_767          # the most an Excel cell holds
+MAX_CELL_CHARS = 32_767          # the most an Excel cell holds: CLDC_UPLOAD_MAX_CELL_CHARS
+MAX_HEADING_CHARS = 200          # CLDC_UPLOAD_MAX_HEADING_CHARS: as kept (a saved match, an issue's column)
+MAX_LINE_CHARS = 1024 * 1024     # a CSV line is read at most this much at a time
 SAMPLE_CHARS = 256 * 1024        # text looked at to choose the delimiter
 SCAN_CHUNK = 1024 * 1024
-# A workbook is a ZIP: its parts may unzip to at most this many times the size limit
-# in all, and the shared strings (read whole into memory) to at most the limit itself.
-UNZIPPED_FACTOR = 40
+# A workbook is a ZIP. Real ones unzip to 10 to 20 times their size (about 20 for a
+# sheet of nothing but formatted rows); deflate reaches about 1,000. So a workbook's
+# parts may unzip to at most MAX_COMPRESSION times the file's size in all, and never to
+# more than UNZIPPED_FACTOR times the size limit (1 GB at 50 MB: the 100,000-row template
+# of bench/read_files.py unzips to 240 MB). openpyxl reads the workbook's structure and
+# styles whole into a tree, about ten times their size: each such part may be at most
+# WHOLE_PART_MOST. The shared strings, all held in memory, may be at most the size limit.
+MAX_COMPRESSION = 100
+UNZIPPED_FACTOR = 20
+WHOLE_PART_MOST = 10 * 1024 * 1024
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_CELLS_KEPT = 1000
 
@@ -70,16 +89,21 @@ class UploadError(ValueError):
 
 
 def upload_max_bytes():
-    """The size limit: the Django setting CLDC_UPLOAD_MAX_BYTES, else the environment
-    variable of that name, else 50 MB."""
+    """The size limit: CLDC_UPLOAD_MAX_BYTES, else 50 MB."""
+    return _limit("CLDC_UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES)
+
+
+def _limit(name, default):
+    """A limit: the Django setting `name`, else the environment variable of that name,
+    else `default`."""
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
 
     try:
-        value = getattr(settings, "CLDC_UPLOAD_MAX_BYTES", None)
+        value = getattr(settings, name, None)
     except ImproperlyConfigured:    # a script without Django settings: the environment decides
         value = None
-    return int(value or os.environ.get("CLDC_UPLOAD_MAX_BYTES") or DEFAULT_MAX_BYTES)
+    return int(value or os.environ.get(name) or default)
 
 
 def column_letter(index):
@@ -136,6 +160,9 @@ class UploadFile:
     def __init__(self, source, filename, max_columns):
         self.filename = filename
         self.max_columns = max_columns
+        self.max_rows = _limit("CLDC_UPLOAD_MAX_ROWS", MAX_ROWS)
+        self.max_cell_chars = _limit("CLDC_UPLOAD_MAX_CELL_CHARS", MAX_CELL_CHARS)
+        self.max_heading_chars = _limit("CLDC_UPLOAD_MAX_HEADING_CHARS", MAX_HEADING_CHARS)
         self.notes = []
         self.headers = []
         self.columns = {}
@@ -153,8 +180,9 @@ class UploadFile:
     def rows(self):
         """(row number, {column index: text}) for each data row, blank rows skipped.
         Streams: one row at a time. May raise UploadError for a problem found further
-        into the file (a cell too long, a damaged workbook)."""
+        into the file (a cell too long, more rows than the limit, a damaged workbook)."""
         self.formula_cells, self.formula_cell_count = [], 0
+        count = 0
         for number, cells in self._reader.records():
             if number <= self.header_row:
                 continue
@@ -162,8 +190,17 @@ class UploadFile:
             values = {i: cell for i, cell in pairs if cell and not cell.isspace()}
             if not values:
                 continue
+            count += 1
+            if count > self.max_rows:
+                raise UploadError(f"Your file has more than {self.max_rows:,} rows. Split it into files of at most "
+                                  f"{self.max_rows:,} rows and upload each one.")
             self._check_row(number, values)
             yield number, values
+
+    def count_rows(self):
+        """How many data rows the file has: it is read once, and refused as soon as it
+        has more than the row limit."""
+        return sum(1 for _ in self.rows())
 
     def all_rows(self):
         """(row number from 1, [cell text]) for every row of the file, heading and blank
@@ -209,11 +246,11 @@ class UploadFile:
         head = self._file.read(64 * 1024)
         self.kind = _kind_of(head, self._file)
         if self.kind == "xlsx":
-            self._reader = _XlsxReader(self._file, max_bytes, self.max_columns)
+            self._reader = _XlsxReader(self._file, max_bytes, self.max_columns, self.max_cell_chars)
             self.sheet = self._reader.sheet_name
         else:
             _refuse_binary(head)
-            self._reader = _CsvReader(self._file)
+            self._reader = _CsvReader(self._file, self.max_cell_chars)
             self.encoding, self.delimiter = self._reader.encoding_name, self._reader.delimiter
         self._note_renamed()
         self._read_headings()
@@ -274,6 +311,12 @@ class UploadFile:
         while headers and not headers[-1]:
             headers.pop()
         self._check_width(len(headers), number)
+        for column, header in enumerate(headers):
+            if len(header) > self.max_heading_chars:
+                raise UploadError(
+                    f"The heading in cell {column_letter(column)}{number} is {len(header):,} characters long. "
+                    f"A heading can have at most {self.max_heading_chars:,} characters: shorten it and upload "
+                    "the file again.")
         self.headers = headers
         self.columns = {i: header for i, header in enumerate(headers) if header}
         _refuse_duplicates({i: " ".join(h.split()).casefold() for i, h in self.columns.items()},
@@ -288,15 +331,10 @@ class UploadFile:
                               f"{self.max_columns:,}: remove the columns that are not needed.")
 
     def _check_row(self, number, values):
+        """Cells are no longer than their limit already: the readers refuse one as they read it."""
         last = max(values)
         if last >= self.max_columns:
             raise UploadError(_past_last_column(number, last, self.max_columns))
-        if max(map(len, values.values())) > MAX_CELL_CHARS:
-            column, value = next((c, v) for c, v in values.items() if len(v) > MAX_CELL_CHARS)
-            raise UploadError(
-                f"Row {number}, column {column_letter(column)} holds {len(value):,} characters, more "
-                f"than a spreadsheet cell can ({MAX_CELL_CHARS:,}). A quote mark (\") that is "
-                "opened but never closed often causes this: check the row.")
         # One search over the joined row first: most rows have no cell to look at.
         for column in formula_columns(values):
             self.formula_cell_count += 1
@@ -329,6 +367,12 @@ def _size(file):
         return size
     file.seek(0, os.SEEK_END)
     return file.tell()
+
+
+def _cell_too_long(cell, most, sheet=None, advice="shorten it and upload the file again."):
+    """The refusal of a cell (its reference: "B2") longer than `most` characters."""
+    where = f'Cell {cell} of the sheet "{sheet[:40]}"' if sheet else f"Cell {cell}"
+    return f"{where} is longer than {most:,} characters. A cell can hold at most {most:,}: {advice}"
 
 
 def _megabytes(size):
@@ -431,15 +475,24 @@ ENCODING_MESSAGE = ("The file is not in a text encoding we can read: {why}. "
                     "Save it as CSV UTF-8 and upload it again.")
 
 
+QUOTE_LEFT_OPEN = 'A quote mark (") that is opened but never closed often causes this: check the row.'
+
+
 class _CsvReader:
-    def __init__(self, file):
+    def __init__(self, file, max_cell_chars):
         self._file = file
+        self.max_cell_chars = max_cell_chars
         self.encoding, self.errors, self.encoding_name = _detect_encoding(file)
+        _limit_csv_cells(max_cell_chars)
         self.delimiter = _detect_delimiter(self._sample())
 
-    def _sample(self):
+    def _text(self):
+        """The file as text, from its start; detach it after use (the file is not ours to close)."""
         self._file.seek(0)
-        text = io.TextIOWrapper(self._file, encoding=self.encoding, errors=self.errors, newline="")
+        return io.TextIOWrapper(self._file, encoding=self.encoding, errors=self.errors, newline="")
+
+    def _sample(self):
+        text = self._text()
         try:
             return text.read(SAMPLE_CHARS)
         finally:
@@ -447,21 +500,102 @@ class _CsvReader:
 
     def records(self):
         """(row number, [cell text]) for every row, blank ones too."""
-        self._file.seek(0)
-        text = io.TextIOWrapper(self._file, encoding=self.encoding, errors=self.errors, newline="")
-        number = 0
+        _limit_csv_cells(self.max_cell_chars)
+        text = self._text()
+        lines = _Lines(text)
+        number = first_piece = 0     # the row read last; where the next one starts
         try:
-            for cells in csv.reader(text, delimiter=self.delimiter):
-                number += 1
+            for cells in csv.reader(lines, delimiter=self.delimiter):
+                if lines.cut:
+                    raise UploadError(f"Row {number + 1} is longer than {MAX_LINE_CHARS:,} characters. Split it "
+                                      "into shorter rows, or remove what is not needed, and upload the file again.")
+                number, first_piece = number + 1, lines.count
                 yield number, cells
         except csv.Error as error:
-            raise UploadError(f"Row {number + 1} cannot be read as CSV ({error}). A quote mark (\") that "
-                              "is opened but never closed often causes this: check the row.") from None
+            if not str(error).startswith("field larger than field limit"):
+                raise UploadError(f"Row {number + 1} cannot be read as CSV ({error}). {QUOTE_LEFT_OPEN}") from None
+            column, most = self._long_cell(first_piece), self.max_cell_chars
+            if column is None:      # never seen: csv and _long_cell_column read rows alike
+                raise UploadError(f"Row {number + 1} has a cell longer than {most:,} characters, the most a cell "
+                                  f"can hold. {QUOTE_LEFT_OPEN}") from None
+            raise UploadError(_cell_too_long(f"{column_letter(column)}{number + 1}", most, advice=(
+                f"shorten it and upload the file again. {QUOTE_LEFT_OPEN}"))) from None
+        finally:
+            text.detach()
+
+    def _long_cell(self, first_piece):
+        """The column of the first cell longer than the limit in the row that starts at
+        piece `first_piece` of the file (as _Lines cuts it), read again from there, or
+        None. Only after csv has refused the row, which it does without saying where."""
+        text = self._text()
+        try:
+            pieces = _Lines(text)
+            for _ in itertools.islice(pieces, first_piece):
+                pass
+            return _long_cell_column(pieces, self.delimiter, self.max_cell_chars)
         finally:
             text.detach()
 
     def close(self):
         pass
+
+
+def _limit_csv_cells(max_cell_chars):
+    """csv refuses a cell past this many characters as it reads it. The limit is the
+    process's, not one reader's: the other CSV files read here are the service's own,
+    whose cells are a few hundred characters at most."""
+    csv.field_size_limit(max_cell_chars)
+
+
+class _Lines:
+    """The lines of a CSV's text for csv.reader, never more than MAX_LINE_CHARS at a
+    time: a line of 200 MB is read in pieces, not whole. csv.reader takes the end of each
+    piece for the end of a line. Inside quotes that is harmless (it reads on); outside,
+    it ends the row early, so a row that ends where a piece was cut (`cut`) is refused."""
+
+    def __init__(self, text):
+        self._text = text
+        self.count = 0      # pieces read
+        self.cut = False    # whether the last piece was cut short of its line's end
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        piece = self._text.readline(MAX_LINE_CHARS)
+        if not piece:
+            raise StopIteration
+        self.count += 1
+        self.cut = len(piece) == MAX_LINE_CHARS and piece[-1] != "\n"
+        return piece
+
+
+def _long_cell_column(pieces, delimiter, most):
+    """The column (from 0) of the first cell of a CSV row longer than `most` characters,
+    read as the csv module reads it (doubled quotes inside quotes are one), or None if
+    the row ends first."""
+    start, plain, quoted, quote_in_quoted = range(4)
+    state, column, length = start, 0, 0
+    for piece in pieces:
+        for char in piece:
+            if state == quoted:
+                if char == '"':
+                    state = quote_in_quoted
+                    continue
+            elif char == delimiter:
+                state, column, length = start, column + 1, 0
+                continue
+            elif char in "\r\n":
+                return None
+            elif char == '"' and state == start:
+                state = quoted
+                continue
+            else:
+                state = quoted if state == quote_in_quoted and char == '"' else plain
+            length += 1
+            if length > most:
+                return column
+    return None
 
 
 def _detect_encoding(file):
@@ -522,8 +656,10 @@ def _detect_delimiter(sample):
 # --- XLSX ----------------------------------------------------------------------------
 
 SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-ROW, CELL, VALUE, TEXT, PHONETIC = (f"{SHEET_NS}}}{tag}" for tag in ("row", "c", "v", "t", "rPh"))
+ROW, CELL, VALUE, TEXT, PHONETIC, ITEM = (f"{SHEET_NS}}}{tag}" for tag in ("row", "c", "v", "t", "rPh", "si"))
 XLSX_CHUNK = 64 * 1024
+XML_TOKEN_MOST = 1024 * 1024    # a tag with its attributes, a comment: a few hundred bytes in a real workbook
+TOO_LONG = object()             # a shared string longer than a cell may be, never built
 
 
 class _XlsxReader:
@@ -534,33 +670,38 @@ class _XlsxReader:
     openpyxl's read-only worksheet, which reads about 1,700 template rows a second on
     this machine (a minute for 100,000) and parses a whole sheet an extra time when
     the file does not state its size. Values are the ones openpyxl's read-only,
-    data-only mode gives (a formula's last calculated value), as text."""
+    data-only mode gives (a formula's last calculated value), as text. The shared
+    strings are read here too, with the same text, because openpyxl builds each whole:
+    one of 200 MB took 7 GB."""
 
-    def __init__(self, file, max_bytes, max_columns):
+    def __init__(self, file, max_bytes, max_columns, max_cell_chars):
         from openpyxl.reader.excel import ExcelReader
         from openpyxl.styles.stylesheet import apply_stylesheet
+        from openpyxl.xml.constants import SHARED_STRINGS
 
         _refuse_zip_bomb(file, max_bytes)
         file.seek(0)
-        self.max_columns = max_columns
+        self.max_columns, self.max_cell_chars = max_columns, max_cell_chars
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")    # openpyxl warns about features it skips
                 # The steps of openpyxl's load_workbook (openpyxl is pinned), less the
-                # worksheets, which are streamed below.
+                # shared strings and the worksheets, which are streamed here.
                 reader = ExcelReader(file, read_only=True, data_only=True, keep_links=False)
+                _bound_whole_reads(reader.archive)
                 reader.read_manifest()
-                reader.read_strings()
                 reader.read_workbook()
                 apply_stylesheet(reader.archive, reader.wb)
                 sheets = [(sheet.name, sheet.state, rel.target) for sheet, rel in reader.parser.find_sheets()
                           if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
+                strings = reader.package.find(SHARED_STRINGS)
+                self._strings = [] if strings is None else _shared_strings(
+                    reader.archive, strings.PartName[1:], max_bytes, max_cell_chars)
         except UploadError:
             raise
         except Exception:
             raise UploadError(DAMAGED_WORKBOOK) from None
         self._archive = reader.archive
-        self._strings = reader.shared_strings
         self._dates = {str(style) for style in reader.wb._date_formats}
         self._durations = {str(style) for style in reader.wb._timedelta_formats}
         self._epoch = reader.wb.epoch
@@ -574,7 +715,7 @@ class _XlsxReader:
         with_data = []
         for name, _, path in visible:
             first = []
-            for number, cells in self._read(path):
+            for number, cells in self._read(path, name):
                 if number > SEARCH_ROWS:
                     break
                 first.append((number, _as_list(cells, number, self.max_columns)))
@@ -592,37 +733,37 @@ class _XlsxReader:
 
     def records(self):
         """(row number, {column index: text}) for each row the sheet holds."""
-        return self._read(self._path)
+        return self._read(self._path, self.sheet_name)
 
-    def _read(self, path):
+    def _read(self, path, sheet):
         rows = []
-        parser = self._parser(rows)
+        parser = self._parser(rows, sheet)
         number = 0
         try:
-            with self._archive.open(path) as source:
-                while chunk := source.read(XLSX_CHUNK):
-                    parser.Parse(chunk, False)
-                    for number, cells in rows:
-                        yield number, cells
-                    rows.clear()
-                parser.Parse(b"", True)
-            for number, cells in rows:
-                yield number, cells
+            for _ in _parsed(self._archive, path, parser):
+                for number, cells in rows:
+                    yield number, cells
+                rows.clear()
         except UploadError:
             raise
         except Exception:
             raise UploadError(f"The workbook cannot be read after row {number}. " + DAMAGED_WORKBOOK) from None
 
-    def _parser(self, rows):
+    def _parser(self, rows, sheet):
         """An expat parser that appends (row number, {column: text}) to rows as each
-        row ends. Speed matters here: a handful of calls for each of millions of cells."""
+        row ends, and refuses a cell as soon as its text is longer than the limit.
+        Speed matters here: a handful of calls for each of millions of cells."""
         strings, dates, durations, epoch = self._strings, self._dates, self._durations, self._epoch
+        most = self.max_cell_chars
         columns = {}                              # "AB" -> 27, filled as letters are met
         row_number, column, kind, style = 0, -1, "n", None
-        cells, text, collecting, phonetic = {}, [], False, False
+        cells, text, length, collecting, phonetic = {}, [], 0, False, False
+
+        def too_long():
+            return UploadError(_cell_too_long(f"{column_letter(column)}{row_number}", most, sheet))
 
         def start(name, attrs):
-            nonlocal row_number, column, kind, style, cells, text, collecting, phonetic
+            nonlocal row_number, column, kind, style, cells, text, length, collecting, phonetic
             if name == CELL:
                 ref = attrs.get("r")
                 if ref:
@@ -633,7 +774,7 @@ class _XlsxReader:
                     column = index
                 else:
                     column += 1
-                kind, style, text = attrs.get("t", "n"), attrs.get("s"), []
+                kind, style, text, length = attrs.get("t", "n"), attrs.get("s"), [], 0
             elif name == VALUE:
                 collecting = True
             elif name == TEXT:
@@ -662,7 +803,11 @@ class _XlsxReader:
                 phonetic = False
 
         def characters(data):
+            nonlocal length
             if collecting:
+                length += len(data)
+                if length > most:
+                    raise too_long()
                 text.append(data)
 
         def cell_text(kind, style, raw):
@@ -674,25 +819,108 @@ class _XlsxReader:
                         pass                      # no such date: the number, for the rules to report
                 return raw if raw.isdigit() else _text(float(raw))
             if kind == "s":
-                return strings[int(raw)]
+                value = strings[int(raw)]
+                if value is TOO_LONG:
+                    raise too_long()
+                return value
             if kind == "b":
                 return "TRUE" if raw == "1" else "FALSE"
             if kind == "d":
                 return _text(from_ISO8601(raw))
             return raw                            # inlineStr, str (a formula's text), e (#N/A)
 
-        def refuse_doctype(*args):
-            raise UploadError(DAMAGED_WORKBOOK)   # OOXML has none; entities could be a bomb
-
-        parser = expat.ParserCreate(namespace_separator="}")
-        parser.buffer_text = True
-        parser.StartElementHandler, parser.EndElementHandler = start, end
-        parser.CharacterDataHandler = characters
-        parser.StartDoctypeDeclHandler = refuse_doctype
-        return parser
+        return _expat_parser(start, end, characters)
 
     def close(self):
         self._archive.close()
+
+
+def _shared_strings(archive, path, max_bytes, most):
+    """A workbook's shared strings as openpyxl reads them (each item's text less its
+    phonetic guide, "x005F_" taken out), streamed. A string longer than `most`
+    characters is never built: TOO_LONG stands for it, and a cell that uses it is
+    refused when it is read (a string no cell uses does no harm)."""
+    size = archive.getinfo(path).file_size
+    if size > max_bytes:
+        raise UploadError(_part_too_large(path, size))
+    strings, text, length, collecting, phonetic = [], [], 0, False, False
+
+    def start(name, attrs):
+        nonlocal text, length, collecting, phonetic
+        if name == ITEM:
+            text, length = [], 0
+        elif name == TEXT:
+            collecting = not phonetic
+        elif name == PHONETIC:
+            phonetic = True
+
+    def end(name):
+        nonlocal collecting, phonetic
+        if name == ITEM:
+            strings.append(TOO_LONG if length > most else "".join(text).replace("x005F_", ""))
+        elif name == TEXT:
+            collecting = False
+        elif name == PHONETIC:
+            phonetic = False
+
+    def characters(data):
+        nonlocal length
+        if collecting:
+            length += len(data)
+            if length > most:
+                text.clear()
+            else:
+                text.append(data)
+
+    for _ in _parsed(archive, path, _expat_parser(start, end, characters)):
+        pass
+    return strings
+
+
+def _expat_parser(start, end, characters):
+    """An expat parser with these handlers, that refuses a document type declaration:
+    OOXML has none, and its entities could be a bomb."""
+
+    def refuse_doctype(*args):
+        raise UploadError(DAMAGED_WORKBOOK)
+
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.buffer_text = True
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    parser.CharacterDataHandler = characters
+    parser.StartDoctypeDeclHandler = refuse_doctype
+    return parser
+
+
+def _parsed(archive, path, parser):
+    """Parse a part of the workbook a chunk at a time, yielding after each chunk (for
+    the caller to take what the handlers gave) and at the end. expat holds a token (a
+    tag with its attributes, a comment) whole until it ends: one that runs on past
+    XML_TOKEN_MOST bytes is refused."""
+    fed = 0
+    with archive.open(path) as source:
+        while chunk := source.read(XLSX_CHUNK):
+            parser.Parse(chunk, False)
+            fed += len(chunk)
+            if fed - parser.CurrentByteIndex > XML_TOKEN_MOST:
+                raise UploadError(DAMAGED_WORKBOOK)
+            yield
+        parser.Parse(b"", True)
+    yield
+
+
+def _bound_whole_reads(archive):
+    """openpyxl reads a workbook's structure and styles with ZipFile.read, whole, and
+    parses each into a tree: refuse a part over WHOLE_PART_MOST before it is read."""
+    read = archive.read
+
+    def bounded_read(name, pwd=None):
+        size = archive.getinfo(name).file_size     # KeyError for a missing part, as read gives
+        if size > WHOLE_PART_MOST:
+            raise UploadError(_part_too_large(name, size))
+        return read(name, pwd)
+
+    archive.read = bounded_read
 
 
 def column_index(letters):
@@ -722,14 +950,23 @@ DAMAGED_WORKBOOK = ("We could not read this Excel workbook: it may be damaged. O
 
 
 def _refuse_zip_bomb(file, max_bytes):
+    """Refuse a workbook whose parts unzip to more than MAX_COMPRESSION times its size,
+    or UNZIPPED_FACTOR times the size limit, in all (the sizes its ZIP states: zipfile
+    reads no further than them)."""
+    size = _size(file)
     file.seek(0)
     with zipfile.ZipFile(file) as archive:
-        parts = archive.infolist()
-    unzipped = sum(part.file_size for part in parts)
-    strings = sum(part.file_size for part in parts if part.filename.lower().endswith("sharedstrings.xml"))
-    if unzipped > UNZIPPED_FACTOR * max_bytes or strings > max_bytes:
-        raise UploadError(f"The workbook is too large once unzipped ({_megabytes(unzipped)}). "
-                          "Split it into smaller files, or save it as CSV UTF-8, and upload it again.")
+        unzipped = sum(part.file_size for part in archive.infolist())
+    if unzipped > min(MAX_COMPRESSION * size, UNZIPPED_FACTOR * max_bytes):
+        raise UploadError(f"The workbook is too large once unzipped ({_megabytes(unzipped)} from a file of "
+                          f"{_megabytes(size)}). {SPLIT_WORKBOOK}")
+
+
+def _part_too_large(name, size):
+    return f"The workbook is too large once unzipped: its part {name[:100]} is {_megabytes(size)}. {SPLIT_WORKBOOK}"
+
+
+SPLIT_WORKBOOK = "Split it into smaller files, or save it as CSV UTF-8, and upload it again."
 
 
 def _text(value):

@@ -1,6 +1,7 @@
 """Pages where the person steers an upload: match its columns, match its values,
-correct failing cells, confirm warnings in bulk, and create the valid rows now.
-Each saves what the person chose and checks the file again in the worker."""
+correct failing cells, give one answer for every row to a question the file has no
+column for, confirm warnings in bulk, and create the valid rows now. Each saves what
+the person chose and checks the file again in the worker."""
 
 from functools import wraps
 
@@ -12,16 +13,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from cldc.platform import registry
+from cldc.platform.definitions.values import normalise
 from cldc.platform.uploads import automap
 from cldc.platform.uploads.files import column_letter, open_upload
 from cldc.platform.uploads.models import Upload
-from cldc.platform.uploads.pipeline import OPTION_RULES, column_plan, read_headings, save_columns, save_values
-from cldc.platform.uploads.provider_rows import parse_target, target_key, value_key, value_suggestions
-from cldc.platform.uploads.views import start, visible_uploads
+from cldc.platform.uploads.pipeline import (OPTION_RULES, column_plan, read_headings, save_columns, save_every_row,
+                                            save_values, saved_values)
+from cldc.platform.uploads.provider_rows import CONFIDENT, parse_target, target_key, value_guess, value_key
+from cldc.platform.uploads.views import every_row_questions, start, visible_uploads
 from cldc.themes.forms import GDSFormMixin
 
 NOT_NEEDED = ("", "This column is not needed")
 LEAVE_AS_IT_IS = ("", "Leave it: report it as an error")
+MAX_RADIOS = 12  # more options than this are a select
 
 
 def steers_an_upload(view):
@@ -51,15 +55,16 @@ class ColumnsForm(GDSFormMixin, forms.Form):
 
     def __init__(self, *args, plan, definition, **kwargs):
         super().__init__(*args, **kwargs)
-        everything = [(target_key(t), automap.describe(definition, t)) for t in automap.targets(definition)]
+        everything = target_choices(definition)
+        labels = dict(choice for _, group in everything for choice in group)
         self.plan = {f"column_{c.index}": c for c in plan}
         for name, choice in self.plan.items():
-            suggested = [(target_key(s.target), f"{automap.describe(definition, s.target)} ({s.score}% match)")
-                         for s in choice.suggestions]
+            suggested = [(key, f"{labels.get(key) or automap.describe(definition, s.target)} ({s.score}% match)")
+                         for s, key in ((s, target_key(s.target)) for s in choice.suggestions)]
             self.fields[name] = forms.ChoiceField(
                 label=f"Column {column_letter(choice.index)}: “{choice.header}”",
                 help_text=HINTS[choice.band], required=False,
-                choices=[NOT_NEEDED, ("Suggested", suggested), ("Every question", everything)],
+                choices=[NOT_NEEDED, ("Suggested", suggested), *everything],
                 initial=target_key(choice.target) if choice.target else "",
             )
         self.lay_out()
@@ -82,6 +87,13 @@ class ColumnsForm(GDSFormMixin, forms.Form):
         for name, choice in self.plan.items():
             choice.target = parse_target(self.cleaned_data.get(name) or "")
         return list(self.plan.values())
+
+
+def target_choices(definition):
+    """Every question and part a column can answer, grouped by the form's sections with
+    person numbers, for a select: [(group, [(target key, label)])]."""
+    return [(group, [(target_key(target), label) for target, label in targets])
+            for group, targets in automap.grouped_targets(definition)]
 
 
 HINTS = {
@@ -133,31 +145,43 @@ def values_to_match(upload, definition):
 
 
 class ValuesForm(GDSFormMixin, forms.Form):
+    """One select a value: "Leave it" or an answer. Only a confident guess is chosen for
+    the person (provider_rows.value_guess); what they chose before comes first. Every
+    choice is kept for the organisation, "Leave it" too (it is not asked again)."""
+
     submit_label = "Save these answers and check the file"
 
-    def __init__(self, *args, wanted, definition, **kwargs):
+    def __init__(self, *args, wanted, definition, saved=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.wanted = {}
         for n, (variable, key, example, rows) in enumerate(wanted):
             question = definition.variables[variable]
             options = [(str(code), label) for code, label in question.options]
-            suggested = [(str(code), f"{label} ({score}% match)") for code, label, score in value_suggestions(question, example)]
+            guess = value_guess(question, example)
+            suggested = [(code, f"{label} ({score}% match)") for code, label, score in guess.suggestions]
+            before = (saved or {}).get(variable, {})
+            initial = before[key] if key in before else guess.code if guess.band == CONFIDENT else ""
             name = f"value_{n}"
-            self.wanted[name] = (variable, key)
+            self.wanted[name] = (variable, key, example)
             self.fields[name] = forms.ChoiceField(
                 label=f"“{example}” as an answer to “{question.label or question.text}”",
-                help_text=f"In {rows} row{'s' if rows != 1 else ''}. Choose the answer it means.",
+                help_text=f"In {rows} row{'s' if rows != 1 else ''}. " + (
+                    "We think it means the answer chosen: check it." if guess.band == CONFIDENT and initial else
+                    "Choose the answer it means, or leave it."),
                 required=False, choices=[LEAVE_AS_IT_IS, ("Suggested", suggested), ("Every answer", options)],
-                initial=suggested[0][0] if suggested else "",
+                initial=initial,
             )
         self.lay_out()
 
     def corrections(self):
+        """{variable: {value key: code, or '' for left as it is}}."""
         chosen = {}
-        for name, (variable, key) in self.wanted.items():
-            if self.cleaned_data.get(name):
-                chosen.setdefault(variable, {})[key] = self.cleaned_data[name]
+        for name, (variable, key, _) in self.wanted.items():
+            chosen.setdefault(variable, {})[key] = self.cleaned_data.get(name) or ""
         return chosen
+
+    def written(self):
+        return {(variable, key): example for variable, key, example in self.wanted.values()}
 
 
 @steers_an_upload
@@ -166,9 +190,9 @@ def match_values(request, upload):
     wanted = values_to_match(upload, definition)
     if not wanted:
         return redirect("upload-detail", pk=upload.pk)
-    form = ValuesForm(request.POST or None, wanted=wanted, definition=definition)
+    form = ValuesForm(request.POST or None, wanted=wanted, definition=definition, saved=saved_values(upload))
     if request.method == "POST" and form.is_valid():
-        save_values(upload, form.corrections(), request.user)
+        save_values(upload, form.corrections(), request.user, written=form.written())
         upload.values_confirmed = True
         upload.save(update_fields=["values_confirmed"])
         start(upload, request.tenant.schema_name)
@@ -176,7 +200,9 @@ def match_values(request, upload):
     return render(request, "pages/form.html", {
         "form": form, "page_title": "Match your answers to ours", "caption": upload.filename,
         "intro": "Some answers in your file are not worded as ours. Choose what each one means: it is changed in "
-                 "every row that has it, and we will remember it for your next file.",
+                 "every row that has it, and we will remember it for your next file. An answer you leave is reported "
+                 "as an error, and not asked about again: you can change any of these later, on your organisation’s "
+                 "saved matches.",
     })
 
 
@@ -184,15 +210,47 @@ def match_values(request, upload):
 
 
 class RowForm(GDSFormMixin, forms.Form):
+    """The failing cells of a row: a select of the answers for a cell that holds an
+    option question's answer (`options`: [(cell text, label)]), else a text input."""
+
     submit_label = "Save these corrections"
 
-    def __init__(self, *args, cells, **kwargs):
+    def __init__(self, *args, cells, options=None, **kwargs):
         super().__init__(*args, **kwargs)
         for cell, (column, value, messages) in cells.items():
-            self.fields[f"cell_{cell}"] = forms.CharField(
-                label=f"Column {column_letter(cell)}: {column}", help_text=" ".join(messages), required=False,
-                initial=value, max_length=1000)
+            label, hint = f"Column {column_letter(cell)}: {column}", " ".join(messages)
+            answers = (options or {}).get(cell)
+            if answers:
+                held = next((text for text, _ in answers if value_key(text) == value_key(value)), None)
+                keep = [] if held is not None else [(value, f"“{value}”, as in your file") if value else ("", "No answer")]
+                self.fields[f"cell_{cell}"] = forms.ChoiceField(
+                    label=label, help_text=hint, required=False, choices=[*keep, *answers],
+                    initial=held if held is not None else value)
+            else:
+                self.fields[f"cell_{cell}"] = forms.CharField(
+                    label=label, help_text=hint, required=False, initial=value, max_length=1000)
         self.lay_out()
+
+
+def cell_options(upload, definition, cell, variable):
+    """[(cell text, label)] of the answers a cell may hold, when it holds the code of an
+    option question (as the official template writes it, or the provider's column
+    matched to the whole question); else None, and the cell is corrected as text."""
+    question = definition.variables.get(variable)
+    if question is None or not question.is_coded or question.id != variable:
+        return None
+    if upload.layout == "template":
+        declared = question.bulk_upload or {}
+        if declared.get("kind") not in (None, "one_of"):
+            return None  # flags, lookups and counts: the cell is not the answer itself
+        in_file = {}
+        for text, code in declared.get("codes") or []:
+            in_file.setdefault(str(code), str(text))
+        return [(in_file.get(str(code), str(code)), label) for code, label in question.options]
+    target = parse_target(upload.columns.get(str(cell), ""))
+    if target is None or target.variable != variable or target.part is not None:
+        return None
+    return [(str(code), label) for code, label in question.options]
 
 
 def row_values(upload, number):
@@ -212,20 +270,88 @@ def edit_row(request, upload, row):
     if not issues.exists():
         raise Http404("This row has no cells to correct")
     values = row_values(upload, row)
-    cells = {}
+    definition = definition_of(upload)
+    cells, options = {}, {}
     for issue in issues:
         cells.setdefault(issue.cell, (issue.column, values.get(issue.cell, ""), []))[2].append(issue.message)
-    form = RowForm(request.POST or None, cells=cells)
+        if issue.cell not in options:
+            options[issue.cell] = cell_options(upload, definition, issue.cell, issue.field)
+    form = RowForm(request.POST or None, cells=cells, options=options)
     if request.method == "POST" and form.is_valid():
-        upload.cell_edits[str(row)] = {
+        upload.cell_edits[str(row)] = {  # the cells sent: a cell left out of the form is not blanked
             **upload.cell_edits.get(str(row), {}),
-            **{str(cell): form.cleaned_data[f"cell_{cell}"].strip() for cell in cells},
+            **{str(cell): form.cleaned_data[f"cell_{cell}"].strip() for cell in cells if f"cell_{cell}" in form.data},
         }
         upload.save(update_fields=["cell_edits"])
         return redirect("upload-detail", pk=upload.pk)
     return render(request, "pages/form.html", {
         "form": form, "page_title": f"Correct row {row}", "caption": upload.filename,
         "intro": "Your corrections are kept with this upload. When you have made them all, check the file again.",
+    })
+
+
+# --- One answer for every row -----------------------------------------------------------------
+
+
+def answer_field(question):
+    """A form field for one answer to a question: its options (radios, or a select when
+    there are many), else text, with an error message that names the question."""
+    label = question.label or question.text or question.id
+    named = label[0].lower() + label[1:] if label[1:2].islower() else label
+    if question.is_coded:
+        options = [(str(code), text) for code, text in question.options]
+        many = len(options) > MAX_RADIOS
+        return forms.ChoiceField(label=label, choices=[("", "Select an answer"), *options] if many else options,
+                                 widget=forms.Select if many else forms.RadioSelect,
+                                 error_messages={"required": f"Select the {named}", "invalid_choice": f"Select the {named}"})
+    return forms.CharField(label=label, max_length=200, error_messages={"required": f"Enter the {named}"})
+
+
+def checked_answer(definition, question, answer):
+    """The answer, stripped, or ValidationError with the message every channel gives."""
+    answer = answer.strip()
+    _, errors = normalise(definition, {question.id: answer})
+    if errors:
+        raise forms.ValidationError(errors[0].message)
+    return answer
+
+
+class EveryRowForm(GDSFormMixin, forms.Form):
+    submit_label = "Use this answer and check the file"
+
+    def __init__(self, *args, question, definition, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.question, self.definition = question, definition
+        self.fields["answer"] = answer_field(question)
+        self.fields["remember"] = forms.BooleanField(
+            label=f"Use this answer for {organisation}’s next files that have no column for it", required=False,
+            help_text="You can change or remove it later, on your organisation’s saved matches.")
+        self.lay_out()
+
+    def clean_answer(self):
+        return checked_answer(self.definition, self.question, self.cleaned_data["answer"])
+
+
+@steers_an_upload
+def answer_every_row(request, upload, variable):
+    """Give one answer to a question the file has no column for, in every row."""
+    definition = definition_of(upload)
+    found = {q["field"]: q for q in every_row_questions(upload, definition)}
+    if variable not in found:
+        raise Http404("The file has a column for this question, or no row needs it")
+    question = definition.variables[variable]
+    form = EveryRowForm(request.POST or None, question=question, definition=definition,
+                        organisation=upload.organisation.name)
+    if request.method == "POST" and form.is_valid():
+        save_every_row(upload, variable, form.cleaned_data["answer"], request.user, form.cleaned_data["remember"])
+        start(upload, request.tenant.schema_name)
+        return redirect("upload-detail", pk=upload.pk)
+    rows = found[variable]["rows"]
+    return render(request, "pages/form.html", {
+        "form": form, "page_title": "Give one answer for every row", "caption": upload.filename,
+        "intro": f"Your file has no column for “{question.label or question.text}”, so {rows} "
+                 f"row{'s' if rows != 1 else ''} failed: “{found[variable]['message']}” Choose the answer that is "
+                 "right for every row of this file. Rows that answer it some other way keep their answer.",
     })
 
 

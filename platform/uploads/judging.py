@@ -8,8 +8,8 @@ converts and stores the chunks before them (pipeline.py): the same call, the sam
 outcomes, whichever process makes it.
 
     with Judge(parallel=True) as judge:
-        judged = judge.chunk([(record, answers), ...], user=person, confirm=[...])
-        outcomes = judged.result()
+        judged = judge.chunk([(record, answers), ...], user=person, confirm=[...], windows=windows)
+        outcomes = judged.result()   # a WindowClosed in place of a row the window refuses
 
 `CLDC_UPLOAD_PROCESSES` judging processes (one a CPU by default; 1 judges here). They
 are forked once a run, so they start with what the parent has loaded (the definition,
@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import connections
 
-from cldc.platform.records.gateway import submit
+from cldc.platform.records.gateway import WindowClosed, submit
 
 log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -43,10 +43,17 @@ _parent_connections = []  # in a judging process: the parent's, kept unclosed (s
 _fallback_logged = False
 
 
-def judge(rows, user, confirm):
-    """The gateway's judgement of (record, answers) pairs, as for any channel; nothing saved."""
-    return [submit(record, answers, source="upload", user=user, confirm=confirm, validate_only=True)
-            for record, answers in rows]
+def judge(rows, user, confirm, windows=None, inferred=frozenset()):
+    """The gateway's judgement of (record, answers) pairs, as for any channel; nothing
+    saved. A row the collection window refuses gives its WindowClosed instead."""
+    outcomes = []
+    for record, answers in rows:
+        try:
+            outcomes.append(submit(record, answers, source="upload", user=user, confirm=confirm, validate_only=True,
+                                   windows=windows, inferred=inferred))
+        except WindowClosed as closed:
+            outcomes.append(closed)
+    return outcomes
 
 
 class Judge:
@@ -63,12 +70,12 @@ class Judge:
     def in_parallel(self):
         return self.pool is not None
 
-    def chunk(self, rows, user, confirm):
+    def chunk(self, rows, user, confirm, windows=None, inferred=frozenset()):
         """Judge [(record, answers)]; the future's result is their outcomes, in order."""
         if self.pool:
-            return self.pool.submit(judge, rows, user, confirm)
+            return self.pool.submit(judge, rows, user, confirm, windows, inferred)
         judged = Future()
-        judged.set_result(judge(rows, user, confirm))
+        judged.set_result(judge(rows, user, confirm, windows, inferred))
         return judged
 
     def __enter__(self):

@@ -39,6 +39,8 @@ class Upload(models.Model):
     unmatched = models.JSONField(default=dict, blank=True,
                                  help_text="Values no option matched: column index -> {value: [as written, rows]}")
     cell_edits = models.JSONField(default=dict, blank=True, help_text="Cells corrected in the browser: row -> {column: value}")
+    every_row = models.JSONField(default=dict, blank=True,
+                                 help_text="Answers given for every row, to questions the file has no column for: variable -> value")
     confirmed_rules = models.JSONField(default=list, blank=True, help_text="Soft checks confirmed for every row")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
     message = models.TextField(blank=True, help_text="Why the file could not be read, in plain English")
@@ -93,21 +95,39 @@ class UploadIssue(models.Model):
         indexes = [models.Index(fields=["upload", "rule"])]
 
 
+class ImportedRow(models.Model):
+    """The log a row of an upload created, updated or left unchanged (for the log id in
+    the annotated file). Written with the logs, so undone with them."""
+
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="imported_rows")
+    row = models.PositiveIntegerField(help_text="The row number in the person's file")
+    record = models.ForeignKey("records.Record", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["upload", "row"]
+        constraints = [models.UniqueConstraint(fields=["upload", "row"], name="one_log_per_upload_row")]
+
+
 class SavedMapping(models.Model):
-    """A column or value mapping an organisation confirmed once, so the next file with
-    the same headings or values needs no questions."""
+    """A column, value or every-row answer an organisation confirmed once, so the next
+    file with the same headings or values needs no questions. A value whose target is
+    '' was left as it is (reported as an error), and is not asked about again."""
 
     class Kind(models.TextChoices):
         COLUMN = "column", "Column"
         VALUE = "value", "Value"
+        ANSWER = "answer", "Answer for every row"
 
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
     collection = models.CharField(max_length=40)
     record_type = models.CharField(max_length=40)
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    variable = models.CharField(max_length=100, blank=True, help_text="For a value: the question it answers")
-    source = models.CharField(max_length=200, help_text="The heading or value as compared (trimmed, lower case)")
-    target = models.CharField(max_length=200, blank=True, help_text="The target ('' = not needed) or the code")
+    variable = models.CharField(max_length=100, blank=True, help_text="For a value or an answer: the question it answers")
+    source = models.CharField(max_length=200, blank=True,
+                              help_text="The heading or value as compared (trimmed, lower case); '' for an answer")
+    written = models.CharField(max_length=200, blank=True, help_text="The heading or value as the file wrote it")
+    target = models.CharField(max_length=200, blank=True,
+                              help_text="The target ('' = not needed), the code ('' = left as it is) or the answer")
     saved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     saved_at = models.DateTimeField(auto_now=True)
 
@@ -117,4 +137,4 @@ class SavedMapping(models.Model):
             name="one_saved_mapping_per_source")]
 
     def __str__(self):
-        return f"{self.source} -> {self.target or 'not needed'}"
+        return f"{self.variable or ''}:{self.source} -> {self.target or '(none)'}"

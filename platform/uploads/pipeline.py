@@ -10,8 +10,10 @@ One run, in a Celery worker (tasks.py) or from `cldc upload`:
    `column_plan()` and the mapping page) and, the first time, a look at the values no
    option matches (`upload.unmatched`): the run stops there for the person.
 2. Every row, converted to answers (cells corrected in the browser and values
-   corrected in bulk applied), goes through the gateway. Rows with hard errors are
-   rejected; each issue is kept where it is in the file.
+   corrected in bulk applied), with its organisations and assignee resolved as in
+   every channel (cldc.platform.records.references), goes through the gateway. Rows
+   with hard errors, and rows the collection window refuses, are rejected; each issue
+   is kept where it is in the file, with the gateway's notes as warnings.
 3. What is stored: a dry run stores nothing. If the person chose to create the valid
    rows now, they are stored chunk by chunk. Otherwise the whole file is stored in
    one transaction that is undone if any row has an error: the run stops at
@@ -19,35 +21,59 @@ One run, in a Celery worker (tasks.py) or from `cldc upload`:
 
 Rows are read as a stream and handled in chunks (one query for the existing records
 of a chunk), so a 100,000-row file needs little memory (bench/upload_pipeline.py).
+Issues go to the database chunk by chunk; during an all-or-nothing run, whose
+transaction would undo them, to a file on disk, and to the database once it ends.
 Chunks are judged ahead, in other processes (judging.py), while this one stores the
 chunks before them.
 """
 
+import itertools
+import json
+import tempfile
 from collections import deque
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from cldc.platform import registry
 from cldc.platform.definitions.field_numbers import answers_from_field_numbers
 from cldc.platform.definitions.values import normalise, to_json
 from cldc.platform.organisations import policy
-from cldc.platform.organisations.models import Organisation, OrganisationRelationship
-from cldc.platform.people.models import User
-from cldc.platform.records.gateway import StaleRecord, commit, create_many, provider_reference
+from cldc.platform.records.gateway import (StaleRecord, WindowClosed, commit, create_many, duplicate_key,
+                                           provider_reference)
 from cldc.platform.records.models import Record
+from cldc.platform.records.references import References
 from cldc.platform.uploads import automap
 from cldc.platform.uploads.files import UploadError, column_letter, formula_columns, open_upload
 from cldc.platform.uploads.judging import Judge
-from cldc.platform.uploads.models import SavedMapping, Upload, UploadIssue
+from cldc.platform.uploads.models import ImportedRow, SavedMapping, Upload, UploadIssue
 from cldc.platform.uploads.provider_rows import HeaderLayout, parse_target, target_key, value_key
 from cldc.platform.uploads.template import is_annotation_heading
+from cldc.platform.windows.service import Windows
 
 CHUNK = 500  # rows per transaction, per query for existing records and per progress save
 OPTION_RULES = ("invalid_option", "retired_option")  # errors a value correction can fix
+WINDOW_CLOSED = "window_closed"  # the rule of a row the collection window refuses (the gateway's message)
+POSSIBLE_DUPLICATE = "possible_duplicate"  # a row without a reference that may be one of several stored logs
+
+
+def inferred_variables(definition):
+    """Variables a row's conversion fills from other cells rather than its own: "person
+    3 is absent" for blank person columns, counts, lookups, and the variables a marker
+    or a blank cell sets (`R` for an age). Routing may remove them without a word: the
+    person gave no answer to them (gateway.evaluate's `inferred`)."""
+    inferred = set()
+    for question in definition.questions.values():
+        declared = question.bulk_upload or {}
+        if declared.get("kind") in ("any_given", "count_given") or (declared.get("from_fields") and not declared.get("fields")):
+            inferred.update(question.variables)
+        for setter in [*(declared.get("markers") or []), declared.get("when_given"), declared.get("when_blank")]:
+            if isinstance(setter, dict) and setter.get("sets"):
+                inferred.add(setter["sets"])
+    return frozenset(inferred)
 
 
 class _NothingStored(Exception):
@@ -77,6 +103,8 @@ class Row:
     owner: object = None
     manager: object = None
     reference: str = ""
+    duplicate: str = ""  # without a reference: the duplicate-check answers' key, to find its log by
+    record: object = None  # the log it creates, changes or leaves as it is
     outcome: str = ""  # created, updated, unchanged, rejected
 
 
@@ -87,11 +115,14 @@ class Importer:
         self.upload = upload
         self.collection = registry.get(upload.collection)
         self.definition = self.collection.definition(upload.record_type, upload.version)
-        self.acted_for = {o.pk: o for o in policy.organisations_acted_for(upload.user)}
+        self.references = References(self.definition, {o.pk: o for o in policy.organisations_acted_for(upload.user)})
         self.pack = self.collection.rule_pack(upload.record_type, upload.version)
-        self.organisations, self.people, self.memberships, self.relationships = {}, {}, {}, {}
+        self.windows = Windows()  # read here: judging processes may not query
+        self.windows.get(upload.collection, upload.record_type, upload.version)
+        self.inferred = inferred_variables(self.definition)
+        self.upload_only = {rule.id for rule in self.pack.rules if rule.bulk_upload_only}
         self.value_map = saved_values(upload)
-        self.kept_issues = None  # issues held back while an all-or-nothing transaction runs
+        self.spool = None  # where issues wait while an all-or-nothing transaction runs
 
     # --- the run -----------------------------------------------------------------
 
@@ -105,8 +136,10 @@ class Importer:
                 self.open(file)
                 if self.waits_for_person(file):
                     return upload
-                upload.total_rows = sum(1 for _ in file.rows())
+                if not upload.total_rows:  # counted by prepare(), unless the run started elsewhere (the API)
+                    upload.total_rows = file.count_rows()
                 upload.issues.all().delete()
+                upload.imported_rows.all().delete()
                 if upload.dry_run or upload.create_valid_now:
                     self.go_through(file, store=not upload.dry_run)
                 else:
@@ -123,18 +156,21 @@ class Importer:
         """Store every row in one transaction, undone if any row has an error: then
         nothing is stored and the person chooses (correct, or create the valid rows
         now). One pass either way; progress goes through the cache meanwhile, as the
-        transaction hides it from the progress page."""
-        kept = self.kept_issues = []
-        try:
-            with transaction.atomic():
-                self.go_through(file, store=True)
-                if self.upload.rejected:
-                    raise _NothingStored
-        except _NothingStored:
-            self.upload.status = Upload.Status.CHECKED
-        finally:
-            self.kept_issues = None
-        UploadIssue.objects.bulk_create(kept, batch_size=2000)
+        transaction hides it from the progress page. Its issues wait on disk, not in
+        memory (a file with errors on every row has hundreds of thousands), and are
+        stored once the transaction has ended."""
+        with IssueSpool() as spool:
+            self.spool = spool
+            try:
+                with transaction.atomic():
+                    self.go_through(file, store=True)
+                    if self.upload.rejected:
+                        raise _NothingStored
+            except _NothingStored:
+                self.upload.status = Upload.Status.CHECKED
+            finally:
+                self.spool = None
+            spool.store(self.upload)
 
     def open(self, file):
         """Set how rows become answers, and where each variable is in the file."""
@@ -157,6 +193,8 @@ class Importer:
                 if target is not None:
                     self.where.setdefault(target.variable, (index, file.columns.get(index, f"Column {column_letter(index)}")))
         self.file = file
+        self.every_row = every_row_answers(self.upload, self.where)
+        self.inferred |= frozenset(self.every_row)  # routing may clear them silently: no row gave them
 
     def waits_for_person(self, file):
         """A provider's own layout stops for its column mapping and, once, for the
@@ -222,31 +260,39 @@ class Importer:
         existing = self.existing(chunk)
         rows = []
         for row in chunk:
+            record = None if row.outcome else self.stored_log(row, existing)
             if not row.outcome:
-                record = existing.get((row.owner.pk, row.reference)) or Record(
+                record = record or Record(
                     collection=upload.collection, record_type=upload.record_type, version=upload.version,
                     owning_organisation=row.owner, managing_organisation=row.manager or row.owner)
                 rows.append((record, row.answers))
-        return judge.chunk(rows, user=upload.user, confirm=upload.confirmed_rules)
+        return judge.chunk(rows, user=upload.user, confirm=upload.confirmed_rules, windows=self.windows,
+                           inferred=self.inferred)
 
     def handle(self, chunk, judged, store):
-        outcomes = iter(judged.result())
+        judgements = judged.result()
+        twins = self.stored_twins(judgements)
+        outcomes = iter(judgements)
         with transaction.atomic():
             new = []
             for row in chunk:
                 if not row.outcome:
-                    outcome = self.take(row, next(outcomes), store)
+                    outcome = self.take(row, next(outcomes), store, twins)
                     if outcome is not None:
                         new.append(outcome)
             if new:
                 create_many(new, source="upload", user=self.upload.user)
+            if store:  # which log each row is, for the annotated file
+                ImportedRow.objects.bulk_create(
+                    ImportedRow(upload=self.upload, row=row.number, record_id=row.record.pk)
+                    for row in chunk if row.record is not None and row.record.pk is not None)
         upload = self.upload
         for row in chunk:
             setattr(upload, row.outcome, getattr(upload, row.outcome) + 1)
         upload.processed_rows += len(chunk)
         issues = [issue for row in chunk for issue in row.issues]
-        if self.kept_issues is not None:  # inside the all-or-nothing transaction
-            self.kept_issues += issues
+        if self.spool is not None:  # inside the all-or-nothing transaction
+            self.spool.add(issues)
         else:
             UploadIssue.objects.bulk_create(issues)
             upload.save(update_fields=["processed_rows", "created", "updated", "unchanged", "rejected", "layout"])
@@ -261,6 +307,9 @@ class Importer:
             answers = self.corrected(answers)
         else:
             answers, problems = self.header_layout.answers(values)
+        for variable, answer in self.every_row.items():
+            if answers.get(variable) in (None, ""):
+                answers[variable] = answer
         row = Row(number, answers)
         row.issues = [self.issue(row, p.get("variable"), p.get("rule", "bu_field_format"), "hard", p["message"])
                       for p in problems]
@@ -284,7 +333,17 @@ class Importer:
                                              f"This row is the same log as row {first} (the same reference). "
                                              "Remove one of them."))
                 row.outcome = "rejected"
+        else:  # its log is found by the duplicate-check answers instead
+            row.duplicate = self.duplicate_key_of(row.answers)
         return row
+
+    def duplicate_key_of(self, answers):
+        """The key the gateway stores for these duplicate-check answers ('' if some are missing)."""
+        names = self.definition.duplicate_check_variables
+        if not names:
+            return ""
+        typed, _ = normalise(self.definition, {name: answers[name] for name in names if name in answers})
+        return duplicate_key(self.definition, to_json({k: v for k, v in typed.items() if v is not None}))
 
     def label(self, cell):
         """A column as the person's file names it: its field number or heading."""
@@ -294,31 +353,45 @@ class Importer:
         return f"Field {name}" if self.header_layout is None else name
 
     def corrected(self, answers):
-        """Values corrected in bulk on the results page ("Weekly " is weekly everywhere)."""
+        """Values corrected in bulk on the results page ("Weekly " is weekly everywhere;
+        a value left as it is maps to '' and stays)."""
         for variable, corrections in self.value_map.items():
             if variable in answers and answers[variable] is not None:
                 code = corrections.get(value_key(answers[variable]))
-                if code is not None:
+                if code:
                     answers[variable] = code
         return answers
 
-    def take(self, row, outcome, store):
+    def take(self, row, outcome, store, twins):
         """Keep a row's judgement; store a change to an existing record at once, and
-        return the outcome of a new one for the chunk's single insert."""
+        return the outcome of a new one for the chunk's single insert. `twins`: the
+        stored logs new rows without a reference answer the duplicate check as."""
         upload = self.upload
+        if isinstance(outcome, WindowClosed):  # the gateway refuses the row: its collection window
+            row.issues.append(self.issue(row, "", WINDOW_CLOSED, "hard", str(outcome)))
+            row.outcome = "rejected"
+            return None
         is_new = outcome.record.pk is None
-        row.issues += [self.issue(row, e["field"], e["rule"], "hard", e["message"]) for e in outcome.errors]
+        # A field one of the pack's bulk-upload checks faults gets no second error from a
+        # rule of every channel saying the same in other words (as CORE's bulk upload).
+        faulted = {e["field"] for e in outcome.errors if e["rule"] in self.upload_only}
+        row.issues += [self.issue(row, e["field"], e["rule"], "hard", e["message"]) for e in outcome.errors
+                       if e["rule"] in self.upload_only or e["field"] not in faulted]
         row.issues += [self.issue(row, w["field"], w["rule"], "soft", w["message"]) for w in outcome.warnings]
+        row.issues += [self.issue(row, n["field"], n["rule"], n["severity"], n["message"]) for n in outcome.notes]
         key = (outcome.record.owning_organisation_id, outcome.record.duplicate_key)
         if key[1] and self.seen_duplicates.setdefault(key, row.number) != row.number:
             rule = self.pack.pipeline_rule("duplicate_in_file")  # the same log by the collection's own test
             if rule is not None:
                 row.issues.append(self.issue(row, rule.attach_to[0] if rule.attach_to else "", rule.id, rule.severity,
                                              rule.render(row.answers, {}, self.definition)))
+        elif is_new and not outcome.record.provider_reference and twins.get(key):
+            self.possible_duplicate(row, twins[key])
         if outcome.errors or any(i.severity == "hard" for i in row.issues):
             row.outcome = "rejected"
             return None
         row.outcome = "created" if is_new else "updated" if outcome.changes else "unchanged"
+        row.record = outcome.record
         if not store:
             return None
         if is_new:
@@ -330,20 +403,67 @@ class Importer:
                 row.issues.append(self.issue(row, "", "changed_during_upload", "hard",
                                              "Someone changed this log while the file was being imported. "
                                              "Upload the file again."))
-                row.outcome = "rejected"
+                row.outcome, row.record = "rejected", None
         return None
 
-    def existing(self, chunk):
-        """The stored records the chunk's rows match, by (owner, reference)."""
-        wanted = {(row.owner.pk, row.reference) for row in chunk if row.reference and not row.outcome}
-        if not wanted:
+    def stored_log(self, row, existing):
+        """The stored record a row is: by its reference; without one, by its duplicate-check
+        answers when one log has them. When several have them, the row could be any of
+        them: it is reported, and nothing is created."""
+        if row.reference:
+            return existing.get((row.owner.pk, row.reference))
+        twins = existing.get((row.owner.pk, POSSIBLE_DUPLICATE, row.duplicate), []) if row.duplicate else []
+        if len(twins) > 1:
+            self.possible_duplicate(row, [record.pk for record in twins])
+        return twins[0] if len(twins) == 1 else None
+
+    def stored_twins(self, judgements):
+        """{(owner, duplicate key): [log ids]}: the stored logs that new rows without a
+        reference answer the duplicate check as, once judged (routing may have changed
+        the answers the row was looked up by)."""
+        keys = {(o.record.owning_organisation_id, o.record.duplicate_key) for o in judgements
+                if not isinstance(o, WindowClosed) and o.record.pk is None and o.record.duplicate_key
+                and not o.record.provider_reference}
+        if not keys:
             return {}
+        found = {}
+        for pk, owner, key in Record.objects.filter(
+                collection=self.upload.collection, record_type=self.upload.record_type, version=self.upload.version,
+                owning_organisation__in={owner for owner, _ in keys}, duplicate_key__in={key for _, key in keys},
+        ).values_list("pk", "owning_organisation_id", "duplicate_key"):
+            if (owner, key) in keys:
+                found.setdefault((owner, key), []).append(pk)
+        return found
+
+    def possible_duplicate(self, row, log_ids):
+        """Report a row without a reference that answers the duplicate check as stored logs do."""
+        missing = [name for name in self.definition.reference_key if not row.answers.get(name)]
+        names = " and ".join(f"“{question_label(self.definition, name)}”" for name in missing)
+        logs = ", ".join(str(pk) for pk in sorted(log_ids)[:5]) + (" and others" if len(log_ids) > 5 else "")
+        fill_in = f"Fill in {names} so that we know which log it is, or remove" if names else "Remove"
+        row.issues.append(self.issue(
+            row, missing[0] if missing else "", POSSIBLE_DUPLICATE, "hard",
+            f"This row may be one of the logs you already have (log {logs}): it has the same answers to the "
+            f"duplicate check. {fill_in} the row if the log is there already."))
+        row.outcome = "rejected"
+
+    def existing(self, chunk):
+        """The stored records the chunk's rows match: by (owner, reference), and for rows
+        without a reference, [records] by (owner, POSSIBLE_DUPLICATE, duplicate key)."""
+        wanted = {(row.owner.pk, row.reference) for row in chunk if row.reference and not row.outcome}
+        twins = {(row.owner.pk, row.duplicate) for row in chunk if row.duplicate and not row.outcome}
         records = Record.objects.select_related("owning_organisation", "managing_organisation").filter(
-            collection=self.upload.collection, record_type=self.upload.record_type, version=self.upload.version,
-            owning_organisation__in={owner for owner, _ in wanted},
-            provider_reference__in={reference for _, reference in wanted},
-        )
-        return {(r.owning_organisation_id, r.provider_reference): r for r in records}
+            collection=self.upload.collection, record_type=self.upload.record_type, version=self.upload.version)
+        found = {}
+        if wanted:
+            found.update({(r.owning_organisation_id, r.provider_reference): r for r in records.filter(
+                owning_organisation__in={owner for owner, _ in wanted},
+                provider_reference__in={reference for _, reference in wanted})})
+        if twins:
+            for r in records.filter(owning_organisation__in={owner for owner, _ in twins},
+                                    duplicate_key__in={key for _, key in twins}).order_by("pk"):
+                found.setdefault((r.owning_organisation_id, POSSIBLE_DUPLICATE, r.duplicate_key), []).append(r)
+        return found
 
     def issue(self, row, variable, rule, severity, message):
         cell, column = self.where.get(variable, (None, ""))
@@ -354,89 +474,44 @@ class Importer:
     def setup(self, row):
         """The row's owning and managing organisations and assigned person: the
         definition's record fields, as organisation references (ORG<id>, or an ONS
-        code or regulator number) and an email address. Blank organisations are the
-        uploader's organisation; a blank assignee is the person uploading. A reference
-        that names nothing, or something the uploader may not submit for, is reported
-        with the pack's own rule for it (`pipeline: reference_found|reference_permitted`)."""
-        found, refused = {}, False
-        for column, variable in self.definition.record_fields.items():
-            text = str(row.answers.get(variable) or "").strip()
-            if column == "assigned_to":  # blank: the person uploading, as CORE does
-                person = self.person(text) if text else self.upload.user
-                if person is None:
-                    row.issues.append(self.refusal(row, "reference_found", variable,
-                                                   f"No one has the email address “{text}”."))
-                elif text and not self.member_of(person, found.values()):
-                    row.issues.append(self.refusal(
-                        row, "reference_permitted", variable,
-                        "The assigned person must be someone in the owning or managing organisation"))
-                    person = None
-                refused = refused or person is None
-                row.answers[variable] = str(person.pk) if person else None
-                continue
-            organisation = self.organisation_for(text) if text else self.upload.organisation
-            if organisation is None:
-                row.issues.append(self.refusal(row, "reference_found", variable,
-                                               f"No organisation has the reference “{text}”."))
-            elif organisation.pk not in self.acted_for:
-                row.issues.append(self.refusal(
-                    row, "reference_permitted", variable,
-                    f"You cannot submit logs for the organisation “{text}”. Check the reference, "
-                    "or ask the organisation to upload its own logs."))
-                organisation = None
-            refused = refused or organisation is None
-            found[column] = organisation
-            row.answers[variable] = str(organisation.pk) if organisation else None
-        if not refused and not self.related(row, found):
-            refused = True
-        if not refused:
-            row.owner, row.manager = found.get("owning_organisation"), found.get("managing_organisation")
+        code or regulator number) and an email address, resolved as for every channel
+        (cldc.platform.records.references). Blank organisations are the uploader's
+        organisation; a blank assignee is the person uploading, as CORE does."""
+        fields = self.definition.record_fields
+        named = self.references.resolve(
+            {column: row.answers.get(variable) for column, variable in fields.items()},
+            defaults={"owning_organisation": self.upload.organisation,
+                      "managing_organisation": self.upload.organisation, "assigned_to": self.upload.user})
+        row.answers.update(named.answers)
+        row.issues += [self.issue(row, i["field"], i["rule"], i["severity"], i["message"]) for i in named.issues]
+        if named.ok:
+            row.owner, row.manager = named.owning_organisation, named.managing_organisation
 
-    def related(self, row, found):
-        """The pack's `organisations_related` rule, if it has one: the organisations its
-        fields name (record fields) must be one, or parent and child today."""
-        rule = self.pack.pipeline_rule("organisations_related")
-        if rule is None:
-            return True
-        columns = {variable: column for column, variable in self.definition.record_fields.items()}
-        named = {found.get(columns.get(variable)) for variable in rule.fields} - {None}
-        if len(named) < 2:
-            return True
-        pair = frozenset(o.pk for o in named)
-        if pair not in self.relationships:
-            first, second = pair
-            self.relationships[pair] = OrganisationRelationship.objects.active().filter(
-                Q(parent=first, child=second) | Q(parent=second, child=first)).exists()
-        if not self.relationships[pair]:
-            row.issues.append(self.issue(row, rule.attach_to[-1] if rule.attach_to else "", rule.id, rule.severity,
-                                         rule.render(row.answers, {}, self.definition)))
-        return self.relationships[pair]
 
-    def refusal(self, row, check, variable, message):
-        """An issue from the pack's rule for a pipeline check, else the platform's own."""
-        rule = self.pack.pipeline_rule(check, variable)
-        if rule is None:
-            return self.issue(row, variable, f"upload_{check}", "hard", message)
-        return self.issue(row, variable, rule.id, rule.severity, rule.render(row.answers, {}, self.definition))
+class IssueSpool:
+    """Issues kept in a temporary file while an all-or-nothing transaction runs (stored
+    in it, they would be undone with it), then stored in batches: memory holds one
+    batch, whatever the number of issues."""
 
-    def member_of(self, person, organisations):
-        """Whether a person belongs to one of the row's organisations."""
-        wanted = {o.pk for o in organisations if o is not None}
-        key = (person.pk, frozenset(wanted))
-        if key not in self.memberships:
-            self.memberships[key] = person.memberships.filter(organisation__in=wanted).exists()
-        return self.memberships[key]
+    FIELDS = ("row", "cell", "column", "field", "value", "rule", "severity", "message")
 
-    def organisation_for(self, reference):
-        if reference not in self.organisations:
-            self.organisations[reference] = Organisation.objects.by_reference(reference)
-        return self.organisations[reference]
+    def __init__(self):
+        self.file = tempfile.TemporaryFile("w+", encoding="utf-8")
 
-    def person(self, email):
-        """An active person, by email address."""
-        if email not in self.people:
-            self.people[email] = User.objects.filter(email__iexact=email, is_active=True).first()
-        return self.people[email]
+    def add(self, issues):
+        self.file.writelines(json.dumps([getattr(issue, name) for name in self.FIELDS]) + "\n" for issue in issues)
+
+    def store(self, upload, batch=2000):
+        self.file.seek(0)
+        while lines := list(itertools.islice(self.file, batch)):
+            UploadIssue.objects.bulk_create(
+                [UploadIssue(upload=upload, **dict(zip(self.FIELDS, json.loads(line)))) for line in lines])
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.file.close()
 
 
 # --- Mappings ---------------------------------------------------------------------
@@ -447,8 +522,23 @@ def saved_mappings(upload, kind):
                                        record_type=upload.record_type, kind=kind)
 
 
+def question_label(definition, variable):
+    """A variable or question as people read it: its label, else its text, else its name."""
+    question = definition.variables.get(variable) or definition.questions.get(variable)
+    return (question.label or question.text or variable) if question is not None else variable
+
+
+def every_row_answers(upload, columns):
+    """{variable: answer} given for every row, to questions the file has no column for
+    (`columns`: the variables it has): the upload's own over the organisation's saved ones."""
+    answers = {m.variable: m.target for m in saved_mappings(upload, SavedMapping.Kind.ANSWER)}
+    answers.update(upload.every_row)
+    return {variable: answer for variable, answer in answers.items() if answer and variable not in columns}
+
+
 def saved_values(upload):
-    """The upload's value corrections over the organisation's saved ones."""
+    """The upload's value corrections over the organisation's saved ones ('' for a value
+    left as it is)."""
     value_map = {}
     for saved in saved_mappings(upload, SavedMapping.Kind.VALUE):
         value_map.setdefault(saved.variable, {})[saved.source] = saved.target
@@ -497,11 +587,14 @@ def read_headings(upload):
 
 
 def prepare(upload):
-    """Before a run: read the file's headings, and for a provider's own layout apply
+    """Before a run: read the file's headings and count its rows (so that a file over
+    the row limit is refused on the upload form), and for a provider's own layout apply
     its column plan when every column is settled (saved or confident). Returns the
     columns a person must match (the upload then waits, in MAPPING); raises UploadError
     for a file that cannot be read."""
-    upload.layout, columns = read_headings(upload)
+    with open_upload(upload.path, upload.filename) as file:
+        upload.layout, columns = file.layout, dict(file.columns)
+        upload.total_rows = file.count_rows()
     unsettled = []
     if upload.layout == "headers":
         plan = column_plan(upload, columns)
@@ -510,7 +603,7 @@ def prepare(upload):
             upload.status = Upload.Status.MAPPING
         else:
             upload.columns = chosen_columns(plan)
-    upload.save(update_fields=["layout", "columns", "status"])
+    upload.save(update_fields=["layout", "columns", "status", "total_rows"])
     return unsettled
 
 
@@ -527,21 +620,36 @@ def save_columns(upload, choices, person):
         SavedMapping.objects.update_or_create(
             organisation=upload.organisation, collection=upload.collection, record_type=upload.record_type,
             kind=SavedMapping.Kind.COLUMN, variable="", source=value_key(choice.header)[:200],
-            defaults={"target": upload.columns[str(choice.index)], "saved_by": person},
+            defaults={"target": upload.columns[str(choice.index)], "written": choice.header.strip()[:200],
+                      "saved_by": person},
         )
 
 
-def save_values(upload, corrections, person):
-    """Keep confirmed values ({variable: {value key: code}}) on the upload and for the organisation."""
+def save_values(upload, corrections, person, written=None):
+    """Keep confirmed values ({variable: {value key: code, or '' for left as it is}}) on
+    the upload and for the organisation; `written`: {(variable, value key): as the file has it}."""
     for variable, values in corrections.items():
         upload.value_map.setdefault(variable, {}).update(values)
         for source, code in values.items():
             SavedMapping.objects.update_or_create(
                 organisation=upload.organisation, collection=upload.collection, record_type=upload.record_type,
                 kind=SavedMapping.Kind.VALUE, variable=variable, source=source[:200],
-                defaults={"target": code, "saved_by": person},
+                defaults={"target": code, "saved_by": person,
+                          "written": str((written or {}).get((variable, source), source)).strip()[:200]},
             )
     upload.save(update_fields=["value_map"])
+
+
+def save_every_row(upload, variable, answer, person, remember):
+    """Give `answer` to `variable` in every row of the upload that has no column for it,
+    and, if `remember`, in the organisation's next files too."""
+    upload.every_row[variable] = answer
+    upload.save(update_fields=["every_row"])
+    if remember:
+        SavedMapping.objects.update_or_create(
+            organisation=upload.organisation, collection=upload.collection, record_type=upload.record_type,
+            kind=SavedMapping.Kind.ANSWER, variable=variable, source="",
+            defaults={"target": answer, "saved_by": person})
 
 
 # --- What an upload did ---------------------------------------------------------------

@@ -20,22 +20,46 @@ map it once for the whole file (value_map, kept like the column mapping).
 
 import datetime as dt
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from cldc.platform.uploads.automap import DATE_OF_BIRTH, DATE_PARTS, TWO_PARTS, Target
+from cldc.platform.uploads.automap import DATE_OF_BIRTH, DATE_PARTS, TWO_PARTS, Target, singular
 
 RULE = "bu_field_format"
 TICKED = {"1", "y", "yes", "true", "x", "ticked", "✓", "✔"}
 NOT_TICKED = {"0", "n", "no", "false"}
 # Words for Yes and No options of a radio question ("1" and "0" are left to the codes).
 YES_WORDS, NO_WORDS = ("y", "yes", "true"), ("n", "no", "false")
-# How providers' systems word what option labels say otherwise (general UK terms).
+# How providers' systems word what option labels say otherwise (general UK terms), for
+# value guesses. Applied to both sides, the provider's value and every option's label,
+# so "Monthly" and "Every calendar month" are one (a longer phrase before a shorter).
 VALUE_WORDS = {
     "council": "local authority", "la": "local authority", "ha": "housing association", "rsl": "registered social landlord",
-    "prp": "private registered provider", "b and b": "bed and breakfast", "bnb": "bed and breakfast", "dk": "dont know",
-    "unknown": "not known", "fortnightly": "every 2 weeks", "2 weekly": "every 2 weeks", "4 weekly": "every 4 weeks",
+    "prp": "private registered provider", "b and b": "bed and breakfast", "bnb": "bed and breakfast",
+    "dk": "dont know", "nk": "dont know", "n k": "dont know", "unknown": "dont know", "not known": "dont know",
+    "refused": "prefers not to say", "declined": "prefers not to say", "prefer not to say": "prefers not to say",
+    "fortnightly": "every 2 weeks", "2 weekly": "every 2 weeks", "4 weekly": "every 4 weeks",
+    "per week": "weekly", "pw": "weekly", "calendar monthly": "every calendar month", "per calendar month": "every calendar month",
+    "pcm": "every calendar month", "per month": "every calendar month", "monthly": "every calendar month",
+    "annually": "yearly", "annual": "yearly", "per annum": "yearly", "per year": "yearly",
+    "ft": "full time", "pt": "part time", "hb": "housing benefit", "uc": "universal credit",
+    "private rented": "private sector tenancy", "woman": "female", "man": "male",
+    "spouse": "partner", "wife": "partner", "husband": "partner", "civil partner": "partner",
+    "son": "child", "daughter": "child",
 }
+WHOEVER_PREFERS = re.compile(r"^[\w ]*\bprefers not to say$")
+NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6"}
+_VALUE_PHRASES = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(VALUE_WORDS, key=len, reverse=True)) + r")\b")
+# Value guesses. Words that say nothing of an answer's meaning ("Licence agreement" is
+# a licence, "Extra care housing" extra care), and the separators between the parts of
+# an option's label ("Full-time – 30 hours or more per week", "Supported housing /
+# hostel", "Assured Shorthold Tenancy (AST)"): a value that is one part is that option.
+VALUE_STOP_WORDS = frozenset("a an the of for to in at on with and by as into from".split())
+HEAD_WORDS = frozenset("housing accommodation tenancy agreement basis element work employment employed".split())
+LABEL_PARTS = re.compile(r"\s[–—-]\s|[:/,;()]")
+CONFIDENT, DOUBTFUL = "confident", "doubtful"
 MONTH_NAMES = "january february march april may june july august september october november december".split()
 MONTHS = {**{m: i for i, m in enumerate(MONTH_NAMES, 1)}, **{m[:3]: i for i, m in enumerate(MONTH_NAMES, 1)}, "sept": 9}
 TIME = re.compile(r"[ t]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(z|[+-]\d{2}:?\d{2})?$")  # a spreadsheet export's 00:00:00
@@ -107,38 +131,106 @@ def _file_codes(question):
 
 def match_value(question, raw, value_map=None):
     """The code (as text) a provider's value stands for, or None: a mapping the person
-    confirmed (value_map[question id]), else the code itself, an option's label, a
-    Yes/No word, or the definition's bulk-upload `codes` pairs."""
+    confirmed (value_map[question id]; one they left as it is maps to nothing), else the
+    code itself, an option's label, a Yes/No word, or the definition's bulk-upload
+    `codes` pairs."""
     key = value_key(raw)
     if not key:
         return None
     confirmed = (value_map or {}).get(question.id) or {}
-    if key in confirmed:
+    if confirmed.get(key):  # '' is a value the person left as it is
         return str(confirmed[key])
     index = _option_index(question)
     return index.get(_number_key(key)) or index.get(_words(key))
 
 
 def _expanded(text):
-    words = f" {_words(text)} "
-    for short, long in VALUE_WORDS.items():
-        words = words.replace(f" {short} ", f" {long} ")
-    return words.strip()
+    words = " ".join(NUMBER_WORDS.get(word, word) for word in _words(text).split())
+    words = _VALUE_PHRASES.sub(lambda found: VALUE_WORDS[found.group(1)], words)
+    return WHOEVER_PREFERS.sub("prefers not to say", words)  # "Lead tenant prefers not to say"
 
 
-def value_suggestions(question, raw, limit=3):
-    """[(code, label, score 0-100)], best first: the options a provider's value may mean."""
+@lru_cache(maxsize=4096)
+def _value_words(text):
+    """The words of a value or label that say what it means: expanded, singular, no filler."""
+    return frozenset(singular(word) for word in _expanded(text).split()
+                     if word not in VALUE_STOP_WORDS and word not in HEAD_WORDS and word != "or")
+
+
+@lru_cache(maxsize=4096)
+def _label_parts(label):
+    """The word sets an option's label may be given as: all of it, each part between
+    separators, and each alternative of an "or" ("Flat or maisonette": flat; "Living
+    with friends or family": living with family)."""
+    found = {_value_words(label)}
+    for part in LABEL_PARTS.split(label):
+        pieces = [_expanded(piece).split() for piece in re.split(r"\bor\b", part)]
+        found.add(_value_words(part))
+        first = pieces[0]
+        for piece in pieces:
+            found.add(_value_words(" ".join(piece)))
+            if piece is not first and piece and first:
+                shared = first[:-len(piece)] + piece if len(piece) < len(first) else first + piece[len(first):]
+                found.add(_value_words(" ".join(shared)))
+    found.discard(frozenset())
+    return found
+
+
+@dataclass(frozen=True)
+class ValueGuess:
+    """What a provider's value may mean: `code` is the best guess, pre-selected only
+    when `band` is CONFIDENT; `suggestions` are [(code, label, score 0-100)], best first."""
+
+    code: str | None
+    band: str
+    suggestions: list
+
+
+def value_guess(question, raw, limit=3):
+    """A ValueGuess for a provider's value. Confident when it matches exactly
+    (match_value), or its words are one option's words and no other's, or else they
+    are the words of one part of one option's label and in no other label ("Part time"
+    for "Part-time – Less than 30 hours per week", "Flat" for "Flat or maisonette";
+    not "Assured" for "Assured – lifetime", as "Assured Shorthold Tenancy" has it too).
+    A value whose words are only some of an option's ("Rent arrears" for "evicted due
+    to rent arrears", "Harassment" for "Racial harassment") is only suggested.
+    Measured on a labelled set of provider values by bench/value_matching.py."""
     exact = match_value(question, raw)
-    text = _expanded(raw)
-    scored = []
-    for code, label in question.options:
-        score = 100 if str(code) == exact else max(fuzz.WRatio(text, _expanded(label)),
-                                                    fuzz.WRatio(text, _expanded(f"{code} {label}")))
-        scored.append((str(code), label, round(score)))
+    words = _value_words(raw)
+    options = [(str(code), label, _value_words(label)) for code, label in question.options]
     # Of equal scores, the lowest code first: "Weekly" suggests "Weekly for 52 weeks"
     # (code 1) before "Weekly for 46 weeks" (code 9), as codes are usually numbered
     # with the commonest answers first.
-    return sorted(scored, key=lambda item: (-item[2], _code_order(item[0])))[:limit]
+    scored = sorted(((code, label, _value_score(raw, words, label, theirs, code == exact)) for code, label, theirs in options),
+                    key=lambda item: (-item[2], _code_order(item[0])))
+    if exact is not None:
+        return ValueGuess(exact, CONFIDENT, scored[:limit])
+    same = [code for code, _, theirs in options if words and theirs == words]
+    if not same:  # a part of one label, and in no other ("Assured" is in two)
+        same = [code for code, label, _ in options if words and words in _label_parts(label)]
+        same = same if sum(1 for _, _, theirs in options if words and words <= theirs) <= 1 else []
+    if len(same) == 1:
+        return ValueGuess(same[0], CONFIDENT, scored[:limit])
+    return ValueGuess(scored[0][0] if scored else None, DOUBTFUL, scored[:limit])
+
+
+def _value_score(raw, words, label, theirs, exact):
+    """0-100, for ordering suggestions: 100 exact, 98 the same words, 95 a part of the
+    label, 85-94 all of the value's words in the label (more for a shorter label),
+    else a fuzzy comparison."""
+    if exact:
+        return 100
+    if words and words == theirs:
+        return 98
+    if words and words in _label_parts(label):
+        return 95
+    if words and words < theirs:
+        return round(85 + 9 * len(words) / len(theirs))
+    shared, mine, its = len(words & theirs), _expanded(raw), _expanded(label)
+    # WRatio's partial matching finds a short value in any label ("no" in "dont know")
+    fuzzy = (fuzz.WRatio if min(len(mine), len(its)) > 3 else fuzz.ratio)(mine, its) if mine and its else 0
+    overlap = 100 * 2 * shared / (len(words) + len(theirs)) if words and theirs else 0
+    return round(min(84, max(overlap, 0.9 * fuzzy)))
 
 
 def _code_order(code):
@@ -215,14 +307,16 @@ class HeaderLayout:
 
     def unmatched_values(self, rows, limit=50):
         """{column: {value_key: (an example as written, count)}} of the values in coded
-        columns that match no code, at most `limit` distinct a column; columns whose
-        values all match are left out."""
+        columns that match no code and that the person has not seen (a value they left
+        as it is is not asked about again), at most `limit` distinct a column; columns
+        whose values all match are left out."""
         coded = {column: self.definition.variables[variable] for column, variable in self.coded_columns().items()}
         found = {column: {} for column in coded}
         for _, values in rows:
             for column, question in coded.items():
                 raw = values.get(column) or ""
-                if not raw.strip() or self._marker(question, raw) or match_value(question, raw, self.value_map):
+                if (not raw.strip() or self._marker(question, raw) or match_value(question, raw, self.value_map)
+                        or value_key(raw) in self.value_map.get(question.id, ())):
                     continue
                 seen, key = found[column], value_key(raw)
                 if key in seen:

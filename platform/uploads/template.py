@@ -11,6 +11,7 @@ collection: any collection's template laid out this way is recognised.
     found.labels["question"]               # the question text of each column
 """
 
+import re
 from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
@@ -36,13 +37,15 @@ SEARCH_ROWS = 20
 
 
 # The columns annotated.py adds to a person's file: a corrected file uploaded again
-# may still have them, and they hold no answers.
-ERRORS, WARNINGS = "Errors", "Warnings"
+# may still have them, and they hold no answers. "Errors" and "Warnings" head the
+# messages about a whole row, "Errors: Age (column F)" those about one question.
+ERRORS, WARNINGS, LOG_ID = "Errors", "Warnings", "Log ID"
+_ANNOTATION = re.compile(rf"({ERRORS}|{WARNINGS})(:.*)?|{LOG_ID}", re.IGNORECASE | re.DOTALL)
 
 
 def is_annotation_heading(text):
     """True for the heading of a column the annotated error file adds."""
-    return " ".join(str(text).split()).casefold() in (ERRORS.casefold(), WARNINGS.casefold())
+    return _ANNOTATION.fullmatch(" ".join(str(text).split())) is not None
 
 
 class TemplateError(ValueError):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cldc.platform.uploads import fixes, views
+from cldc.platform.uploads import fixes, matches, views
 
 urlpatterns = [
     path("uploads/", views.upload_list, name="upload-list"),
@@ -11,9 +11,15 @@ urlpatterns = [
     path("uploads/<int:pk>/columns/", fixes.match_columns, name="upload-columns"),
     path("uploads/<int:pk>/values/", fixes.match_values, name="upload-values"),
     path("uploads/<int:pk>/rows/<int:row>/", fixes.edit_row, name="upload-row"),
+    path("uploads/<int:pk>/every-row/<str:variable>/", fixes.answer_every_row, name="upload-every-row"),
     path("uploads/<int:pk>/check-again/", fixes.check_again, name="upload-check-again"),
     path("uploads/<int:pk>/create-valid/", fixes.create_valid_now, name="upload-create-valid"),
     path("uploads/<int:pk>/confirm/", fixes.confirm_warnings, name="upload-confirm"),
+    path("uploads/matches/", matches.saved_matches_index, name="upload-matches-index"),
+    path("uploads/matches/<int:organisation>/<str:collection>/<str:record_type>/", matches.saved_matches,
+         name="upload-matches"),
+    path("uploads/matches/change/<int:pk>/", matches.change_match, name="upload-match-change"),
+    path("uploads/matches/remove/<int:pk>/", matches.remove_match, name="upload-match-remove"),
     path("uploads/templates/<str:collection>/<str:record_type>/<int:version>/<str:name>", views.template_download,
          name="upload-template"),
 ]

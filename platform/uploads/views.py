@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Min, Q
 from django.http import FileResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -16,10 +16,10 @@ from cldc.platform import registry
 from cldc.platform.organisations import policy
 from cldc.platform.forms.choices import open_year_choices, record_type_choices, year_label
 from cldc.platform.records.models import may_create_records
-from cldc.platform.uploads.annotated import annotated_file
+from cldc.platform.uploads.annotated import XLSX, annotated_file
 from cldc.platform.uploads.files import UploadError
 from cldc.platform.uploads.models import Upload
-from cldc.platform.uploads.pipeline import OPTION_RULES, prepare, rows_done, set_progress, summary
+from cldc.platform.uploads.pipeline import OPTION_RULES, prepare, question_label, rows_done, set_progress, summary
 from cldc.platform.uploads.tasks import process_upload
 from cldc.themes.forms import GDSFormMixin
 
@@ -124,20 +124,51 @@ def upload_detail(request, pk):
         return redirect("upload-values", pk=upload.pk)
     report = summary(upload) if upload.status in Upload.FINISHED else None
     corrections = bool(report) and upload.issues.filter(rule__in=OPTION_RULES).exclude(value="").exists()
+    every_row = []
+    if report and upload.status != Upload.Status.FAILED:
+        definition = registry.get(upload.collection).definition(upload.record_type, upload.version)
+        every_row = [{**q, "label": question_label(definition, q["field"])} for q in every_row_questions(upload, definition)]
     done = rows_done(upload)
     return render(request, "uploads/detail.html", {
         "upload": upload, "report": report, "page_title": upload.filename, "corrections": corrections,
+        "every_row": every_row, "workbook": Path(upload.filename).suffix.lower() == ".xlsx",
         "valid_rows": upload.total_rows - upload.rejected, "done": done, "percent": percent(done, upload.total_rows),
     })
 
 
+def every_row_questions(upload, definition):
+    """[{field, rows, message}] of the questions that failed in rows of an upload whose
+    file has no column for them (no issue of theirs has a cell): one answer can be
+    given for every row (fixes.answer_every_row)."""
+    found = (upload.issues.filter(severity="hard").exclude(field="").values("field")
+             .annotate(rows=Count("row", distinct=True), cells=Count("cell"), message=Min("message")).order_by("field"))
+    answerable = {name for name, question in definition.variables.items()
+                  if name == question.id and question.type not in ("checkbox", "derived")}
+    return [{"field": f["field"], "rows": f["rows"], "message": f["message"]} for f in found
+            if not f["cells"] and f["field"] in answerable]
+
+
 @login_required
 def annotated_download(request, pk):
-    """The person's own file with an Errors and a Warnings column, to fix it in their own system."""
+    """The person's own file with a column for each failing question's message and the
+    log id of each imported row, to fix it in their own system: a workbook for a
+    workbook, and for a CSV on request (?format=xlsx)."""
     upload = get_object_or_404(visible_uploads(request.user), pk=pk, status__in=Upload.FINISHED[:2])
+    definition = registry.get(upload.collection).definition(upload.record_type, upload.version)
+    labels = {}
+
+    def labelled(issues):
+        for row, cell, severity, column, field, message in issues:
+            if not column and field:
+                column = labels.setdefault(field, question_label(definition, field))
+            yield row, cell, severity, column, message
+
     out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
-    issues = upload.issues.values_list("row", "cell", "severity", "column", "message").iterator()
-    content_type, name = annotated_file(upload.path, upload.filename, issues, out)
+    issues = upload.issues.values_list("row", "cell", "severity", "column", "field", "message").iterator()
+    log_ids = dict(upload.imported_rows.values_list("row", "record_id"))
+    corrections = {int(row): {int(cell): value for cell, value in cells.items()} for row, cells in upload.cell_edits.items()}
+    content_type, name = annotated_file(upload.path, upload.filename, labelled(issues), out, corrections=corrections,
+                                        log_ids=log_ids, kind=XLSX if request.GET.get("format") == "xlsx" else None)
     out.seek(0)
     return FileResponse(out, as_attachment=True, filename=name, content_type=content_type)
 

@@ -1,23 +1,83 @@
 """What the windows allow today: which versions take new records, and whether a
-record may still change. Every channel asks here; none names a collection.
+record may still change. None of it names a collection.
 
     version = version_for_new_log("core", "lettings", start_date)   # or WindowClosed
-    if not may_edit(record):
-        error = editing_closed_message(record)
+    message = refusal(record)   # why it may not be started or changed today, or None
+
+The gateway refuses every change outside a window (gateway.check_window, with
+`refusal`), so no channel checks for itself. A package without a windows.yaml (a test
+package) declares no windows and takes records at any time; in one that has windows,
+a version without a window is closed.
 """
 
 from django.utils import timezone
 
 from cldc.platform import registry
 from cldc.platform.windows.models import CollectionWindow, collection_year, long_date
+from cldc.platform.windows.seed import windows_file
 
 
 class WindowClosed(ValueError):
-    """A record cannot be started for that date today. The message is for the person."""
+    """A record cannot be started, or changed, today. The message is for the person."""
 
 
 def window_for(collection, record_type, version):
     return CollectionWindow.objects.filter(collection=collection, record_type=record_type, version=version).first()
+
+
+class Windows:
+    """Windows, each read once: a caller that submits many records (a file, a batch)
+    keeps one. Judging processes (uploads/judging.py) get it with what it has read, as
+    they may not query: read the version's window before they start (`get`)."""
+
+    def __init__(self):
+        self.found = {}
+
+    def get(self, collection, record_type, version):
+        key = (collection, record_type, version)
+        if key not in self.found:
+            self.found[key] = window_for(*key)
+        return self.found[key]
+
+
+def windowed(collection):
+    """Whether the collection's package declares windows (its windows.yaml)."""
+    return windows_file(collection).exists()
+
+
+def refusal(record, today=None, windows=None):
+    """Why the record may not be started (a new one) or changed today, or None. A new
+    record needs its version open for new logs; a stored one, its last day for changes
+    not passed."""
+    if not windowed(record.collection):
+        return None
+    today = today or timezone.localdate()
+    window = (windows or Windows()).get(record.collection, record.record_type, record.version)
+    if record.pk is None:
+        return _new_logs_refusal(window, record.version, today)
+    if window is None or today > window.editing_end:
+        return _editing_refusal(window, record.version)
+    return None
+
+
+def _new_logs_refusal(window, version, today):
+    year = collection_year(version)
+    if window is None:
+        return f"You cannot create logs for the {year} collection year yet."
+    if today < window.opens_on:
+        return f"You can create logs for the {year} collection year from {long_date(window.opens_on)}."
+    if today > window.new_logs_end:
+        return (f"You can no longer create logs for the {year} collection year. "
+                f"The deadline was {long_date(window.submission_deadline)}.")
+    return None
+
+
+def _editing_refusal(window, version):
+    year = collection_year(version)
+    if window is None:
+        return f"You cannot change this log. The {year} collection year is closed."
+    return (f"You cannot change this log any more. Logs for the {year} collection year "
+            f"could be changed until {long_date(window.editing_end)}.")
 
 
 def deadline(collection, record_type, version):
@@ -61,17 +121,9 @@ def version_for_new_log(collection, record_type, log_date, today=None):
     version = registry.get(collection).version_for(record_type, log_date)
     if version is None:
         raise WindowClosed(_enter_a_date_in_an_open_year(collection, record_type, today))
-    year = collection_year(version)
-    window = window_for(collection, record_type, version)
-    if window is None:
-        raise WindowClosed(f"You cannot create logs for the {year} collection year yet.")
-    if today < window.opens_on:
-        raise WindowClosed(f"You can create logs for the {year} collection year from {long_date(window.opens_on)}.")
-    if today > window.new_logs_end:
-        raise WindowClosed(
-            f"You can no longer create logs for the {year} collection year. "
-            f"The deadline was {long_date(window.submission_deadline)}."
-        )
+    refused = _new_logs_refusal(window_for(collection, record_type, version), version, today)
+    if refused:
+        raise WindowClosed(refused)
     return version
 
 
@@ -85,14 +137,7 @@ def may_edit(record, today=None):
 
 def editing_closed_message(record):
     """Why a record can no longer change; for when may_edit(record) is False."""
-    year = collection_year(record.version)
-    window = window_for(record.collection, record.record_type, record.version)
-    if window is None:
-        return f"You cannot change this log. The {year} collection year is closed."
-    return (
-        f"You cannot change this log any more. Logs for the {year} collection year "
-        f"could be changed until {long_date(window.editing_end)}."
-    )
+    return _editing_refusal(window_for(record.collection, record.record_type, record.version), record.version)
 
 
 def _enter_a_date_in_an_open_year(collection, record_type, today):

@@ -134,9 +134,10 @@ def test_a_client_creates_records_only_for_organisations_it_acts_for(clients, or
         assert response.status_code == 201, response.json()
         assert response.json()["owning_organisation"]["id"] == orgs[organisation].pk
     else:
-        problem = problem_of(response, 422)
-        assert problem["errors"][0]["field"] == "organisation"
-        assert f"You cannot submit logs for the organisation “{reference}”" in problem["detail"]
+        problem = problem_of(response, 422)  # the pack's rule and message, whether the organisation exists or not
+        assert [(e["field"], e["rule"]) for e in problem["errors"]] == [("organisation", "bu_owning_org_permitted")]
+        assert problem["detail"] == ("You cannot use this owning organisation: check the reference, and that it is an "
+                                     "organisation you submit logs for.")
 
 
 def test_an_organisation_in_the_answers_must_be_one_the_client_acts_for(clients, orgs):
@@ -145,7 +146,7 @@ def test_an_organisation_in_the_answers_must_be_one_the_client_acts_for(clients,
                                      "answers": {"managing_organisation_id": f"ORG{orgs['other'].pk}"}})
     problem = problem_of(response, 422)
     assert [(e["field"], e["rule"]) for e in problem["errors"]] == [
-        ("managing_organisation_id", "managing_organisation_permitted")]
+        ("managing_organisation_id", "bu_managing_org_exists")]
     with schema_context("core"):
         assert not Record.objects.filter(managing_organisation=orgs["other"]).exists()
     ok = api.post("records/", {"record_type": "lettings", "version": 2026, "organisation": f"ORG{orgs['parent'].pk}",

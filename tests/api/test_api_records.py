@@ -150,8 +150,9 @@ def test_delete_while_the_window_allows_changes(api, orgs):
     assert closed["type"] == "urn:cldc:problem:window-closed" and "could be changed until" in closed["detail"]
     problem_of(api.patch(f"records/{keep['id']}/", {"answers": {"tenancycode": "LATE"}}), 409)
     late = problem_of(create(api, orgs["parent"]), 422)
-    assert late["errors"][0] == {"field": "version", "rule": "window_closed", "severity": "hard",
-                                 "message": "You cannot create logs for the 2026 to 2027 collection year now."}
+    assert late["errors"][0] == {"field": "version", "rule": "window_closed", "severity": "hard",  # the gateway's refusal
+                                 "message": "You can no longer create logs for the 2026 to 2027 collection year. "
+                                            "The deadline was 4 June 2027."}
     with schema_context("core"):
         assert Record.objects.filter(pk=keep["id"]).exists()
 

@@ -87,7 +87,8 @@ def test_a_dry_run_stores_nothing(api, council, queued, official_template_csv):
 
 def test_a_file_naming_an_organisation_the_client_does_not_act_for_is_refused(api, council, orgs, queued, official_template_csv):
     problem = problem_of(post_file(api, council, official_template_csv("lettings", orgs["other"])), 422)
-    assert {e["rule"] for e in problem["errors"]} == {"owning_organisation_permitted", "managing_organisation_permitted"}
+    # The pack's rules, as for a file uploaded in the web service (cldc.platform.records.references)
+    assert {e["rule"] for e in problem["errors"]} == {"bu_owning_org_permitted", "bu_managing_org_exists"}
     assert problem["errors"][0]["message"].startswith("Row ")
     problem = problem_of(post_file(api, orgs["other"], official_template_csv("lettings", council)), 422)
     assert problem["errors"][0]["field"] == "organisation"

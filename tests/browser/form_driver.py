@@ -2,7 +2,8 @@
 
 It knows no definition: on each question page it reads the inputs the page shows and
 answers them from a plan keyed by variable (radio: the input whose value is the code;
-checkbox: the option variables to tick; date: the Day, Month and Year boxes; select;
+checkbox: the option variables to tick; date: the Day, Month and Year boxes; select, or
+the accessible autocomplete a long select becomes: the option's name typed and chosen;
 text). It confirms soft checks, returns from check your answers to the log, and goes
 on from the task list until no task is left to do.
 
@@ -82,6 +83,13 @@ class FormDriver:
             value = answer(select.get_attribute("name"))
             if value is not None:
                 select.select_option(value)
+        for select in form.locator("select[data-cldc-autocomplete]").all():  # enhanced: type a name, choose it
+            box = form.locator(f'#{select.get_attribute("id").removesuffix("-select")}')
+            if select.is_visible() or not box.is_visible():
+                continue  # not enhanced (done above), or a follow-up not shown
+            value = answer(select.get_attribute("name"))
+            if value is not None:
+                choose(self.page, box, select.locator(f'option[value="{value}"]').inner_text())
         for box in visible(form.locator("input[type=text]:not(.govuk-date-input__input)")):
             value = answer(box.get_attribute("name"))
             if value is not None:
@@ -140,6 +148,12 @@ class FormDriver:
             if not self.step():
                 return self
         raise AssertionError(f"the log was not finished in {max_steps} pages")
+
+
+def choose(page, box, name):
+    """Choose `name` in an accessible autocomplete: type it, then pick it from the list."""
+    box.fill(name)
+    page.locator(f'#{box.get_attribute("id")}__listbox').get_by_role("option", name=name, exact=True).click()
 
 
 def unique(names):

@@ -6,6 +6,7 @@ The reference is read directly here (not through the converter), so these tests
 check the committed YAML, whoever edits it."""
 
 import csv
+import itertools
 import json
 import random
 import re
@@ -15,6 +16,7 @@ import pytest
 from cldc.platform import registry
 from cldc.platform.definitions.expressions import _truthy, compile_expression
 from cldc.platform.definitions.lint import lint
+from cldc.platform.definitions.model import _fill
 
 REFERENCE = registry.get("core").reference_dir / "spec"
 RECORD_TYPES = {"lettings": {"fields": 142, "bu_fields": 147, "persons": (2, 8)},
@@ -48,6 +50,23 @@ def instances(record_type):
                     continue
                 for question in page["questions"]:
                     yield sub, page, question
+
+
+def page_notes(loaded):
+    """Each page's `notes:` as written (the platform never reads them): CORE keeps there
+    the dictionary pages it merged into the page and the soft checks that follow it."""
+    notes = {}
+    for section in loaded.raw["sections"]:
+        for sub in section["subsections"]:
+            for page in sub["pages"]:
+                if "repeat" not in page:
+                    notes[page["id"]] = page.get("notes") or {}
+                    continue
+                first, last = page["indices"]
+                indices = range(first, last + 1)
+                for raw, n in itertools.product(page["pages"], indices):  # as the repeat block expands
+                    notes[_fill(raw["id"], n)] = _fill(raw.get("notes") or {}, n, indices)
+    return notes
 
 
 def bu_fields(question):
@@ -88,7 +107,7 @@ def test_types_follow_the_dictionary(record_type):
 def test_every_option_of_the_dictionary_is_there(record_type):
     loaded = definition(record_type)
     for _, page, q in instances(record_type):
-        options = [c for c, _ in q.get("answer_options") or [] if c != "divider"]
+        options = [c for c, label in q.get("answer_options") or [] if label is not None]  # not an "or" divider
         question = loaded.questions[q["id"]]
         if q["type"] == "checkbox":
             assert set(options) <= set(question.variables), q["id"]
@@ -100,14 +119,14 @@ def test_every_option_of_the_dictionary_is_there(record_type):
 @pytest.mark.parametrize("record_type", RECORD_TYPES)
 def test_every_page_with_routing_has_a_condition_or_a_note(record_type):
     loaded = definition(record_type)
+    notes = page_notes(loaded)
     host = {}
     for page in loaded.pages:
         host[page.id] = page
-        for merged in page.extra.get("merged_pages") or []:
+        for merged in notes[page.id].get("merged_pages") or []:
             host.setdefault(merged, page)
-    # (a subsection's routing_note is kept in the file, not on the loaded Subsection)
-    subsection_said = {sub["id"]: sub.get("show_if") or sub.get("routing_note")
-                       for section in loaded.raw["sections"] for sub in section["subsections"]}
+    subsection_said = {page.subsection.id: page.subsection.show_if or page.subsection.routing_note
+                       for page in loaded.pages}
     for sub, page, _ in instances(record_type):
         if page["depends_on"] is not None:
             found = host[page["id"]]
@@ -155,7 +174,7 @@ def test_the_person_repeat_group_expands_for_each_person(record_type):
 @pytest.mark.parametrize("record_type", RECORD_TYPES)
 def test_every_soft_check_is_listed_on_a_page(record_type):
     """Interruption screens are soft checks (rules), not questions: their ids stay on the pages."""
-    listed = {s for page in definition(record_type).pages for s in page.extra.get("soft_checks") or []}
+    listed = {s for notes in page_notes(definition(record_type)).values() for s in notes.get("soft_checks") or []}
     expected = {q["id"] for section in dictionary(record_type)["sections"] for sub in section["subsections"]
                 for page in sub["pages"] if page.get("interruption_screen") for q in page["questions"]}
     assert listed == expected and len(expected) == {"lettings": 12, "sales": 20}[record_type]

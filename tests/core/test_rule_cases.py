@@ -12,6 +12,8 @@ Cases live in tests/core/rule_cases/<record_type>_*.yaml:
         context: {owning_organisation_type: local_authority}   # optional, for this case
         stored: {tshortfall: 100.01}          # optional: answers the record already holds
 
+`fires` and `passes` may each be a list of answer sets, one case per item.
+
 Answers go through the gateway's own evaluation (normalised, routed, derived,
 checked) on the upload channel, so bulk-upload-only rules run too. A case must
 therefore give the answers that make its questions apply: a rule about an answer
@@ -40,10 +42,12 @@ def load_cases():
         for rule_id, case in (data.get("cases") or {}).items():
             context = {**DEFAULT_CONTEXT, **(data.get("context") or {}), **(case.get("context") or {})}
             for expectation in ("fires", "passes"):
-                if expectation in case:
+                given = case.get(expectation)
+                several = isinstance(given, list)
+                for number, answers in enumerate(given if several else [] if given is None else [given], start=1):
                     yield pytest.param(
-                        data["record_type"], data.get("version", 2026), rule_id, expectation, case[expectation], context,
-                        case.get("stored") or {}, id=f"{path.stem}:{rule_id}:{expectation}",
+                        data["record_type"], data.get("version", 2026), rule_id, expectation, answers, context,
+                        case.get("stored") or {}, id=f"{path.stem}:{rule_id}:{expectation}" + (f":{number}" if several else ""),
                     )
 
 

@@ -58,18 +58,18 @@ sections:
 
 RULES = """
 - {id: scheme_needs_supported, severity: hard, years: "2026-", when: "present(scheme) and not is_supported", attach_to: [scheme], message: "Only supported housing has a scheme"}
-- {id: person_age, severity: hard, repeat: person, indices: [2, 3], when: "age{n} > 110", attach_to: ["age{n}"], message: "Person {n} cannot be %{age{n}}"}
+- {id: person_age, severity: hard, years: "2026-", repeat: person, indices: [2, 3], when: "age{n} > 110", attach_to: ["age{n}"], message: "Person {n} cannot be %{age{n}}"}
 - {id: high_rent, severity: soft, years: "2026-", when: "brent > 400", fields: [brent], message: "You told us the rent is %{brent}. This is higher than we would expect.", confirm_question: "Are you sure this is correct?"}
 - {id: old_rule, severity: hard, years: "2020-2024", when: "brent > 1", message: "never in 2026"}
 - {id: rent_cap, severity: hard, years: "2027-", when: "brent > 150", attach_to: [brent], message: "Basic rent must be £150 or less"}
-- {id: waits, severity: hard, waiting_for: "the address lookup", message: "Enter a valid address"}
-- {id: numeric_format, severity: hard, built_in: "the gateway's normaliser, for every numeric question", message: "%{field} must be a number."}
-- {id: upload_only, severity: hard, bulk_upload_only: true, when: "hhmemb == 3 and blank(age3)", attach_to: [age3], message: "Enter person 3's age"}
+- {id: waits, severity: hard, years: "2026-", waiting_for: "the address lookup", message: "Enter a valid address"}
+- {id: numeric_format, severity: hard, years: "2026-", built_in: "the gateway's normaliser, for every numeric question", message: "%{field} must be a number."}
+- {id: upload_only, severity: hard, years: "2026-", bulk_upload_only: true, when: "hhmemb == 3 and blank(age3)", attach_to: [age3], message: "Enter person 3's age"}
 """
 
 DERIVED = """
-- {id: tcharge, expression: "sum(brent, scharge)"}
-- {id: expensive, expression: "tcharge > 300"}
+- {id: tcharge, label: Total charge, years: "2026-", expression: "sum(brent, scharge)"}
+- {id: expensive, label: Expensive, years: "2026-", expression: "tcharge > 300"}
 """
 
 
@@ -90,6 +90,18 @@ def pack(definition):
         build_rules(yaml.safe_load(RULES), 2026, "rules.yaml", definition.predicates),
         build_derivations(yaml.safe_load(DERIVED), 2026, "derived.yaml", definition.predicates),
     )
+
+
+@pytest.fixture
+def raw_rules():
+    """A fresh copy of the rules file's entries, to change in a test."""
+    return yaml.safe_load(RULES)
+
+
+@pytest.fixture
+def raw_derived():
+    """A fresh copy of the derived file's entries, to change in a test."""
+    return yaml.safe_load(DERIVED)
 
 
 @pytest.fixture

@@ -75,3 +75,56 @@ def test_unknown_collection_or_version_is_a_message(demo_collection, tmp_path):
 
 def test_lint_passes_on_the_demo_package(demo_collection):
     assert cldc("lint", "--collection", "demo").strip() == "1 definitions checked, 0 problems"
+
+
+def validated(path, *options, select=SELECT):
+    return json.loads(cldc("validate", *select, *options, str(path)))
+
+
+def test_validate_runs_upload_only_rules_only_on_the_upload_channel(demo_collection, tmp_path):
+    path = tmp_path / "records.json"
+    path.write_text(json.dumps([{"hhmemb": 3}]))  # person 3's age left blank: the upload-only rule
+    for channel in ([], ["--channel", "api"], ["--channel", "form"]):
+        assert [e["rule"] for e in validated(path, *channel)[0]["errors"]] == []
+    assert [e["rule"] for e in validated(path, "--channel", "upload")[0]["errors"]] == ["upload_only"]
+
+
+def test_validate_judges_for_the_organisation_types_given(demo_collection, tmp_path):
+    rules = demo_collection.package_dir / "rules" / "case.yaml"
+    rules.write_text(rules.read_text() + (
+        '  - {id: council_rent, severity: soft, years: "2026-", fields: [brent], message: "A council rent",'
+        ' when: "owning_organisation_type == \'local_authority\' and brent > 200"}\n'
+        '  - {id: agent_managed, severity: soft, years: "2026-", fields: [brent], message: "An agent",'
+        ' when: "managing_organisation_type == \'other\' and present(brent)"}\n'))
+    path = tmp_path / "records.json"
+    path.write_text(json.dumps([{"brent": 250}]))
+
+    def warned(*options):
+        return [w["rule"] for w in validated(path, *options)[0]["warnings"]]
+
+    assert warned() == []
+    assert warned("--owning-organisation-type", "local_authority") == ["council_rent"]
+    assert warned("--owning-organisation-type", "prp", "--managing-organisation-type", "other") == ["agent_managed"]
+
+
+def test_validate_checks_cores_upload_only_provider_rules_as_a_supplier_would(tmp_path):
+    path = tmp_path / "records.json"
+    path.write_text(json.dumps([{"renewal": 0, "referral_register": 2}]))  # a local authority's register code
+    core = ["--collection", "core", "--record-type", "lettings", "--version", "2026"]
+
+    def refused(*options):
+        return "bu_referral_fields_consistent" in {e["rule"] for e in validated(path, *options, select=core)[0]["errors"]}
+
+    assert refused("--channel", "upload", "--owning-organisation-type", "prp")
+    assert not refused("--channel", "upload", "--owning-organisation-type", "local_authority")
+    assert not refused("--channel", "upload")  # the owner's type unknown: any register code may be right
+    assert not refused("--owning-organisation-type", "prp")  # the api channel: not an upload rule
+
+
+@pytest.mark.parametrize("option, value", [("--channel", "email"), ("--owning-organisation-type", "charity"),
+                                           ("--managing-organisation-type", "LA")])
+def test_validate_refuses_an_unknown_channel_or_organisation_type(demo_collection, tmp_path, option, value):
+    path = tmp_path / "records.json"
+    path.write_text("[]")
+    with pytest.raises(CommandError, match="invalid choice"):
+        cldc("validate", *SELECT, option, value, str(path))

@@ -102,7 +102,8 @@ def test_the_gateway_context_holds_exactly_what_rules_may_read(definition):
 def test_context_names_are_not_listed_as_a_rules_fields(definition):
     from cldc.platform.rules.engine import build_rules
 
-    (rule,) = build_rules([{"id": "r", "severity": "hard", "when": "startdate > today", "message": "m"}], 2026, "x")
+    (rule,) = build_rules([{"id": "r", "severity": "hard", "years": "2026-", "when": "startdate > today", "message": "m"}],
+                          2026, "x")
     assert rule.fields == ["startdate"]
 
 

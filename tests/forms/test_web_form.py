@@ -169,7 +169,7 @@ def test_a_follow_up_is_revealed_on_its_page_and_asked_for(client_for, officer, 
     assert re.search(r'data-aria-controls="conditional-id_rent_type_\d+"', body)
     assert 'class="govuk-radios__conditional govuk-radios__conditional--hidden"' in body and 'name="irproduct_other"' in body
     response = page(client, record, "rent_type", {"rent_type": "5"})
-    assert response.status_code == 200 and "You must answer" in response.content.decode()
+    assert response.status_code == 200 and "Enter name of other intermediate rent product." in response.content.decode()
     assert stored(record).answers["rent_type"] == 5  # saved all the same: presence never blocks a save
     response = page(client, record, "rent_type", {"rent_type": "5", "irproduct_other": "Rent to buy"})
     assert response.status_code == 302 and stored(record).answers["irproduct_other"] == "Rent to buy"
@@ -194,7 +194,8 @@ def test_a_log_cannot_change_after_its_editing_window(client_for, officer, orgs,
     response = client.post("/logs/new/", {"record_type": "core:lettings", "year": "2026",
                                           "owning_organisation": orgs["child"].pk, "managing_organisation": orgs["child"].pk})
     assert response.status_code == 200
-    assert '<a href="#id_year">You cannot create a new log for the 2026 to 2027 collection year now</a>' in response.content.decode()
+    assert ('<a href="#id_year">You can no longer create logs for the 2026 to 2027 collection year. The deadline was '
+            '2 April 2026.</a>') in response.content.decode()  # the gateway's one message, as on upload and the API
 
 
 def test_the_whole_log_can_be_reviewed_with_change_links_back(client_for, officer, orgs, core_service):

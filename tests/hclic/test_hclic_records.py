@@ -134,7 +134,7 @@ def test_a_code_retired_in_2026_stays_in_the_case_that_holds_it_but_cannot_be_ch
 
     # A case made in 2026/27 cannot choose it at all; its other answers are saved.
     new = submit(new_case(officer, version=2026), {**APPLICATION, **HOUSEHOLD, **FIRST_PLACEMENT},
-                 source="api", user=officer, today=TODAY)
+                 source="api", user=officer, today=dt.date(2026, 4, 1))  # the day its window opens
     assert [(e["field"], e["rule"]) for e in new.errors] == [("tatype1", "retired_option")]
     saved = Record.objects.get(pk=new.record.pk)
     assert "tatype1" not in saved.answers and saved.answers["tastart1"] == "2025-05-06"

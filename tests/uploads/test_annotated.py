@@ -1,4 +1,5 @@
-"""The annotated download: the person's own file with "Errors" and "Warnings" columns
+"""The annotated download: the person's own file with a column for each failing
+question's messages, the log id of each row and the corrections made in the browser
 (and cell comments in a workbook), row for row, safe to open. Files are made in
 tmp_path; no database."""
 
@@ -36,9 +37,9 @@ def xlsx(tmp_path, rows, name="logs.xlsx", title="Lettings"):
     return path
 
 
-def annotate(path, issues, filename=None):
+def annotate(path, issues, filename=None, **options):
     out = io.BytesIO()
-    result = annotated_file(path, filename or path.name, issues, out)
+    result = annotated_file(path, filename or path.name, issues, out, **options)
     return result, out.getvalue()
 
 
@@ -69,7 +70,7 @@ def test_all_rows_fills_in_the_rows_a_workbook_leaves_out(tmp_path):
 
 # --- CSV ---------------------------------------------------------------------------------
 
-def test_a_csv_comes_back_with_each_rows_errors_and_warnings_at_the_right(tmp_path):
+def test_a_csv_comes_back_with_a_column_for_each_failing_question(tmp_path):
     path = write(tmp_path, "logs.csv",
                  "Tenant code,Age,Start date\nT1,34,2026-04-01\nT2,x,2026-13-01\nT3,40,2026-04-02\n")
     issues = [(3, 1, "hard", "Age", "Age must be a number."),
@@ -79,68 +80,88 @@ def test_a_csv_comes_back_with_each_rows_errors_and_warnings_at_the_right(tmp_pa
     (content_type, name), data = annotate(path, issues)
     assert (content_type, name) == (CSV_TYPE, "logs-errors.csv")
     assert csv_rows(data) == [
-        ["Tenant code", "Age", "Start date", "Errors", "Warnings"],
-        ["T1", "34", "2026-04-01", "", ""],
-        ["T2", "x", "2026-13-01",
-         "Age (column B): Age must be a number.; Tenancy start date (column C): Enter a real date.",
-         "This looks like a repeat of row 2."],
-        ["T3", "40", "2026-04-02", "", "Age (column B): Is the age right?"],
+        ["Tenant code", "Age", "Start date", "Errors: Age (column B)", "Errors: Tenancy start date (column C)",
+         "Warnings: Age (column B)", "Warnings"],
+        ["T1", "34", "2026-04-01", "", "", "", ""],
+        ["T2", "x", "2026-13-01", "Age must be a number.", "Enter a real date.", "", "This looks like a repeat of row 2."],
+        ["T3", "40", "2026-04-02", "", "", "Is the age right?", ""],
     ]
+
+
+def test_two_messages_about_one_question_share_its_column_one_a_line(tmp_path):
+    path = write(tmp_path, "logs.csv", "Code,Age\nT1,x\n")
+    issues = [(2, 1, "hard", "Age", "Not a number."), (2, 1, "hard", "Age", "Enter the age.")]
+    assert csv_rows(annotate(path, issues)[1])[1] == ["T1", "x", "Not a number.\nEnter the age."]
 
 
 def test_a_column_with_no_label_is_named_by_its_letter_and_repeats_are_shown_once(tmp_path):
     path = write(tmp_path, "logs.csv", "Code,Age\nT1,x\n")
     issues = [(2, 1, "hard", "", "Not a number."), (2, 1, "hard", "", "Not a number.")]
-    assert csv_rows(annotate(path, issues)[1])[1] == ["T1", "x", "Column B: Not a number.", ""]
+    assert csv_rows(annotate(path, issues)[1]) == [["Code", "Age", "Errors: Column B"], ["T1", "x", "Not a number."]]
 
 
 def test_issues_for_the_header_row_or_rows_the_file_has_not_are_left_out(tmp_path):
     path = write(tmp_path, "logs.csv", "Code,Age\nT1,x\n")
     issues = [(1, 0, "hard", "Code", "Header problem."), (99, 0, "hard", "Code", "No such row.")]
-    assert csv_rows(annotate(path, issues)[1]) == [["Code", "Age", "Errors", "Warnings"], ["T1", "x", "", ""]]
+    assert csv_rows(annotate(path, issues)[1]) == [["Code", "Age"], ["T1", "x"]]
 
 
 def test_blank_rows_are_kept_so_row_numbers_match_the_persons_file(tmp_path):
     path = write(tmp_path, "logs.csv", "\nCode,Age\nT1,34\n\n\nT2,x\n")
     rows = csv_rows(annotate(path, [(6, 1, "hard", "Age", "Not a number.")])[1])
-    assert rows == [["", "", "", ""], ["Code", "Age", "Errors", "Warnings"], ["T1", "34", "", ""],
-                    ["", "", "", ""], ["", "", "", ""], ["T2", "x", "Age (column B): Not a number.", ""]]
+    assert rows == [["", "", ""], ["Code", "Age", "Errors: Age (column B)"], ["T1", "34", ""],
+                    ["", "", ""], ["", "", ""], ["T2", "x", "Not a number."]]
 
 
 def test_a_cell_with_new_lines_stays_one_row(tmp_path):
     path = write(tmp_path, "logs.csv", 'Code,Notes\nT1,"two\nlines"\nT2,x\n')
     rows = csv_rows(annotate(path, [(3, 1, "hard", "Notes", "Too short.")])[1])
-    assert rows[1:] == [["T1", "two\nlines", "", ""], ["T2", "x", "Notes (column B): Too short.", ""]]
+    assert rows[1:] == [["T1", "two\nlines", ""], ["T2", "x", "Too short."]]
 
 
 def test_the_added_columns_are_right_of_all_data_but_not_of_trailing_blank_cells(tmp_path):
     path = write(tmp_path, "logs.csv", "Code,Age,,,\nT1,34,,extra,,,\nT2,40,,,,,,\n")
     assert csv_rows(annotate(path, [(3, 0, "hard", "Code", "Unknown.")])[1]) == [
-        ["Code", "Age", "", "", "Errors", "Warnings"],
-        ["T1", "34", "", "extra", "", ""],
-        ["T2", "40", "", "", "Code (column A): Unknown.", ""],
+        ["Code", "Age", "", "", "Errors: Code (column A)"],
+        ["T1", "34", "", "extra", ""],
+        ["T2", "40", "", "", "Unknown."],
     ]
+
+
+def test_each_rows_log_id_and_the_corrections_made_in_the_browser_are_in_the_file(tmp_path):
+    path = write(tmp_path, "logs.csv", "Code,Age\nT1,34\nT2,200\nT3,x\n")
+    issues = [(4, 1, "hard", "Age", "Not a number.")]
+    rows = csv_rows(annotate(path, issues, log_ids={2: 17, 3: 18}, corrections={3: {1: "41"}, 4: {2: "late"}})[1])
+    assert rows == [["Code", "Age", "", "Log ID", "Errors: Age (column B)"],
+                    ["T1", "34", "", "17", ""],
+                    ["T2", "41", "", "18", ""],
+                    ["T3", "x", "late", "", "Not a number."]]
 
 
 def test_windows_1252_comes_back_as_utf8(tmp_path):
     path = write(tmp_path, "logs.csv", "Code,Rent\nT1,£95.50 café\n", encoding="cp1252")
     rows = csv_rows(annotate(path, [(2, 1, "soft", "Rent", "Rent in £ is high.")])[1])
-    assert rows[1] == ["T1", "£95.50 café", "", "Rent (column B): Rent in £ is high."]
+    assert rows == [["Code", "Rent", "Warnings: Rent (column B)"], ["T1", "£95.50 café", "Rent in £ is high."]]
 
 
 def test_a_semicolon_csv_comes_back_comma_separated(tmp_path):
     path = write(tmp_path, "logs.csv", "Code;Rent\nT1;95,50\n")
     (_, name), data = annotate(path, [(2, 1, "hard", "Rent", "Not a number.")])
-    assert data.decode("utf-8-sig").splitlines() == ["Code,Rent,Errors,Warnings",
-                                                     'T1,"95,50",Rent (column B): Not a number.,']
+    assert data.decode("utf-8-sig").splitlines() == ["Code,Rent,Errors: Rent (column B)", 'T1,"95,50",Not a number.']
 
 
 def test_formulas_come_back_inert_in_a_csv(tmp_path):
     path = write(tmp_path, "logs.csv", f'Code,Age\n"{ATTACK}",-5\n+44 20,@SUM(A1)\n')
     issues = [(2, 0, "hard", "=HYPERLINK(\"http://x\")", "Bad code."), (3, 1, "hard", "", "=1+1 is not an age.")]
     rows = csv_rows(annotate(path, issues)[1])
-    assert rows[1] == ["'" + ATTACK, "-5", "'=HYPERLINK(\"http://x\") (column A): Bad code.", ""]
-    assert rows[2] == ["'+44 20", "'@SUM(A1)", "Column B: =1+1 is not an age.", ""]
+    assert rows[0] == ["Code", "Age", 'Errors: =HYPERLINK("http://x") (column A)', "Errors: Column B"]
+    assert rows[1] == ["'" + ATTACK, "-5", "Bad code.", ""]
+    assert rows[2] == ["'+44 20", "'@SUM(A1)", "", "'=1+1 is not an age."]
+
+
+def test_a_correction_made_in_the_browser_comes_back_inert(tmp_path):
+    path = write(tmp_path, "logs.csv", "Code,Age\nT1,34\n")
+    assert csv_rows(annotate(path, [], corrections={2: {0: ATTACK}})[1])[1] == ["'" + ATTACK, "34"]
 
 
 def test_the_callers_file_is_left_open(tmp_path):
@@ -148,7 +169,7 @@ def test_the_callers_file_is_left_open(tmp_path):
     out = io.BytesIO()
     annotated_file(path, "logs.csv", [], out)
     out.write(b"")                               # a closed file would raise here
-    assert out.getvalue().startswith(b"\xef\xbb\xbfCode,Errors,Warnings")
+    assert out.getvalue().startswith(b"\xef\xbb\xbfCode\r\nT1")
 
 
 # --- the official template -------------------------------------------------------------
@@ -165,9 +186,8 @@ def test_the_template_keeps_its_heading_rows_and_is_headed_in_the_field_number_r
     assert len(rows) == len(original) == 9
     assert [row[:width] for row in rows] == original
     assert [row[width:] for row in rows[:7]] == [["", ""]] * 7
-    assert rows[7][width:] == ["Errors", "Warnings"]
-    assert rows[8][width:] == ["Tenancy start date (column I): The day must be between 1 and 31.",
-                               "Tenant code (column N): Check it."]
+    assert rows[7][width:] == ["Errors: Tenancy start date (column I)", "Warnings: Tenant code (column N)"]
+    assert rows[8][width:] == ["The day must be between 1 and 31.", "Check it."]
 
 
 # --- XLSX --------------------------------------------------------------------------------
@@ -186,12 +206,12 @@ def test_a_workbook_comes_back_as_a_workbook_with_comments_on_the_failing_cells(
     assert workbook.sheetnames == ["Lettings"]
     sheet = workbook.active
     assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [
-        ["Tenant code", "Age", "Start date", "Errors", "Warnings"],
-        ["T1", "34", "2026-04-01", None, None],
-        ["T2", "x", None, "Age (column B): Age must be a number.; Tenancy start date (column C): Enter the date.",
-         "Age (column B): Is it right?"],
-        [None, None, None, None, None],
-        ["T3", "40", "2026-04-02", "The whole row is wrong.", "Tenant code (column A): Seen before."],
+        ["Tenant code", "Age", "Start date", "Errors: Age (column B)", "Errors: Tenancy start date (column C)", "Errors",
+         "Warnings: Tenant code (column A)", "Warnings: Age (column B)"],
+        ["T1", "34", "2026-04-01", None, None, None, None, None],
+        ["T2", "x", None, "Age must be a number.", "Enter the date.", None, None, "Is it right?"],
+        [None] * 8,
+        ["T3", "40", "2026-04-02", None, None, "The whole row is wrong.", "Seen before.", None],
     ]
     comments = {cell.coordinate: cell.comment.text for row in sheet.iter_rows() for cell in row if cell.comment}
     assert comments == {"B3": "Error: Age must be a number.\nWarning: Is it right?",
@@ -201,11 +221,25 @@ def test_a_workbook_comes_back_as_a_workbook_with_comments_on_the_failing_cells(
     assert sheet["A2"].fill.fill_type is None
 
 
+def test_a_csv_comes_back_as_a_workbook_on_request_with_its_corrections_marked(tmp_path):
+    path = write(tmp_path, "April lettings.csv", "Code,Age\nT1,200\nT2,x\n")
+    (content_type, name), data = annotate(path, [(3, 1, "hard", "Age", "Not a number.")], kind=annotated.XLSX,
+                                          corrections={2: {1: "41"}}, log_ids={2: 7})
+    assert (content_type, name) == (XLSX_TYPE, "April lettings-errors.xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    assert workbook.sheetnames == ["April lettings"]
+    sheet = workbook.active
+    assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [
+        ["Code", "Age", "Log ID", "Errors: Age (column B)"], ["T1", "41", "7", None], ["T2", "x", None, "Not a number."]]
+    assert "Corrected" in sheet["B2"].comment.text and sheet["B2"].fill.fill_type is None
+    assert sheet["B3"].comment.text == "Error: Not a number."
+
+
 def test_a_renamed_workbook_comes_back_as_a_workbook(tmp_path):
     path = xlsx(tmp_path, {1: ["Code"], 2: ["T1"]}, name="logs.csv")
-    (content_type, name), data = annotate(path, [])
+    (content_type, name), data = annotate(path, [(2, 0, "hard", "Code", "Unknown.")])
     assert (content_type, name) == (XLSX_TYPE, "logs-errors.xlsx")
-    assert sheet_of(data)["B1"].value == "Errors"
+    assert sheet_of(data)["B1"].value == "Errors: Code (column A)"
 
 
 def test_formulas_come_back_inert_in_a_workbook(tmp_path):
@@ -217,15 +251,15 @@ def test_formulas_come_back_inert_in_a_workbook(tmp_path):
     workbook.save(path)
     with open_upload(path, path.name) as upload:
         assert upload.formula_cell_count == 1     # the reader gives the text, as data
-    sheet = sheet_of(annotate(path, [(2, 0, "hard", "=Code", "Bad.")])[1])
+    sheet = sheet_of(annotate(path, [(2, 0, "hard", "=Code", "=Bad.")])[1])
     assert (sheet["A2"].value, sheet["A2"].data_type) == ("'" + ATTACK, "s")
-    assert (sheet["C2"].value, sheet["C2"].data_type) == ("'=Code (column A): Bad.", "s")
+    assert (sheet["C1"].value, sheet["C2"].value, sheet["C2"].data_type) == ("Errors: =Code (column A)", "'=Bad.", "s")
 
 
 def test_characters_a_workbook_cannot_hold_are_dropped_from_messages(tmp_path):
     path = xlsx(tmp_path, {1: ["Code"], 2: ["T1"]})
     sheet = sheet_of(annotate(path, [(2, 0, "hard", "Code", "Bad\x0bvalue\x01.")])[1])
-    assert (sheet["A2"].comment.text, sheet["B2"].value) == ("Error: Badvalue.", "Code (column A): Badvalue.")
+    assert (sheet["A2"].comment.text, sheet["B2"].value) == ("Error: Badvalue.", "Badvalue.")
 
 
 def test_past_the_comment_limit_a_failing_cell_is_only_filled(tmp_path, monkeypatch):
@@ -234,18 +268,18 @@ def test_past_the_comment_limit_a_failing_cell_is_only_filled(tmp_path, monkeypa
     sheet = sheet_of(annotate(path, [(2, 0, "hard", "Code", "One."), (3, 0, "hard", "Code", "Two.")])[1])
     assert [bool(sheet[ref].comment) for ref in ("A2", "A3")] == [True, False]
     assert sheet["A3"].fill.fill_type == "solid"
-    assert sheet["B3"].value == "Code (column A): Two."
+    assert sheet["B3"].value == "Two."
 
 
 # --- annotated again -----------------------------------------------------------------------
 
-def test_a_file_annotated_before_has_its_columns_refilled_not_repeated(tmp_path):
+def test_a_file_annotated_before_loses_the_columns_added_then(tmp_path):
     path = write(tmp_path, "logs.csv", "Code,Age\nT1,x\nT2,y\n")
     first = tmp_path / "logs-errors.csv"
-    first.write_bytes(annotate(path, [(2, 1, "hard", "Age", "Not a number.")])[1])
+    first.write_bytes(annotate(path, [(2, 1, "hard", "Age", "Not a number.")], log_ids={2: 5})[1])
+    assert csv_rows(first.read_bytes())[0] == ["Code", "Age", "Log ID", "Errors: Age (column B)"]
     rows = csv_rows(annotate(first, [(3, 1, "soft", "Age", "Odd.")])[1])
-    assert rows == [["Code", "Age", "Errors", "Warnings"], ["T1", "x", "", ""],
-                    ["T2", "y", "", "Age (column B): Odd."]]
+    assert rows == [["Code", "Age", "Warnings: Age (column B)"], ["T1", "x", ""], ["T2", "y", "Odd."]]
 
 
 @pytest.mark.parametrize("filename, expected", [

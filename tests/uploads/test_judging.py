@@ -22,6 +22,7 @@ from cldc.platform.records.gateway import submit
 from cldc.platform.records.models import Record, Revision
 from cldc.platform.uploads import judging, pipeline
 from cldc.platform.uploads.models import Upload
+from cldc.platform.windows.service import Windows
 
 
 @pytest.fixture
@@ -43,6 +44,15 @@ def template_answers(official_template_row, organisation, person):
         answers[definition.record_fields[name]] = str(organisation.pk)
     answers[definition.record_fields["assigned_to"]] = str(person.pk)
     return answers
+
+
+def core_windows():
+    """The lettings 2026 window, read here: judging processes may not query (the pipeline
+    reads it the same way before it judges)."""
+    with schema_context("core"):
+        windows = Windows()
+        windows.get("core", "lettings", 2026)
+        return windows
 
 
 def lettings_file(path, official_template_csv, council, rows, changes=None):
@@ -78,9 +88,10 @@ def test_judging_a_chunk_reads_no_database(core_service, council, officer, offic
         existing = Record.objects.select_related("owning_organisation", "managing_organisation").get(pk=stored.pk)
         new = Record(collection="core", record_type="lettings", version=2026,
                      owning_organisation=council, managing_organisation=council)
+        windows = core_windows()
         with django_assert_num_queries(0):  # what lets judging processes share nothing with their parent
             outcomes = judging.judge([(existing, {**answers, "age1": "41"}), (new, {**answers, "age1": "41"})],
-                                     user=None, confirm=[])
+                                     user=None, confirm=[], windows=windows)
     assert [o.changes.get("age1", [None, None])[1] for o in outcomes] == [41, 41]
     assert [(o.status, o.errors, o.warnings, o.missing) for o in outcomes] == [("completed", [], [], [])] * 2
 
@@ -93,11 +104,12 @@ def test_a_chunk_judged_in_processes_is_judged_as_here(core_service, council, of
         return [(Record(collection="core", record_type="lettings", version=2026, owning_organisation=council,
                         managing_organisation=council), {**answers, "age1": age}) for age in ("30", "200", "41")]
 
-    here = judging.judge(rows(), user=None, confirm=[])
+    windows = core_windows()
+    here = judging.judge(rows(), user=None, confirm=[], windows=windows)
     sent = rows()
     with judging.Judge(parallel=True) as judge:
         assert judge.in_parallel
-        there = judge.chunk(sent, user=None, confirm=[]).result()
+        there = judge.chunk(sent, user=None, confirm=[], windows=windows).result()
     assert all(outcome.record is not record for outcome, (record, _) in zip(there, sent))  # came back from a process
     assert [(o.status, o.errors, o.warnings, o.changes) for o in there] == [
         (o.status, o.errors, o.warnings, o.changes) for o in here]
@@ -167,14 +179,19 @@ from cldc.platform.celery import app
 from cldc.platform.organisations.models import Organisation
 from cldc.platform.records.models import Record
 from cldc.platform.uploads.judging import Judge
+from cldc.platform.windows.service import Windows
+from django_tenants.utils import schema_context
 
 @app.task(name="tests.judge_in_a_worker")
 def judge_in_a_worker(answers, organisation_pk, rows):
     organisation = Organisation(pk=organisation_pk, name="Worker Homes", type="local_authority")
     records = [(Record(collection="core", record_type="lettings", version=2026, owning_organisation=organisation,
                        managing_organisation=organisation), answers) for _ in range(rows)]
+    windows = Windows()
+    with schema_context("core"):  # the window as launched (committed), read before judging
+        windows.get("core", "lettings", 2026)
     with Judge(parallel=True) as judge:
-        outcomes = judge.chunk(records, user=None, confirm=[]).result()
+        outcomes = judge.chunk(records, user=None, confirm=[], windows=windows).result()
         return {"in_parallel": judge.in_parallel, "outcomes": [[o.status, o.errors, o.warnings] for o in outcomes]}
 
 app.worker_main(["worker", "--pool=prefork", "--concurrency=1", "-Q", sys.argv[1], "--without-mingle",
@@ -211,10 +228,11 @@ def test_without_judging_processes_rows_are_judged_here_and_the_log_says_why_onc
     answers = template_answers(official_template_row, council, officer)
     record = Record(collection="core", record_type="lettings", version=2026, owning_organisation=council,
                     managing_organisation=council)
+    windows = core_windows()
     with caplog.at_level(logging.WARNING, logger=judging.__name__):
         for _ in range(2):
             with judging.Judge(parallel=True) as judge:
                 assert not judge.in_parallel
-                (outcome,) = judge.chunk([(record, answers)], user=None, confirm=[]).result()
+                (outcome,) = judge.chunk([(record, answers)], user=None, confirm=[], windows=windows).result()
                 assert outcome.record is record and outcome.status == "completed"
     assert caplog.text.count("judged in one process: no judging processes (Cannot allocate memory)") == 1

@@ -12,8 +12,8 @@ from cldc.platform import registry
 from cldc.platform.definitions.lint import lint
 from cldc.platform.uploads import provider_rows
 from cldc.platform.uploads.automap import Target
-from cldc.platform.uploads.provider_rows import (HeaderLayout, match_value, parse_target, target_key, value_key,
-                                                 value_suggestions)
+from cldc.platform.uploads.provider_rows import (CONFIDENT, DOUBTFUL, HeaderLayout, match_value, parse_target,
+                                                 target_key, value_guess, value_key)
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_a_value_nothing_matches_is_none_until_the_person_maps_it(lettings):
 
 
 def test_a_council_tenant_is_offered_the_local_authority_tenancies(lettings):
-    suggestions = value_suggestions(lettings.questions["prevten"], "Council tenant")
+    suggestions = value_guess(lettings.questions["prevten"], "Council tenant").suggestions
     assert len(suggestions) == 3
     assert all("local authority" in label for _, label, _ in suggestions[:2])
     assert suggestions[0][2] > suggestions[2][2]
@@ -87,8 +87,33 @@ def test_a_council_tenant_is_offered_the_local_authority_tenancies(lettings):
 
 @pytest.mark.parametrize("raw, code", [("Y", "1"), ("Yes", "1"), ("N", "0"), ("No", "0")])
 def test_yes_and_no_are_suggested_first_and_strongly(lettings, raw, code):
-    (best, _, score), *_ = value_suggestions(lettings.questions["renewal"], raw)
+    (best, _, score), *_ = value_guess(lettings.questions["renewal"], raw).suggestions
     assert (best, score) == (code, 100)
+
+
+@pytest.mark.parametrize("question, raw, code", [
+    ("prevten", "Living with family", "28"),    # one alternative of "Living with friends or family (long-term)"
+    ("period", "Fortnightly", "2"), ("period", "4 weekly", "3"), ("incfreq", "Per annum", "3"),
+    ("ecstat1", "Part time", "2"),               # the part before the dash of "Part-time – Less than 30 hours"
+    ("sexrab1", "Refused", "R"), ("joint", "Not known", "3"), ("tenancy", "Licence", "5"),
+])
+def test_a_value_that_means_one_answer_is_a_confident_guess(lettings, question, raw, code):
+    guess = value_guess(lettings.questions[question], raw)
+    assert (guess.band, guess.code) == (CONFIDENT, code)
+
+
+@pytest.mark.parametrize("question, raw", [
+    ("prevten", "Council tenant"),       # fixed-term or lifetime?
+    ("ecstat1", "Unemployed"),           # seeking work or not? (never long-term sick)
+    ("unitletas", "No"),                 # not an answer to "Most recent let type" (never "Don't know")
+    ("tenancy", "Assured"),              # in two answers' words
+    ("reason", "Harassment"),            # only part of "Racial harassment"
+    ("period", "Weekly"),                # weekly for how many weeks?
+    ("sheltered", "Yes"),                # which kind?
+])
+def test_a_value_that_may_mean_several_answers_or_none_is_only_suggested(lettings, question, raw):
+    guess = value_guess(lettings.questions[question], raw)
+    assert guess.band == DOUBTFUL and len(guess.suggestions) == 3
 
 
 def test_an_unresolved_option_value_is_passed_on_for_the_gateway(lettings):
@@ -313,6 +338,7 @@ def test_the_module_names_no_core_variable():
     names = set()
     for record_type in ("lettings", "sales"):
         names |= set(registry.get("core").definition(record_type, 2026).variables)
-    names -= {"type", "value", "la"}  # also ordinary words (`la` is short for local authority in values)
+    # also ordinary words: `la` and `hb` are short for local authority and housing benefit in values
+    names -= {"type", "value", "la", "hb", "tenancy"}
     source = Path(provider_rows.__file__).read_text()
     assert not names & set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", source))

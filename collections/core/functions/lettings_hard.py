@@ -231,7 +231,18 @@ def _weekly_rent_outside_range(answers, context, below):
     rent = per_record(context, "weekly_rent", lambda: weekly_value(answers.get("brent"), answers.get("period")))
     if limits is None or rent is None:
         return None
-    return {} if (rent < limits.hard_min if below else rent > limits.hard_max) else None
+    if not (rent < limits.hard_min if below else rent > limits.hard_max):
+        return None
+    # The message states the whole range, in the period the rent is paid in, so the two
+    # rules (below, above) say the same words and the range is shown once.
+    period = answers.get("period")
+    per_period = Decimal(52) / PAYMENTS_PER_YEAR[period]
+    return {
+        "rent": money(answers["brent"]),
+        "minimum": money(limits.hard_min * per_period),
+        "maximum": money(limits.hard_max * per_period),
+        "frequency": _label(context, "period", period).lower(),
+    }
 
 
 @rule_function("core.rent_below_hard_min")

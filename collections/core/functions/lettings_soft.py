@@ -170,20 +170,39 @@ def no_household_member_likely_to_be_pregnant(answers, context):
 
 # --- Text answers -----------------------------------------------------------------------
 
+def phrase_pattern(phrases):
+    r"""CORE's test for a phrase in a text answer (soft_validations.rb): in any case, with
+    no letter touching it, though digits and punctuation may ('1Domestic abuse.' holds
+    'Domestic Abuse', 'Damper' does not hold 'Damp'). CORE's pattern is
+    `\b[^[:alpha]]*PHRASE[^[:alpha:]]*\b`: its first class lacks a colon, read here as the
+    intended non-letters, not as 'none of : a l p h' (which would find 'DA' in 'Fonda')."""
+    alternatives = "|".join(map(re.escape, phrases))
+    return re.compile(rf"\b[\W\d_]*(?:{alternatives})[\W\d_]*\b", re.IGNORECASE)
+
+
+def _mentions(pattern, text):
+    return {} if isinstance(text, str) and pattern.search(text) else None
+
+
 # Phrases in an 'other' reason for leaving that suggest one of the listed reasons.
-EXISTING_REASON_PHRASES = (
+EXISTING_REASON = phrase_pattern((
     "Decant", "Decanted", "Refugee", "Asylum", "Ukraine", "Ukrainian", "Army", "Military", "Domestic Abuse",
     "Domestic Violence", "DA", "DV", "Relationship breakdown", "Overcrowding", "Overcrowded", "Too small",
     "More space", "Bigger property", "Damp", "Mould", "Fire", "Repossession", "Death", "Deceased",
     "Passed away", "Prison", "Hospital",
-)
-EXISTING_REASON = re.compile(r"\b(?:" + "|".join(map(re.escape, EXISTING_REASON_PHRASES)) + r")\b", re.IGNORECASE)
+))
+# Phrases in an 'other' tenancy type that say it is introductory or has a starter period.
+INTRODUCTORY_OR_STARTER = phrase_pattern(("introductory", "intro", "starter"))
 
 
 @rule_function("core.lettings.reasonother_might_be_existing_category")
 def reasonother_might_be_existing_category(answers, context):
-    text = answers.get("reasonother")
-    return {} if isinstance(text, str) and EXISTING_REASON.search(text) else None
+    return _mentions(EXISTING_REASON, answers.get("reasonother"))
+
+
+@rule_function("core.lettings.tenancyother_might_be_introductory_or_starter_period")
+def tenancyother_might_be_introductory_or_starter_period(answers, context):
+    return _mentions(INTRODUCTORY_OR_STARTER, answers.get("tenancyother"))
 
 
 # --- Bulk-upload-only rules ---------------------------------------------------------------

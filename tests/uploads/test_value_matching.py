@@ -1,0 +1,128 @@
+"""Matching a provider's values to our answers: only confident guesses are chosen for
+the person, a value left as it is is remembered (and not asked about again), and every
+column and value match the organisation saved can be seen, changed and removed on a
+page that works without JavaScript. (The precision of confident guesses on a labelled
+set of provider values: bench/value_matching.py.)"""
+
+import re
+
+import pytest
+from django_tenants.utils import schema_context
+
+from cldc.platform import registry
+from cldc.platform.uploads.fixes import ValuesForm
+from cldc.platform.uploads.models import SavedMapping
+from tests.uploads.test_upload_fixes import accept_page, chosen, post_file, upload_of
+
+pytestmark = pytest.mark.usefixtures("eager_celery")  # tasks run in this process
+
+
+@pytest.fixture
+def council(make_organisation):
+    return make_organisation("Matching Borough Council", type="local_authority")
+
+
+@pytest.fixture
+def officer(make_person, council):
+    return make_person("matcher@example.com", council, role="data_coordinator")
+
+
+@pytest.fixture
+def client(client_for, core_service, officer):
+    return client_for("core", officer)
+
+
+def choose_on_page(client, url, choices):
+    """Submit a matching page, choosing `choices` {label text: value} and accepting the rest."""
+    page = client.get(url).content.decode()
+    data = {name: chosen(page, name) for name in re.findall(r'<select name="([^"]+)"', page)}
+    for text, value in choices.items():
+        name = re.search(rf'for="id_([^"]+)"[^>]*>\s*“{re.escape(text)}”', page).group(1)
+        data[name] = value
+    return client.post(url, data)
+
+
+def test_only_confident_value_guesses_are_chosen_for_the_person():
+    lettings = registry.get("core").definition("lettings", 2026)
+    wanted = [("prevten", "living with family", "Living with family", 3),
+              ("ecstat1", "unemployed", "Unemployed", 2),
+              ("unitletas", "no", "No", 1)]
+    form = ValuesForm(wanted=wanted, definition=lettings)
+    initial = {name: field.initial for name, field in form.fields.items()}
+    # Living with family is long-term living with friends or family, never tied housing;
+    # "Unemployed" (seeking work or not?) and "No" (not an answer to a rent basis) are
+    # only suggested: the person chooses, or leaves them.
+    assert initial == {"value_0": "28", "value_1": "", "value_2": ""}
+    suggested = [label for _, label in dict(form.fields["value_1"].choices)["Suggested"]]
+    assert len(suggested) == 3
+
+
+def test_a_value_left_as_it_is_is_remembered_and_not_asked_about_again(client, council, provider_layout_csv):
+    content, _ = provider_layout_csv(["LEFT-1"])
+    with schema_context("core"):
+        upload = upload_of(post_file(client, council, content))
+        accept_page(client, f"/uploads/{upload.pk}/columns/")
+        choose_on_page(client, f"/uploads/{upload.pk}/values/", {"Weekly ": ""})  # leave it
+        upload.refresh_from_db()
+        assert upload.status == "checked" and upload.issues.filter(field="period", value="Weekly").exists()
+        assert SavedMapping.objects.filter(organisation=council, kind="value", variable="period", source="weekly",
+                                           target="").exists()
+
+        again = upload_of(post_file(client, council, content))
+        again.refresh_from_db()
+        assert again.status == "checked"  # not stopped to ask about "Weekly " again
+        page = client.get(f"/uploads/{again.pk}/values/").content.decode()  # still reviewable after the check
+        assert "“Weekly” as an answer to" in page
+
+
+def test_a_chosen_value_is_kept_for_the_organisations_next_file(client, council, provider_layout_csv):
+    content, _ = provider_layout_csv(["KEPT-1"])
+    with schema_context("core"):
+        upload = upload_of(post_file(client, council, content))
+        accept_page(client, f"/uploads/{upload.pk}/columns/")
+        choose_on_page(client, f"/uploads/{upload.pk}/values/", {"Weekly ": "1"})
+        upload.refresh_from_db()
+        assert (upload.status, upload.created) == ("done", 1)
+        again = upload_of(post_file(client, council, content))
+        again.refresh_from_db()
+        assert (again.status, again.unchanged) == ("done", 1)
+
+
+def test_the_organisations_saved_matches_are_listed_and_each_can_be_changed_or_removed(
+        client, council, provider_layout_csv, client_for, make_person, make_organisation):
+    content, _ = provider_layout_csv(["SAVED-1"])
+    with schema_context("core"):
+        upload = upload_of(post_file(client, council, content))
+        accept_page(client, f"/uploads/{upload.pk}/columns/")
+        choose_on_page(client, f"/uploads/{upload.pk}/values/", {"Weekly ": "1"})
+
+        index = client.get("/uploads/matches/").content.decode()
+        url = f"/uploads/matches/{council.pk}/core/lettings/"
+        assert f'href="{url}"' in index and "Matching Borough Council" in index
+        page = client.get(url).content.decode()
+        assert "govuk-summary-list" in page
+        assert "tenant code" in page.lower() and "Weekly" in page and "Weekly for 52 weeks" in page
+        value = SavedMapping.objects.get(organisation=council, kind="value", variable="period", source="weekly")
+        column = SavedMapping.objects.get(organisation=council, kind="column", source="our internal notes")
+        assert f'href="/uploads/matches/change/{value.pk}/"' in page and f'href="/uploads/matches/change/{column.pk}/"' in page
+
+        # Change the value to every 2 weeks; leave another as it is; take a column out.
+        form = client.get(f"/uploads/matches/change/{value.pk}/").content.decode()
+        assert chosen(form, "target") == "1" and "Every 2 weeks" in form and "Remove this match" in form
+        assert client.post(f"/uploads/matches/change/{value.pk}/", {"target": "2"})["Location"] == url
+        value.refresh_from_db()
+        assert value.target == "2"
+        client.post(f"/uploads/matches/change/{value.pk}/", {"target": ""})
+        value.refresh_from_db()
+        assert value.target == "" and "Leave it" in client.get(url).content.decode()
+        assert client.post(f"/uploads/matches/remove/{value.pk}/")["Location"] == url
+        assert not SavedMapping.objects.filter(pk=value.pk).exists()
+        client.post(f"/uploads/matches/change/{column.pk}/", {"target": "propcode"})
+        column.refresh_from_db()
+        assert column.target == "propcode"
+
+        stranger = client_for("core", make_person("peeker@example.com", make_organisation("Peeking Homes"),
+                                                  role="data_coordinator"))
+        assert stranger.get(url).status_code == 404
+        assert stranger.get(f"/uploads/matches/change/{column.pk}/").status_code == 404
+        assert stranger.post(f"/uploads/matches/remove/{column.pk}/").status_code == 404

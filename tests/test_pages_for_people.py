@@ -60,3 +60,18 @@ def test_the_home_page_offers_what_a_person_came_to_do_and_the_deadlines(client_
     assert deadline in client_for("core", person).get("/logs/").content.decode()
     analyst_page = client_for("core", make_person("analyst@example.com", staff_role="analyst")).get("/").content.decode()
     assert "Create a new log" not in analyst_page and "Logs" in analyst_page
+
+
+def test_the_set_up_page_and_the_search_use_each_service_s_own_words(client_for, make_organisation, make_person):
+    """H-CLIC's pages once said CORE's "Which organisation owns this property?" and
+    "tenant code, property reference or postcode"."""
+    council = make_organisation("Hilltop Council", type="local_authority")
+    officer = make_person("officer@hilltop.example", council)
+    hclic_set_up = client_for("hclic", officer).get("/logs/new/").content.decode()
+    hclic_logs = client_for("hclic", officer).get("/logs/").content.decode()
+    assert "property" not in hclic_set_up and "Which organisation owns this log?" in hclic_set_up
+    assert "Search by log ID or case reference" in hclic_logs and "tenant code" not in hclic_logs
+    core_logs = client_for("core", officer).get("/logs/").content.decode()
+    assert "Search by log ID, tenant code, property reference, postcode or purchaser code" in core_logs
+    # Where every record type asks it in the same words, the definition's question is used.
+    assert "Which user are you creating this log for?" in client_for("core", officer).get("/logs/new/").content.decode()

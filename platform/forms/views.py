@@ -29,8 +29,39 @@ PER_PAGE = 20
 # --- The list of logs ------------------------------------------------------------------
 
 
+def latest_definitions(service):
+    """The newest definition of each record type the service collects."""
+    return [registry.get(name).definition(rt, max(registry.get(name).versions(rt)))
+            for name in service.collections for rt in registry.get(name).record_types]
+
+
+def or_list(words):
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def search_label(service):
+    """"Search by log ID, tenant code or postcode": the search fields in the words of
+    the service's own definitions."""
+    labels = []
+    for definition in latest_definitions(service):
+        for name in definition.search_fields:
+            question = definition.variables[name]
+            label = (question.label or question.text).lower()
+            if label not in labels:
+                labels.append(label)
+    return "Search by " + or_list(["log ID"] + labels)
+
+
+def record_field_question(service, column):
+    """The question the service's definitions ask for one of a record's own fields
+    (owning organisation, ...), when every one of them asks it in the same words."""
+    texts = {definition.variables[definition.record_fields[column]].text
+             if column in definition.record_fields else None for definition in latest_definitions(service)}
+    return texts.pop() if len(texts) == 1 and None not in texts else None
+
+
 class LogFilters(forms.Form):
-    search = forms.CharField(required=False, label="Search by log ID, tenant code, property reference or postcode")
+    search = forms.CharField(required=False)
     year = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Collection year")
     status = forms.ChoiceField(required=False, choices=[("", "Any status")] + list(Status.choices))
     record_type = forms.ChoiceField(required=False, label="Type of log")
@@ -40,6 +71,7 @@ class LogFilters(forms.Form):
 
     def __init__(self, *args, service, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["search"].label = search_label(service)
         self.fields["record_type"].choices = [("", "Any type")] + record_type_choices(service)
         years = sorted({v for name in service.collections for rt in registry.get(name).record_types
                         for v in registry.get(name).versions(rt)}, reverse=True)
@@ -113,15 +145,18 @@ class SetUpForm(GDSFormMixin, forms.Form):
                                     error_messages={"required": "Select the type of log"})
     year = forms.TypedChoiceField(label="Which collection year is it for?", coerce=int, widget=forms.RadioSelect,
                                   error_messages={"required": "Select the collection year"})
-    owning_organisation = forms.TypedChoiceField(label="Which organisation owns this property?", coerce=int,
+    # Labels: the definitions' own questions where they agree (see __init__), else these.
+    owning_organisation = forms.TypedChoiceField(label="Which organisation owns this log?", coerce=int,
                                                  error_messages={"required": "Select the owning organisation"})
-    managing_organisation = forms.TypedChoiceField(label="Which organisation manages this letting or sale?", coerce=int,
+    managing_organisation = forms.TypedChoiceField(label="Which organisation manages this log?", coerce=int,
                                                    error_messages={"required": "Select the managing organisation"})
     assigned_to = forms.TypedChoiceField(label="Who is this log assigned to?", coerce=int, required=False,
                                          empty_value=None)
 
     def __init__(self, *args, service, user, **kwargs):
         super().__init__(*args, **kwargs)
+        for column in ("owning_organisation", "managing_organisation", "assigned_to"):
+            self.fields[column].label = record_field_question(service, column) or self.fields[column].label
         self.fields["record_type"].choices = record_type_choices(service)
         self.fields["year"].choices = open_year_choices(service)
         organisations = [("", "Select an organisation")] + [(o.pk, o.name) for o in policy.organisations_acted_for(user)]

@@ -58,8 +58,8 @@ def set_up_log(page, url, record_type, owner, manager=None):
     page.wait_for_url(re.compile(r"/logs/new/$"))
     page.get_by_label(record_type.capitalize(), exact=True).check()
     page.get_by_label("2026 to 2027").check()
-    page.get_by_label("Which organisation owns this property?").select_option(label=owner.name)
-    page.get_by_label("Which organisation manages this letting or sale?").select_option(label=(manager or owner).name)
+    page.get_by_label("Which organisation owns this log?").select_option(label=owner.name)
+    page.get_by_label("Which organisation manages this log?").select_option(label=(manager or owner).name)
     page.get_by_role("button", name="Save and continue").click()
     page.wait_for_url(TASK_LIST)
     return int(re.search(r"/logs/(\d+)/$", page.url).group(1))
@@ -331,7 +331,7 @@ def test_a_parent_coordinator_creates_a_log_for_a_child_organisation(page, url, 
     sign_in(page, url, coordinator)
 
     page.goto(url("core", "/logs/new/"))
-    owners = page.get_by_label("Which organisation owns this property?").locator("option").all_inner_texts()
+    owners = page.get_by_label("Which organisation owns this log?").locator("option").all_inner_texts()
     assert "Browser Parent Council" in owners and "Browser Child Homes" in owners
     assert council.name not in owners  # an unrelated organisation is not offered
     pk = set_up_log(page, url, "lettings", child, manager=parent)

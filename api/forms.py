@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-from crispy_forms_gds.layout import Button, Layout
 from django import forms
 from django.utils import timezone
 
@@ -10,10 +9,6 @@ from cldc.api.models import Supplier, SupplierAuthorisation
 from cldc.themes.forms import GDSFormMixin
 
 LIFETIMES = {"30": timedelta(days=30), "180": timedelta(days=180), "365": timedelta(days=365)}
-
-
-def lay_out(form):
-    form.helper.layout = Layout(*form.fields, Button("submit", form.submit_label))
 
 
 class NewClientForm(GDSFormMixin, forms.Form):
@@ -39,7 +34,7 @@ class NewClientForm(GDSFormMixin, forms.Form):
             self.fields["organisation"].error_messages["required"] = "Select the organisation"
         else:
             self.fields["supplier"].choices = [("", "No supplier")] + [(s.pk, s.name) for s in suppliers]
-        lay_out(self)
+        self.lay_out()
 
     def clean(self):
         data = super().clean()

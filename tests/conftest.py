@@ -98,6 +98,19 @@ def _client_for(service="core", person=None, two_factor=True):
     return client
 
 
+# Three organisations: a parent, its child, and one unrelated to both.
+@pytest.fixture
+def orgs(make_organisation):
+    parent = make_organisation("Parent Homes")
+    return {"parent": parent, "child": make_organisation("Child Lettings", parent=parent),
+            "other": make_organisation("Other Housing")}
+
+
+@pytest.fixture
+def coordinator(make_person, orgs):
+    return make_person("coordinator@parent.example", orgs["parent"], role="data_coordinator")
+
+
 @pytest.fixture
 def today():
     return date.today()

@@ -15,9 +15,8 @@ from cldc.platform.windows.models import CollectionWindow
 from cldc.platform.windows.service import (
     WindowClosed,
     deadline,
-    editing_closed_message,
-    may_edit,
     open_for_new_logs,
+    refusal,
     version_for_new_log,
 )
 
@@ -179,16 +178,15 @@ def test_window_closed_is_a_value_error(core):
 
 
 def test_a_record_may_change_until_its_last_day_for_changes(hclic):
-    case_2025 = Record(collection="hclic", record_type="case", version=2025)
-    assert may_edit(case_2025, today=date(2027, 3, 31))
-    assert not may_edit(case_2025, today=date(2027, 4, 1))
-    assert editing_closed_message(case_2025) == (
+    case_2025 = Record(pk=1, collection="hclic", record_type="case", version=2025)  # a stored record
+    assert refusal(case_2025, today=date(2027, 3, 31)) is None
+    assert refusal(case_2025, today=date(2027, 4, 1)) == (
         "You cannot change this log any more. "
         "Logs for the 2025 to 2026 collection year could be changed until 31 March 2027."
     )
     window("hclic", "case", 2025).delete()
-    assert not may_edit(case_2025, today=date(2026, 5, 1))
-    assert editing_closed_message(case_2025) == "You cannot change this log. The 2025 to 2026 collection year is closed."
+    assert refusal(case_2025, today=date(2026, 5, 1)) == (
+        "You cannot change this log. The 2025 to 2026 collection year is closed.")
 
 
 def test_deadline_for_display(core):

@@ -65,7 +65,7 @@ def annotated_file(path, filename, issues, out, *, corrections=None, log_ids=Non
     does not have, or for the header row, are left out. `corrections`: {row: {column
     index: value}} made in the browser; `log_ids`: {row: log id}; `kind`: XLSX for a
     workbook whatever the upload is. Returns (content type, download filename), e.g.
-    ("text/csv; charset=utf-8", "lettings-errors.csv")."""
+    ("text/csv; charset=utf-8", "our-export-errors.csv") for "our-export.csv"."""
     by_row = issues_by_row(issues)
     corrections, log_ids = corrections or {}, log_ids or {}
     with open_upload(path, filename) as upload:

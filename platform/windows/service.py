@@ -127,19 +127,6 @@ def version_for_new_log(collection, record_type, log_date, today=None):
     return version
 
 
-def may_edit(record, today=None):
-    """Whether the record may still be changed (or deleted): until its window's last
-    day for changes. A version without a window is closed."""
-    today = today or timezone.localdate()
-    window = window_for(record.collection, record.record_type, record.version)
-    return window is not None and today <= window.editing_end
-
-
-def editing_closed_message(record):
-    """Why a record can no longer change; for when may_edit(record) is False."""
-    return _editing_refusal(window_for(record.collection, record.record_type, record.version), record.version)
-
-
 def _enter_a_date_in_an_open_year(collection, record_type, today):
     package = registry.get(collection)
     definitions = [package.definition(record_type, v) for v in open_for_new_logs(collection, record_type, today)]

@@ -19,18 +19,6 @@ def fresh_rate_limits():
 
 
 @pytest.fixture
-def orgs(make_organisation):
-    parent = make_organisation("Parent Homes")
-    return {"parent": parent, "child": make_organisation("Child Lettings", parent=parent),
-            "other": make_organisation("Other Housing")}
-
-
-@pytest.fixture
-def coordinator(make_person, orgs):
-    return make_person("coordinator@parent.example", orgs["parent"], role="data_coordinator")
-
-
-@pytest.fixture
 def api_for(core_service, coordinator):
     """api_for(organisation=... | supplier=..., service="core", created_by=person): a new
     client of that service (made by the parent's coordinator unless said) and an Api

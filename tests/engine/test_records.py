@@ -11,12 +11,6 @@ COMPLETE = {"ref": "A1", "startdate": "2026-05-01", "needstype": 1, "hhmemb": 1,
 
 
 @pytest.fixture
-def orgs(make_organisation):
-    parent = make_organisation("Parent Homes")
-    return {"parent": parent, "child": make_organisation("Child Lettings", parent=parent), "other": make_organisation("Other Housing")}
-
-
-@pytest.fixture
 def core(core_service):
     with schema_context("core"):
         yield

@@ -10,13 +10,6 @@ from cldc.platform.records.gateway import submit
 from cldc.platform.records.models import Record
 
 
-@pytest.fixture
-def orgs(make_organisation):
-    parent = make_organisation("Parent Homes")
-    return {"parent": parent, "child": make_organisation("Child Lettings", parent=parent),
-            "other": make_organisation("Other Housing")}
-
-
 def new_log(client, owner):
     response = client.post("/logs/new/", {"record_type": "core:lettings", "year": "2026",
                                           "owning_organisation": owner.pk, "managing_organisation": owner.pk})

@@ -11,13 +11,6 @@ from cldc.platform.records.models import Record
 
 
 @pytest.fixture
-def orgs(make_organisation):
-    parent = make_organisation("Parent Homes")
-    return {"parent": parent, "child": make_organisation("Child Lettings", parent=parent),
-            "other": make_organisation("Other Housing")}
-
-
-@pytest.fixture
 def officer(make_person, orgs):
     return make_person("officer@example.com", orgs["child"])
 

@@ -22,18 +22,6 @@ OWNER_REFUSED = ("You cannot use this owning organisation: check the reference, 
 
 
 @pytest.fixture
-def orgs(make_organisation):
-    parent = make_organisation("Parent Homes")
-    return {"parent": parent, "child": make_organisation("Child Lettings", parent=parent),
-            "other": make_organisation("Other Housing")}
-
-
-@pytest.fixture
-def coordinator(make_person, orgs):
-    return make_person("coordinator@parent.example", orgs["parent"], role="data_coordinator")
-
-
-@pytest.fixture
 def references(coordinator):
     definition = registry.get("core").definition("lettings", 2026)
     return References(definition, {o.pk: o for o in policy.organisations_acted_for(coordinator)})

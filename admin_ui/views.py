@@ -33,17 +33,24 @@ class PersonActionURLs:
     resend_invitation_url_name = None
     reset_two_factor_url_name = None
 
-    def person_action_buttons(self, person):
-        buttons = []
+    def person_actions(self, person):
+        """What support may need to do for this person's sign-in: (why, label, URL, icon)."""
+        actions = []
         if person.is_locked():
-            buttons.append(Button("Unlock", reverse(self.unlock_url_name, args=[person.pk]), icon_name="lock-open", priority=40))
+            actions.append(("This person is locked out after too many failed sign-in attempts.", "Unlock",
+                            reverse(self.unlock_url_name, args=[person.pk]), "lock-open"))
         if TOTPDevice.objects.devices_for_user(person, confirmed=None).exists():
-            url = reverse(self.reset_two_factor_url_name, args=[person.pk])
-            buttons.append(Button("Reset two-factor authentication", url, icon_name="key", priority=45))
+            actions.append(("This person has set up an authenticator app for two-factor sign-in.",
+                            "Reset two-factor authentication", reverse(self.reset_two_factor_url_name, args=[person.pk]),
+                            "key"))
         if not person.has_accepted_invitation:
-            url = reverse(self.resend_invitation_url_name, args=[person.pk])
-            buttons.append(Button("Send invitation again", url, icon_name="mail", priority=50))
-        return buttons
+            actions.append(("This person has not accepted their invitation yet.", "Send invitation again",
+                            reverse(self.resend_invitation_url_name, args=[person.pk]), "mail"))
+        return actions
+
+    def person_action_buttons(self, person):
+        return [Button(label, url, icon_name=icon, priority=40 + 5 * n)
+                for n, (_, label, url, icon) in enumerate(self.person_actions(person))]
 
 
 class PeopleLabels:
@@ -92,9 +99,16 @@ class PersonEditView(PeopleLabels, PersonActionURLs, generic.EditView):
         check_may_edit(self.request.user, person)
         return person
 
+    template_name = "admin_ui/edit_person.html"
+
     @cached_property
     def header_more_buttons(self):
         return super().header_more_buttons + self.person_action_buttons(self.object)
+
+    def get_context_data(self, **kwargs):
+        # Also in plain sight above the form: support takes the call "I'm locked out"
+        # and should not have to find Unlock in the header's menu.
+        return {**super().get_context_data(**kwargs), "person_actions": self.person_actions(self.object)}
 
 
 class PersonActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):

@@ -1,6 +1,7 @@
 """Secrets never reach a log line. Access logs (runserver's django.server, Django's
 django.request warnings) print request lines whole, and a client may put an API key in
-a query string; invitation and password-reset links carry a token in their path."""
+a query string; invitation and password-reset links carry a token in their path. And a
+refused request (403) is one line, not a traceback."""
 
 import logging
 import re
@@ -30,4 +31,15 @@ class RedactSecrets(logging.Filter):
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        return True
+
+
+class RefusalsWithoutTraceback(logging.Filter):
+    """On django.request: a 403 (a PermissionDenied from a view) is a person asking for
+    what they may not do, not a fault, so it logs its one line (status and path) without
+    the traceback Django attaches. Errors keep theirs."""
+
+    def filter(self, record):
+        if getattr(record, "status_code", None) == 403:
+            record.exc_info, record.exc_text = None, None
         return True

@@ -279,7 +279,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Every handler redacts secrets: API keys, and tokens in links (platform/log_redaction.py).
-    "filters": {"redact_secrets": {"()": "cldc.platform.log_redaction.RedactSecrets"}},
+    "filters": {"redact_secrets": {"()": "cldc.platform.log_redaction.RedactSecrets"},
+                "refusals_without_traceback": {"()": "cldc.platform.log_redaction.RefusalsWithoutTraceback"}},
     "formatters": {"server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
                               "style": "{"}},
     "handlers": {
@@ -291,6 +292,8 @@ LOGGING = {
         # Django's own handlers for these print request lines unredacted: replaced.
         "django": {"propagate": True},
         "django.server": {"handlers": ["access_log"], "level": "INFO", "propagate": False},
+        # A refused request (403) is one line, not a traceback; a 500 keeps its traceback.
+        "django.request": {"filters": ["refusals_without_traceback"]},
         "django.db.backends": {"level": "WARNING"},
         # Wagtail logs every page it creates and every background task it runs.
         "wagtail": {"level": "WARNING"},

@@ -132,7 +132,10 @@ def test_unlock_clears_the_lock(admin, client_for, make_person, settings):
     for _ in range(settings.SIGN_IN_MAX_FAILURES):
         client_for("core").post("/sign-in/", {"email": "locked@example.com", "password": "wrong"})
     assert person.is_locked()
-    assert f"/admin/people/unlock/{person.pk}/" in admin.get(f"/admin/people/edit/{person.pk}/").content.decode()
+    edit = admin.get(f"/admin/people/edit/{person.pk}/").content.decode()
+    assert f"/admin/people/unlock/{person.pk}/" in edit
+    # In plain sight above the form, not only in the header's menu.
+    assert "This person is locked out after too many failed sign-in attempts." in edit
 
     # GET only asks to confirm; POST unlocks.
     admin.get(f"/admin/people/unlock/{person.pk}/")
@@ -140,6 +143,7 @@ def test_unlock_clears_the_lock(admin, client_for, make_person, settings):
     assert admin.post(f"/admin/people/unlock/{person.pk}/").status_code == 302
     person.refresh_from_db()
     assert not person.is_locked()
+    assert "locked out" not in admin.get(f"/admin/people/edit/{person.pk}/").content.decode()
 
     response = client_for("core").post("/sign-in/", {"email": "locked@example.com", "password": "correct-horse-battery-staple"})
     assert response.status_code == 302

@@ -49,3 +49,23 @@ def test_ordinary_request_lines_are_left_alone(log_output):
     output = log_output("django.server")
     logging.getLogger("django.server").warning('"%s" %s %s', "GET /logs/?page=2&status=completed HTTP/1.1", 200, 5)
     assert "GET /logs/?page=2&status=completed HTTP/1.1" in output.getvalue()
+
+
+def test_a_refused_request_is_one_line_without_a_traceback(caplog, client_for, make_person, core_service):
+    analyst = make_person("analyst@dept.example", staff_role="analyst")
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        assert client_for("core", analyst).get("/logs/new/").status_code == 403
+    (refused,) = [r for r in caplog.records if r.name == "django.request"]
+    assert refused.getMessage() == "Forbidden (Permission denied): /logs/new/"
+    assert refused.exc_info is None and not refused.exc_text
+    assert "Traceback" not in caplog.text and "analyst@dept.example" not in caplog.text
+
+
+def test_a_server_error_keeps_its_traceback(caplog):
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        try:
+            raise RuntimeError("broken")
+        except RuntimeError as error:  # as Django's handler logs an uncaught exception
+            logging.getLogger("django.request").error("Internal Server Error: %s", "/logs/", exc_info=error,
+                                                      extra={"status_code": 500})
+    assert "Traceback" in caplog.text and "RuntimeError: broken" in caplog.text

@@ -54,10 +54,17 @@ def test_the_home_page_offers_what_a_person_came_to_do_and_the_deadlines(client_
     page = client_for("core", person).get("/").content.decode()
     for offer in ("Create a new log", "Upload logs from a file", "Your logs", "Bulk uploads"):
         assert offer in page
+    assert '<a href="/uploads/new/" role="button"' in page  # the upload form itself, not the list of uploads
     deadline = f"Lettings, {window.version} to {window.version + 1}: submit by 7 June 2099"
     assert deadline in page
     assert deadline in client_for("core").get("/").content.decode()  # anyone may know the deadline
     assert deadline in client_for("core", person).get("/logs/").content.decode()
+    with schema_context("core"):  # once the deadline has passed, what is still possible
+        window.submission_deadline, window.editing_end = date.today() - timedelta(days=1), date(2099, 12, 31)
+        window.save()
+    assert (f"Lettings, {window.version} to {window.version + 1}: the deadline was "
+            f"{window.submission_deadline:%-d %B %Y}; you can change logs until 31 December 2099") in (
+        client_for("core", person).get("/").content.decode())
     analyst_page = client_for("core", make_person("analyst@example.com", staff_role="analyst")).get("/").content.decode()
     assert "Create a new log" not in analyst_page and "Logs" in analyst_page
 
@@ -73,5 +80,6 @@ def test_the_set_up_page_and_the_search_use_each_service_s_own_words(client_for,
     assert "Search by log ID or case reference" in hclic_logs and "tenant code" not in hclic_logs
     core_logs = client_for("core", officer).get("/logs/").content.decode()
     assert "Search by log ID, tenant code, property reference, postcode or purchaser code" in core_logs
-    # Where every record type asks it in the same words, the definition's question is used.
-    assert "Which user are you creating this log for?" in client_for("core", officer).get("/logs/new/").content.decode()
+    # A record type's set-up page asks in its definition's words.
+    core_set_up = client_for("core", officer).get("/logs/new/?record_type=core:lettings").content.decode()
+    assert "Which user are you creating this log for?" in core_set_up

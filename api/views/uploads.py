@@ -23,7 +23,7 @@ from cldc.api.views.base import ApiView
 from cldc.api.views.records import Pages, path_number, problems
 from cldc.platform.uploads.files import UploadError
 from cldc.platform.uploads.models import Upload
-from cldc.platform.uploads.pipeline import summary
+from cldc.platform.uploads.pipeline import summary, worded
 from cldc.platform.uploads.tasks import process_upload
 
 
@@ -149,7 +149,9 @@ class UploadCreateView(ApiView):
         try:
             layout, refused = refused_cells(upload.path, upload.filename, definition, acted_for, organisation)
         except UploadError as error:
-            problem = Problem(422, "validation-failed", str(error), [issue("file", "file_unreadable", str(error))])
+            error = worded(error, definition)  # a blank template: the pack's rule (CORE's bu_file_blank)
+            problem = Problem(422, "validation-failed", str(error),
+                              [issue("file", error.rule or "file_unreadable", str(error))])
         else:
             if layout == "template" and not refused:
                 return

@@ -1,6 +1,7 @@
 """Demo data for `make run`: two services, organisations with a parent/child pair,
 and one person per role. Safe to run again: what exists is kept as it is."""
 
+import os
 from datetime import date
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -20,7 +21,7 @@ from cldc.platform.tenancy.models import Service
 
 HELP = "Create the demo services, organisations and people (idempotent)."
 PASSWORD = "demo-password-2026"
-PORT = 8000
+PORT = int(os.environ.get("CLDC_PORT", "8000"))  # scripts/run's port (a second copy runs on another)
 
 SERVICES = [
     ("core", "core.localhost", "Submit social housing lettings and sales data"),

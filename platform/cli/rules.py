@@ -29,7 +29,8 @@ def export(definition, pack):
         "version": definition.version,
         "rules": [rule.as_dict() for rule in pack.rules],
         "derived": [
-            {"id": d.id, "reference": d.reference, "expression": d.expression.source if d.expression else None,
+            {"id": d.id, "label": d.label, "reference": d.reference,
+             "expression": d.expression.source if d.expression else None,
              "function": d.function or None, "description": d.description}
             for d in pack.derivations
         ],
@@ -66,8 +67,8 @@ def markdown(definition, pack):
             scope = " (bulk upload only)" if rule.bulk_upload_only else ""
             lines.append(f"| {rule.id}{scope} | {rule.reference} | {', '.join(rule.fields)} | {_cell(rule.message)} | {_cell(when)} |")
         lines.append("")
-    lines += ["## Derived variables", "", "| id | reference | how |", "|---|---|---|"]
+    lines += ["## Derived variables", "", "| id | label | reference | how |", "|---|---|---|---|"]
     for d in pack.derivations:
         how = f"`{d.expression.source}`" if d.expression else (d.description or f"function {d.function}")
-        lines.append(f"| {d.id} | {d.reference} | {_cell(how)} |")
+        lines.append(f"| {d.id} | {_cell(d.label)} | {d.reference} | {_cell(how)} |")
     return "\n".join(lines) + "\n"

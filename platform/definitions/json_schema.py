@@ -183,6 +183,8 @@ def _derived(definition, pack):
                   for q in definition.questions.values() if q.type == "derived"}
     for derivation in pack.derivations if pack else ():
         entry = properties.setdefault(derivation.id, {"readOnly": True})
+        if derivation.label and "title" not in entry:
+            entry["title"] = derivation.label
         if derivation.description and "description" not in entry:
             entry["description"] = derivation.description.strip()
     return {"type": "object", "readOnly": True, "properties": properties} if properties else None

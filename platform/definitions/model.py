@@ -53,11 +53,14 @@ QUESTION_KEYS = {
 # Question keys that channels read, kept in Question.extra: dynamic_options (lint, the
 # JSON Schema), refers_to (the JSON Schema), keep_value_when_not_routed (routing),
 # variants (bulk upload's column matching reads their `text`), error_if_blank (the web
-# form's message for a question left blank), offered_when (the options the web form
-# offers, by a condition: [{when, codes}]).
+# form's message for a question left blank), offered_when (the options offered, by a
+# condition: Question.offers, which the web form offers and the gateway holds to),
+# reads_as (an answer's words where a person reads the log back: Question.reads).
 QUESTION_EXTRA_KEYS = {
     "dynamic_options", "refers_to", "keep_value_when_not_routed", "variants", "error_if_blank", "offered_when",
+    "reads_as",
 }
+OFFER_KEYS = {"when", "codes", "message"}  # each clause of offered_when
 # The old form's wording of a question on its other pages: bulk upload's column matching
 # reads the `text`; where and how it was shown is kept under the variant's notes.
 VARIANT_KEYS = {"text"}
@@ -137,6 +140,8 @@ def question_key_problems(question, where):
     for variants in _per_index(question.get("variants")):
         for variant in variants or []:
             problems += unknown_keys(variant, VARIANT_KEYS, f"{where}, a variant")
+    for clause in question.get("offered_when") or []:
+        problems += unknown_keys(clause, OFFER_KEYS, f"{where}, offered_when")
     upload = question.get("bulk_upload")
     if upload:
         place = f"{where}, bulk_upload"
@@ -172,6 +177,17 @@ def delta_key_problems(raw, source):
     return problems
 
 
+@dataclass(frozen=True)
+class Offer:
+    """One `offered_when` clause: while `when` holds, the question offers only `codes`.
+    `message` (optional) says what to do instead of an answer not offered, in the
+    collection's words; %{options} in it stands for the options offered."""
+
+    when: object  # Expression
+    codes: frozenset
+    message: str = ""
+
+
 @dataclass
 class Question:
     id: str
@@ -197,6 +213,7 @@ class Question:
     repeat: str = ""  # the repeat group this question belongs to
     index: int | None = None  # its index in that group
     extra: dict = field(default_factory=dict)  # the QUESTION_EXTRA_KEYS it has, for the channels that read them
+    offers: list = field(default_factory=list)  # its `offered_when` clauses, as Offers, in order
     page: object = None
 
     @property
@@ -225,6 +242,33 @@ class Question:
 
     def label_for(self, code):
         return dict(self.options + self.retired_options).get(code)
+
+    def reads(self, code):
+        """An answer as check your answers shows it: `reads_as` where the option's own
+        words read wrongly beside the question's label ("Lead tenant’s age: No" reads
+        "Not known"), else the option's label."""
+        return (self.extra.get("reads_as") or {}).get(code) or self.label_for(code)
+
+    def offer(self, env):
+        """The `offered_when` clause that decides the options now: the first whose
+        condition holds in `env` (scope() of the answers and context), or None when
+        none does and every option is offered."""
+        return next((offer for offer in self.offers if offer.when.evaluate_in(env)), None)
+
+    def offered(self, env):
+        """The options offered now: the web form shows these, and the gateway refuses
+        any other answer, in every channel."""
+        offer = self.offer(env)
+        return self.options if offer is None else [(code, label) for code, label in self.options if code in offer.codes]
+
+    def not_offered_message(self, offer):
+        """What to do about an answer `offer` does not offer, naming the options it does
+        (with their codes, for files and systems): the clause's own words, or these."""
+        named = [f"“{label}” ({code})" for code, label in self.options if code in offer.codes]
+        options = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} or {named[-1]}"
+        if offer.message:
+            return offer.message.replace("%{options}", options)
+        return f"Select one of the answers to “{self.label or self.id}” that apply to this log: {options}."
 
 
 @dataclass
@@ -291,6 +335,11 @@ class Definition:
     def variables(self):
         """Every stored variable, mapped to the question that holds it."""
         return {var: q for q in self.questions.values() for var in q.variables}
+
+    @cached_property
+    def offering(self):
+        """The questions that offer some of their options by a condition (`offered_when`)."""
+        return [q for q in self.questions.values() if q.offers]
 
     @cached_property
     def duplicate_check_variables(self):
@@ -500,6 +549,7 @@ def _question(raw, where, page, repeat, index, predicates):
         raise DefinitionError(f"{where}: unknown type {qtype!r} (one of {', '.join(sorted(QUESTION_TYPES))})")
     optional = raw.get("optional", False)
     options, divided = _offered(raw.get("options"), where)
+    _check_reads_as(raw, options, where)
     return Question(
         id=str(raw["id"]),
         type=qtype,
@@ -522,8 +572,39 @@ def _question(raw, where, page, repeat, index, predicates):
         repeat=repeat,
         index=index,
         extra={k: v for k, v in raw.items() if k in QUESTION_EXTRA_KEYS},
+        offers=_offers(raw, qtype, options, where, predicates),
         page=page,
     )
+
+
+def _check_reads_as(raw, options, where):
+    """A question's `reads_as` ({code: words}) names only its own options."""
+    reads_as = raw.get("reads_as")
+    if reads_as is None:
+        return
+    if not (isinstance(reads_as, dict) and options):
+        raise DefinitionError(f"{where}: reads_as: a mapping of its options' codes to words, for a question with options")
+    strays = [code for code in reads_as if code not in {code for code, _ in options}]
+    if strays:
+        raise DefinitionError(f"{where}: reads_as: {', '.join(map(str, strays))} is not an option of the question")
+
+
+def _offers(raw, qtype, options, where, predicates):
+    """A question's `offered_when` clauses, checked: each offers options of its question."""
+    clauses = raw.get("offered_when") or []
+    if clauses and not (qtype in ("radio", "select") and options):
+        raise DefinitionError(f"{where}: offered_when: only a radio or select question with options offers some of them")
+    codes = {code for code, _ in options}
+    offers = []
+    for clause in clauses:
+        if not (isinstance(clause, dict) and clause.get("when") and isinstance(clause.get("codes"), list)):
+            raise DefinitionError(f"{where}: offered_when: each clause needs `when` and `codes` (a list)")
+        strays = [code for code in clause["codes"] if code not in codes]
+        if strays:
+            raise DefinitionError(f"{where}: offered_when: {', '.join(map(str, strays))} is not an option of the question")
+        offers.append(Offer(_expr(clause["when"], f"{where}: offered_when", predicates), frozenset(clause["codes"]),
+                            str(clause.get("message") or "")))
+    return offers
 
 
 # --- Versions that state only their differences ----------------------------------------

@@ -1,10 +1,10 @@
 """Choices that pages offer about what a service collects: its record types, and the
-collection years open for new logs. Shared by setting up a log and uploading logs."""
+collection years open for new logs (setting up a log) or for changes (uploading logs)."""
 
 import datetime as dt
 
 from cldc.platform import registry
-from cldc.platform.windows.service import open_for_new_logs
+from cldc.platform.windows.service import open_for_changes, open_for_new_logs
 
 
 def year_label(version):
@@ -20,10 +20,23 @@ def record_type_choices(service):
     ]
 
 
-def open_year_choices(service, today=None):
+def open_year_choices(service, today=None, record_type=None):
     """(version, label) for the collection years any of the service's record types is
-    open for new logs in, newest first."""
+    open for new logs in, newest first; or `record_type` alone ("collection:record_type",
+    a value of record_type_choices)."""
+    return _year_choices(service, open_for_new_logs, today, record_type)
+
+
+def changeable_year_choices(service, today=None):
+    """(version, label) for the collection years any of the service's record types
+    still takes changes in, newest first: a file of corrections may come after new
+    logs close (the gateway refuses its new rows)."""
+    return _year_choices(service, open_for_changes, today)
+
+
+def _year_choices(service, open_versions, today, record_type=None):
     today = today or dt.date.today()
-    years = {v for name in service.collections for rt in registry.get(name).record_types
-             for v in open_for_new_logs(name, rt, today)}
+    kinds = ([record_type.split(":")] if record_type else
+             [(name, rt) for name in service.collections for rt in registry.get(name).record_types])
+    years = {v for name, rt in kinds for v in open_versions(name, rt, today)}
     return [(year, year_label(year)) for year in sorted(years, reverse=True)]

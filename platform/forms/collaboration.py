@@ -19,7 +19,9 @@ from cldc.themes.forms import GDSFormMixin
 
 
 def people_of(organisations):
-    return User.objects.filter(is_active=True, memberships__organisation__in=organisations, staff_role="").distinct()
+    """Whom a log may be shared with: people, not staff, with a current membership (the
+    rule for whom a log may be assigned to: records.references)."""
+    return assignable_people(organisations).filter(staff_role="")
 
 
 def log_organisations(record):

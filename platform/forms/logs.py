@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from cldc.platform import registry
-from cldc.platform.definitions.expressions import compile_expression, scope
+from cldc.platform.definitions.expressions import scope
 from cldc.platform.definitions.routing import is_answered, route, unanswered
 from cldc.platform.definitions.values import from_json
 from cldc.platform.records.gateway import context_for
@@ -155,15 +155,12 @@ class Log:
         ]
 
     def offered(self, question):
-        """The options the form offers now: those of the first `offered_when` clause whose
-        condition holds (CORE's source of referral: an owner's own list), else all. An
-        answer already given stays offered."""
-        env = scope(self.answers, self.context)
-        for clause in question.extra.get("offered_when") or ():
-            if compile_expression(clause["when"], predicates=self.definition.predicates).evaluate_in(env):
-                codes = set(clause["codes"]) | {self.answers.get(question.id)}
-                return [(code, label) for code, label in question.options if code in codes]
-        return question.options
+        """The options the form offers now (Question.offered, which the gateway holds every
+        channel to). An answer already given stays offered, so that the page shows it;
+        sent again, the gateway says on it what to choose instead."""
+        offered = question.offered(scope(self.answers, self.context))
+        given = self.answers.get(question.id)
+        return [(code, label) for code, label in question.options if (code, label) in offered or code == given]
 
     def calculated(self, question):
         """A value the service calculates (a `derived` question, such as a total charge),
@@ -178,4 +175,7 @@ class Log:
         if question.type == "checkbox":
             ticked = [text for var, text in question.options if self.answers.get(var) == 1]
             return ", ".join(ticked)
-        return self.definition.display(question.id, self.answers.get(question.id))
+        value = self.answers.get(question.id)
+        if question.is_coded and value is not None:
+            return question.reads(value) or str(value)
+        return self.definition.display(question.id, value)

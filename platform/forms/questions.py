@@ -102,10 +102,12 @@ class PageForm(forms.Form):
                 continue
             value = self.cleaned_data.get(question.id)
             if question.type == "checkbox":
+                # A box left unticked is blank, as a file and the API leave it (the pack derives
+                # its 0 where the collection wants one); blank also clears a box unticked now.
                 ticked = set(value or [])
                 for variable in question.variables:
                     if question.codes and variable in question.codes:
-                        answers[variable] = 1 if variable in ticked else (0 if ticked else None)
+                        answers[variable] = 1 if variable in ticked else None
             else:
                 answers[question.id] = value if value not in ("",) else None
         return answers

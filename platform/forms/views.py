@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods
 
 from cldc.platform import registry
@@ -50,14 +50,6 @@ def search_label(service):
             if label not in labels:
                 labels.append(label)
     return "Search by " + or_list(["log ID"] + labels)
-
-
-def record_field_question(service, column):
-    """The question the service's definitions ask for one of a record's own fields
-    (owning organisation, ...), when every one of them asks it in the same words."""
-    texts = {definition.variables[definition.record_fields[column]].text
-             if column in definition.record_fields else None for definition in latest_definitions(service)}
-    return texts.pop() if len(texts) == 1 and None not in texts else None
 
 
 class LogFilters(forms.Form):
@@ -136,16 +128,54 @@ def log_list(request):
 
 
 # --- Setting up a log --------------------------------------------------------------------
+#
+# Two steps where a service collects more than one type of log: the type, then the
+# set-up questions in that type's own words (CORE's lettings and sales ask who owns the
+# log differently). The type chosen travels in the URL, then in the set-up form itself.
+
+ASK_RECORD_TYPE = "record_type"  # the `step` value of the page asking the type of log
+
+
+class RecordTypeForm(GDSFormMixin, forms.Form):
+    submit_label = "Continue"
+
+    step = forms.CharField(widget=forms.HiddenInput, initial=ASK_RECORD_TYPE, required=False)
+    record_type = forms.ChoiceField(label="What type of log is this?", widget=forms.RadioSelect,
+                                    error_messages={"required": "Select the type of log"})
+
+    def __init__(self, *args, service, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["record_type"].choices = record_type_choices(service)
+
+
+def set_up_definition(service, record_type):
+    """The definition whose questions a set-up page asks, for a "collection:record_type":
+    the latest year open for new logs, else the latest year."""
+    name, rt = record_type.split(":")
+    collection = registry.get(name)
+    open_years = [year for year, _ in open_year_choices(service, record_type=record_type)]
+    return collection.definition(rt, max(open_years or collection.versions(rt)))
+
+
+class YearField(forms.TypedChoiceField):
+    """Offers the years open for new logs (its choices), and accepts every year in
+    `accepted`: a closed one then gets the gateway's own message (WindowClosed), not
+    "not one of the available choices"."""
+
+    accepted = ()
+
+    def valid_value(self, value):
+        return str(value) in {str(year) for year in self.accepted}
 
 
 class SetUpForm(GDSFormMixin, forms.Form):
     submit_label = "Save and continue"
 
-    record_type = forms.ChoiceField(label="What type of log is this?", widget=forms.RadioSelect,
-                                    error_messages={"required": "Select the type of log"})
-    year = forms.TypedChoiceField(label="Which collection year is it for?", coerce=int, widget=forms.RadioSelect,
-                                  error_messages={"required": "Select the collection year"})
-    # Labels: the definitions' own questions where they agree (see __init__), else these.
+    # The type chosen on the first step, posted again; create_log reads it, so not required here.
+    record_type = forms.CharField(widget=forms.HiddenInput, required=False)
+    year = YearField(label="Which collection year is it for?", coerce=int, widget=forms.RadioSelect,
+                     error_messages={"required": "Select the collection year"})
+    # Labels: the definition's own questions (see __init__); these where it has none.
     owning_organisation = forms.TypedChoiceField(label="Which organisation owns this log?", coerce=int,
                                                  error_messages={"required": "Select the owning organisation"})
     managing_organisation = forms.TypedChoiceField(label="Which organisation manages this log?", coerce=int,
@@ -153,12 +183,16 @@ class SetUpForm(GDSFormMixin, forms.Form):
     assigned_to = forms.TypedChoiceField(label="Who is this log assigned to?", coerce=int, required=False,
                                          empty_value=None)
 
-    def __init__(self, *args, service, user, **kwargs):
+    def __init__(self, *args, service, user, record_type, **kwargs):
         super().__init__(*args, **kwargs)
-        for column in ("owning_organisation", "managing_organisation", "assigned_to"):
-            self.fields[column].label = record_field_question(service, column) or self.fields[column].label
-        self.fields["record_type"].choices = record_type_choices(service)
-        self.fields["year"].choices = open_year_choices(service)
+        self.fields["record_type"].initial = record_type
+        definition = set_up_definition(service, record_type)
+        for column, variable in definition.record_fields.items():
+            if column in self.fields:
+                self.fields[column].label = definition.variables[variable].text
+        name, rt = record_type.split(":")
+        self.fields["year"].choices = open_year_choices(service, record_type=record_type)
+        self.fields["year"].accepted = registry.get(name).versions(rt)
         organisations = [("", "Select an organisation")] + [(o.pk, o.name) for o in policy.organisations_acted_for(user)]
         self.fields["owning_organisation"].choices = organisations
         self.fields["managing_organisation"].choices = organisations
@@ -169,14 +203,21 @@ class SetUpForm(GDSFormMixin, forms.Form):
 
 @login_required
 def create_log(request):
+    """/logs/new/: the type of log (when the service has several), then the set-up
+    questions for that type (?record_type=core:lettings, posted back in the form)."""
     if not request.tenant.collections:
         raise Http404("This service collects nothing")
     if not may_create_records(request.user):
         raise PermissionDenied("You do not act for an organisation, so you cannot set up logs")
-    form = SetUpForm(request.POST or None, service=request.tenant, user=request.user)
+    types = dict(record_type_choices(request.tenant))
+    sent = request.POST if request.method == "POST" else request.GET
+    chosen = next(iter(types)) if len(types) == 1 else sent.get("record_type")
+    if len(types) > 1 and (sent.get("step") == ASK_RECORD_TYPE or chosen not in types):
+        return choose_record_type(request)
+    form = SetUpForm(request.POST or None, service=request.tenant, user=request.user, record_type=chosen)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        collection, record_type = data["record_type"].split(":")
+        collection, record_type = chosen.split(":")
         definition = registry.get(collection).definition(record_type, data["year"])
         acted_for = {o.pk: o for o in policy.organisations_acted_for(request.user)}
         named = References(definition, acted_for).resolve({  # as every channel names them
@@ -199,6 +240,19 @@ def create_log(request):
                 form.add_error("year", str(closed))
             else:
                 return redirect("log-tasks", pk=record.pk)
+    several = len(types) > 1
+    back = f"{reverse('log-create')}?{urlencode({'step': ASK_RECORD_TYPE, 'record_type': chosen})}" if several else ""
+    return render(request, "forms/set_up.html", {
+        "form": form, "page_title": "Set up a new log", "caption": types[chosen] if several else "", "back_url": back,
+    })
+
+
+def choose_record_type(request):
+    """The first step of setting up a log: its type. On to that type's set-up questions."""
+    initial = {"record_type": request.GET.get("record_type")}  # the type chosen before, coming back
+    form = RecordTypeForm(request.POST if request.method == "POST" else None, service=request.tenant, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        return redirect(f"{reverse('log-create')}?{urlencode({'record_type': form.cleaned_data['record_type']})}")
     return render(request, "pages/form.html", {"form": form, "page_title": "Set up a new log"})
 
 

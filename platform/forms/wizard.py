@@ -19,8 +19,9 @@ from formtools.wizard.views import NamedUrlWizardView
 from cldc.platform.definitions.routing import unanswered
 from cldc.platform.forms.logs import Log, changeable_log, reveals
 from cldc.platform.forms.questions import PageForm, initial_for
+from cldc.platform.forms.templatetags.form_text import in_sentence
 from cldc.platform.guidance.lookup import help_for_question
-from cldc.platform.records.gateway import StaleRecord, WindowClosed, submit
+from cldc.platform.records.gateway import NOT_ASKED, StaleRecord, WindowClosed, submit
 
 CHANGED_MESSAGE = (
     "This log has changed since you opened this page: someone else saved it. "
@@ -40,11 +41,6 @@ def blank_message(question):
         return question.extra["error_if_blank"]
     name = in_sentence(question.label or question.text)
     return f"{'Select' if question.type in ('radio', 'select', 'checkbox') else 'Enter'} {name}"
-
-
-def in_sentence(label):
-    """A label as words inside a sentence: "Lead tenant’s age" -> "lead tenant’s age"; "UPRN" stays."""
-    return label if label[1:2].isupper() else label[:1].lower() + label[1:]
 
 
 class RecordStorage(BaseStorage):
@@ -175,6 +171,9 @@ class LogWizard(NamedUrlWizardView):
             self.log = Log(changeable_log(self.request, self.log.record.pk))
             return self.render(self.get_form(), problem=str(closed))
         on_page = {v for q in form.questions for v in q.variables} | {q.id for q in form.questions}
+        for note in outcome.notes:  # an answer under a choice not picked (every reveal shows without JavaScript)
+            if note["rule"] == NOT_ASKED and note["field"] in on_page:
+                messages.warning(self.request, note["message"])  # a banner on the page shown next
         if outcome.changes:  # saved: this version is the person's own (with no change, nothing was checked)
             form.saved_at(outcome.record.lock_version)
         page_errors = [e for e in outcome.errors if e["field"] in on_page]

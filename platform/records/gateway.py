@@ -23,9 +23,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from cldc.platform import registry
+from cldc.platform.definitions.expressions import scope
 from cldc.platform.definitions.routing import not_asked_message, route, unanswered
 from cldc.platform.definitions.values import from_json, normalise, to_json
 from cldc.platform.records.models import Record, Revision, Status
+from cldc.platform.rules.engine import Finding
 from cldc.platform.windows.service import WindowClosed, refusal  # noqa: F401 - WindowClosed: raised by submit()
 
 MAX_PASSES = 3
@@ -99,6 +101,7 @@ class Evaluation:
 
 NOTE = "warning"  # the severity of a note: told, never blocking, nothing to confirm
 NOT_ASKED = "not_applicable"  # the rule id of an answer given to a question that does not apply
+NOT_OFFERED = "option_not_offered"  # the rule id of an answer its question's offered_when does not offer
 
 
 def evaluate(definition, pack, answers, incoming, context, channel, confirmations, inferred=frozenset()):
@@ -118,6 +121,7 @@ def evaluate(definition, pack, answers, incoming, context, channel, confirmation
         # Derived values that only repeat an answer are not derived: keep the answer.
         derived = {k: v for k, v in pack.derive(kept, context).items() if kept.get(k) != v}
         findings = pack.check({**derived, **kept}, context, channel, definition)
+        findings += _not_offered(definition, derived, kept, context)
         hard = [f for f in findings if f.severity == "hard"]
         # A hard rule blames the submitted values it attaches its message to; those
         # are not stored. Values it only reads stay: the error then shows where the
@@ -173,6 +177,25 @@ def evaluate(definition, pack, answers, incoming, context, channel, confirmation
         status = Status.COMPLETED
     return Evaluation(kept, derived, cleared, rejected, errors, warnings, confirmed, missing, status, rejecting + findings,
                       notes)
+
+
+def _not_offered(definition, derived, kept, context):
+    """A hard finding for each answer its question does not offer now (`offered_when`),
+    in every channel. Like any hard finding, it refuses a value sent now; an answer
+    stored before stays, with the message on its field, so that other changes are still
+    saved and nothing is lost."""
+    offering = [q for q in definition.offering if kept.get(q.id) is not None]
+    if not offering:
+        return []
+    env = scope({**derived, **kept}, context)
+    findings = []
+    for question in offering:
+        offer = question.offer(env)
+        if offer is not None and kept[question.id] not in offer.codes:
+            read = sorted(offer.when.names & definition.variables.keys())
+            findings.append(Finding(NOT_OFFERED, "hard", [question.id, *read], [question.id],
+                                    question.not_offered_message(offer)))
+    return findings
 
 
 def _not_stored(definition, name, kept, context, asked, inferred):

@@ -28,12 +28,15 @@ CONTEXT_NAMES = frozenset(
 CHANNELS = ("form", "upload", "api")
 # Checks made outside the engine, for a rule to name in `pipeline:`, attached to the
 # variable in its `fields`: the references a record names, in every channel
-# (cldc.platform.records.references), and duplicates within a file (the bulk-upload pipeline):
+# (cldc.platform.records.references), and rows and files (the bulk-upload pipeline):
 PIPELINE_CHECKS = {
     "reference_found": "a record field's reference (an organisation code, an email address) names something",
     "reference_permitted": "what it names is one the submitter may use",
     "duplicate_in_file": "no two rows of the file have the same duplicate-check answers",
+    "duplicate_stored": "a row without the provider's reference that answers the duplicate check as several stored "
+                        "logs do, or as one when it would be new, is refused: it could be any of them",
     "organisations_related": "the organisations the rule's fields name are one, or related (parent and child) today",
+    "file_blank": "a file in the template layout has rows of data below its headings",
 }
 PLACEHOLDER = re.compile(r"%\{(\w+)\}")
 # The keys of an entry in a rules file and a derived file (and `notes`, never read).

@@ -91,6 +91,10 @@ class Target:
     def as_dict(self):
         return {"variable": self.variable, "part": self.part}
 
+    def fills_the_same(self, other):
+        """Two columns cannot both fill it: the same answer, unless different parts of it."""
+        return self.variable == other.variable and (self.part is None or other.part is None or self.part == other.part)
+
     def __str__(self):
         return self.variable if self.part is None else f"{self.variable} ({self.part})"
 

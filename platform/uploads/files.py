@@ -81,11 +81,22 @@ SAVE_AS = "Save it as CSV UTF-8 or as an Excel workbook (.xlsx) and upload it ag
 
 
 class UploadError(ValueError):
-    """A problem with the file as a whole, in words for the person who uploaded it."""
+    """A problem with the file as a whole, in words for the person who uploaded it.
+    `check`: the whole-file check it is, which a rule pack may word itself (its
+    `pipeline:` rules, pipeline.worded); `rule`: the pack's rule that worded it."""
 
-    def __init__(self, message):
+    check = ""
+
+    def __init__(self, message, rule=""):
         super().__init__(message)
         self.message = message
+        self.rule = rule
+
+
+class BlankTemplate(UploadError):
+    """The official template with no rows of data below its headings."""
+
+    check = "file_blank"
 
 
 def upload_max_bytes():
@@ -260,8 +271,8 @@ class UploadFile:
         finally:
             rows.close()
         if first is None:
-            raise UploadError("The file has headings but no rows of data below them. "
-                              "Add the data and upload the file again.")
+            blank = BlankTemplate if self.template else UploadError
+            raise blank("The file has headings but no rows of data below them. Add the data and upload the file again.")
 
     def _note_renamed(self):
         suffix = Path(self.filename or "").suffix.lower()

@@ -3,6 +3,7 @@ correct failing cells, give one answer for every row to a question the file has 
 column for, confirm warnings in bulk, and create the valid rows now. Each saves what
 the person chose and checks the file again in the worker."""
 
+import datetime as dt
 from functools import wraps
 
 from django import forms
@@ -19,7 +20,8 @@ from cldc.platform.uploads.files import column_letter, open_upload
 from cldc.platform.uploads.models import Upload
 from cldc.platform.uploads.pipeline import (OPTION_RULES, column_plan, read_headings, save_columns, save_every_row,
                                             save_values, saved_values)
-from cldc.platform.uploads.provider_rows import CONFIDENT, parse_target, target_key, value_guess, value_key
+from cldc.platform.uploads.provider_rows import (CONFIDENT, WRITE_DATES, parse_target, read_date, target_key, value_guess,
+                                                 value_key)
 from cldc.platform.uploads.views import every_row_questions, start, visible_uploads
 from cldc.themes.forms import GDSFormMixin
 
@@ -76,7 +78,7 @@ class ColumnsForm(GDSFormMixin, forms.Form):
             if target is None:
                 continue
             for other_name, other in taken.items():
-                if other.variable == target.variable and (other.part is None or target.part is None or other.part == target.part):
+                if other.fills_the_same(target):
                     self.add_error(name, f"“{self.plan[name].header}” and “{self.plan[other_name].header}” "
                                          "fill the same answer: choose a different one for one of them, "
                                          "or say one is not needed")
@@ -100,6 +102,7 @@ HINTS = {
     "saved": "Matched as your organisation chose last time",
     "confident": "Matched automatically",
     "doubtful": "Check this match: we are not sure of it",
+    "clash": "Another column fills the same answer: choose the question each one answers, or say one is not needed",
     "unmapped": "We could not match this column: choose a question, or leave it as not needed",
 }
 
@@ -304,12 +307,35 @@ def answer_field(question):
         return forms.ChoiceField(label=label, choices=[("", "Select an answer"), *options] if many else options,
                                  widget=forms.Select if many else forms.RadioSelect,
                                  error_messages={"required": f"Select the {named}", "invalid_choice": f"Select the {named}"})
+    if question.type == "date":
+        return WrittenDate(label=label, max_length=200, help_text=f"Write it as {WRITE_DATES}",
+                           error_messages={"required": f"Enter the {named}"})
     return forms.CharField(label=label, max_length=200, error_messages={"required": f"Enter the {named}"})
 
 
+def day_first(value):
+    """A stored date (YYYY-MM-DD) as people and their files write it; anything else as it is."""
+    try:
+        return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
+    except (TypeError, ValueError):
+        return value
+
+
+class WrittenDate(forms.CharField):
+    """A date written as in a file's cells (checked_answer reads it); a saved one shown so."""
+
+    def prepare_value(self, value):
+        return day_first(value)
+
+
 def checked_answer(definition, question, answer):
-    """The answer, stripped, or ValidationError with the message every channel gives."""
+    """The answer, stripped (a date as YYYY-MM-DD), or ValidationError with the message
+    the upload gives for such a cell, else the one every channel gives."""
     answer = answer.strip()
+    if question.type == "date":
+        answer, wrong = read_date(answer, question)
+        if wrong:
+            raise forms.ValidationError(wrong)
     _, errors = normalise(definition, {question.id: answer})
     if errors:
         raise forms.ValidationError(errors[0].message)

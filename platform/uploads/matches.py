@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 from cldc.platform import registry
 from cldc.platform.organisations import policy
 from cldc.platform.uploads import automap
-from cldc.platform.uploads.fixes import LEAVE_AS_IT_IS, NOT_NEEDED, answer_field, checked_answer, target_choices
+from cldc.platform.uploads.fixes import (LEAVE_AS_IT_IS, NOT_NEEDED, answer_field, checked_answer, day_first,
+                                        target_choices)
 from cldc.platform.uploads.models import SavedMapping
 from cldc.platform.uploads.pipeline import question_label
 from cldc.platform.uploads.provider_rows import parse_target
@@ -50,7 +51,7 @@ def meaning(mapping, definition):
     question = _question(definition, mapping.variable)
     if question is not None and question.options:
         return question.label_for(question.code_for_text.get(mapping.target)) or mapping.target
-    return mapping.target
+    return day_first(mapping.target) if question is not None and question.type == "date" else mapping.target
 
 
 def _acted_for(request):

@@ -145,7 +145,7 @@ class Importer:
                 else:
                     self.all_or_nothing(file)
         except UploadError as error:
-            upload.status, upload.message = Upload.Status.FAILED, str(error)
+            upload.status, upload.message = Upload.Status.FAILED, str(worded(error, self.definition))
         if upload.status == Upload.Status.PROCESSING:
             upload.status = Upload.Status.DONE
         upload.finished_at = timezone.now()
@@ -436,15 +436,23 @@ class Importer:
         return found
 
     def possible_duplicate(self, row, log_ids):
-        """Report a row without a reference that answers the duplicate check as stored logs do."""
+        """Report a row without a reference that answers the duplicate check as stored logs
+        do: with the pack's rule for it (`pipeline: duplicate_stored`, CORE's
+        bu_duplicate_log), else the platform's own, saying which logs and what to do."""
         missing = [name for name in self.definition.reference_key if not row.answers.get(name)]
         names = " and ".join(f"“{question_label(self.definition, name)}”" for name in missing)
         logs = ", ".join(str(pk) for pk in sorted(log_ids)[:5]) + (" and others" if len(log_ids) > 5 else "")
         fill_in = f"Fill in {names} so that we know which log it is, or remove" if names else "Remove"
-        row.issues.append(self.issue(
-            row, missing[0] if missing else "", POSSIBLE_DUPLICATE, "hard",
-            f"This row may be one of the logs you already have (log {logs}): it has the same answers to the "
-            f"duplicate check. {fill_in} the row if the log is there already."))
+        to_do = f"{fill_in} the row if the log is there already."
+        rule = self.pack.pipeline_rule("duplicate_stored")
+        if rule is not None:
+            rule_id, message = rule.id, (f"{rule.render(row.answers, {}, self.definition)} It has the same answers to "
+                                         f"the duplicate check as log {logs}. {to_do}")
+        else:
+            rule_id, message = POSSIBLE_DUPLICATE, (f"This row may be one of the logs you already have (log {logs}): "
+                                                    f"it has the same answers to the duplicate check. {to_do}")
+        # Hard whatever the pack says: nothing is created for a row that could be any of them.
+        row.issues.append(self.issue(row, missing[0] if missing else "", rule_id, "hard", message))
         row.outcome = "rejected"
 
     def existing(self, chunk):
@@ -552,7 +560,7 @@ class ColumnChoice:
     index: int
     header: str
     target: object  # a Target, or None: not needed / not matched
-    band: str  # saved, confident, doubtful or unmapped
+    band: str  # saved, confident, doubtful, unmapped, or clash (another column fills the same answer)
     suggestions: list  # [Scored]: the three best targets, best first
 
     @property
@@ -562,7 +570,8 @@ class ColumnChoice:
 
 def column_plan(upload, columns):
     """For each column of a provider's file ({index: header}): the organisation's saved
-    choice, else the automatic mapping. Settled when every column is saved or confident."""
+    choice, else the automatic mapping. Settled when every column is saved or confident
+    and no two fill the same answer (saved matches can: they are changed one at a time)."""
     definition = registry.get(upload.collection).definition(upload.record_type, upload.version)
     known = {str(t) for t in automap.targets(definition)}
     saved = {m.source: parse_target(m.target) for m in saved_mappings(upload, SavedMapping.Kind.COLUMN)}
@@ -577,6 +586,14 @@ def column_plan(upload, columns):
             plan.append(ColumnChoice(index, columns[index], saved[key], "saved", mapping.suggestions))
         else:
             plan.append(ColumnChoice(index, columns[index], mapping.target, mapping.band, mapping.suggestions))
+    by_variable = {}
+    for choice in plan:
+        if choice.target is not None:
+            by_variable.setdefault(choice.target.variable, []).append(choice)
+    for choices in by_variable.values():
+        for choice in choices:
+            if any(other is not choice and other.target.fills_the_same(choice.target) for other in choices):
+                choice.band = "clash"  # one column's cells would overwrite the other's
     return plan
 
 
@@ -586,15 +603,29 @@ def read_headings(upload):
         return file.layout, dict(file.columns)
 
 
+def worded(error, definition):
+    """An UploadError in the words of the version's rule pack when the pack has a rule
+    for its whole-file check (`pipeline: file_blank`: CORE's bu_file_blank), with that
+    rule's id; else the error as it is."""
+    rule = None
+    if error.check:
+        rule = registry.get(definition.collection).rule_pack(definition.record_type,
+                                                             definition.version).pipeline_rule(error.check)
+    return error if rule is None else UploadError(rule.render({}, {}, definition), rule=rule.id)
+
+
 def prepare(upload):
     """Before a run: read the file's headings and count its rows (so that a file over
     the row limit is refused on the upload form), and for a provider's own layout apply
     its column plan when every column is settled (saved or confident). Returns the
     columns a person must match (the upload then waits, in MAPPING); raises UploadError
     for a file that cannot be read."""
-    with open_upload(upload.path, upload.filename) as file:
-        upload.layout, columns = file.layout, dict(file.columns)
-        upload.total_rows = file.count_rows()
+    try:
+        with open_upload(upload.path, upload.filename) as file:
+            upload.layout, columns = file.layout, dict(file.columns)
+            upload.total_rows = file.count_rows()
+    except UploadError as error:
+        raise worded(error, registry.get(upload.collection).definition(upload.record_type, upload.version)) from None
     unsettled = []
     if upload.layout == "headers":
         plan = column_plan(upload, columns)

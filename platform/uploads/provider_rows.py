@@ -262,10 +262,20 @@ def _real_date(parts):
         return None
 
 
+WRITE_DATES = "DD/MM/YYYY, for example 05/04/2026"
+
+
+def read_date(text, question):
+    """(YYYY-MM-DD, None) for a date written as a file's cells write it (day first, or
+    YYYY-MM-DD); else (None, a message saying how to write it)."""
+    day = _real_date(_date_parts(text))
+    return (day.isoformat(), None) if day else (None, _date_problem(text, question))
+
+
 def _date_problem(shown, question, noun="date"):
     if _date_parts(shown) is None:
         return (f"“{shown}” is not a {noun} we can read for {_label(question)}: "
-                "write it as DD/MM/YYYY, for example 05/04/2026.")
+                f"write it as {WRITE_DATES}.")
     return f"“{shown}” is not a real {noun} for {_label(question)}."
 
 
@@ -353,10 +363,9 @@ class HeaderLayout:
             answers[variable] = "1" if key in TICKED else "0" if key in NOT_TICKED else coded or text
             return
         if question.type == "date":
-            day = _real_date(_date_parts(text))
-            if day is None:
-                return problem(column, variable, _date_problem(text, question))
-            text = day.isoformat()
+            text, wrong = read_date(text, question)
+            if wrong:
+                return problem(column, variable, wrong)
         elif question.is_coded:
             text = match_value(question, text, self.value_map) or text
         elif question.type == "numeric":

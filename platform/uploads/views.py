@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from cldc.platform import registry
 from cldc.platform.organisations import policy
-from cldc.platform.forms.choices import open_year_choices, record_type_choices, year_label
+from cldc.platform.forms.choices import changeable_year_choices, record_type_choices, year_label
 from cldc.platform.records.models import may_create_records
 from cldc.platform.uploads.annotated import XLSX, annotated_file
 from cldc.platform.uploads.files import UploadError
@@ -55,7 +55,7 @@ class UploadForm(GDSFormMixin, forms.Form):
     def __init__(self, *args, service, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["record_type"].choices = record_type_choices(service)
-        self.fields["year"].choices = open_year_choices(service)
+        self.fields["year"].choices = changeable_year_choices(service)  # corrections after new logs close
         self.fields["organisation"].choices = [("", "Select an organisation")] + [
             (o.pk, o.name) for o in policy.organisations_acted_for(user)]
 

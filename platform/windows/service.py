@@ -87,8 +87,9 @@ def deadline(collection, record_type, version):
 
 
 def deadlines(service, today=None):
-    """[(what, collection year, submission deadline)] for every window of the service's
-    collections that still takes changes today: what people are told to finish by."""
+    """[(what, collection year, window)] for every window of the service's collections
+    that still takes changes today: what people are told to finish by (the submission
+    deadline, or once it has passed, the last day for changes)."""
     today = today or timezone.localdate()
     several = len(service.collections) > 1
     windows = CollectionWindow.objects.filter(
@@ -97,7 +98,7 @@ def deadlines(service, today=None):
     return [
         (window.record_type.replace("_", " ").capitalize()
          + (f" ({registry.get(window.collection).title})" if several else ""),
-         collection_year(window.version), window.submission_deadline)
+         collection_year(window.version), window)
         for window in windows if window.version in registry.get(window.collection).versions(window.record_type)
     ]
 
@@ -105,11 +106,21 @@ def deadlines(service, today=None):
 def open_for_new_logs(collection, record_type, today=None):
     """The versions a new record may be started in today, oldest first. Between April
     and the end of new logs, two collection years are open at once."""
+    return _open_versions(collection, record_type, "new_logs_end", today)
+
+
+def open_for_changes(collection, record_type, today=None):
+    """The versions whose records may still be changed today, oldest first: those open
+    for new logs, and those closed for new logs but not yet for changes."""
+    return _open_versions(collection, record_type, "editing_end", today)
+
+
+def _open_versions(collection, record_type, last_day, today):
+    """The defined versions whose window has opened and whose `last_day` field has not passed."""
     today = today or timezone.localdate()
     defined = registry.get(collection).versions(record_type)
-    windows = CollectionWindow.objects.filter(
-        collection=collection, record_type=record_type, opens_on__lte=today, new_logs_end__gte=today
-    )
+    windows = CollectionWindow.objects.filter(collection=collection, record_type=record_type, opens_on__lte=today,
+                                              **{f"{last_day}__gte": today})
     return sorted(window.version for window in windows if window.version in defined)
 
 

@@ -28,9 +28,9 @@ def page(service="core", **extra):
 
 @pytest.fixture
 def example_owner(make_organisation, make_person):
-    """The organisation the example names (by regulator number), and its coordinator,
-    whom the example assigns the log to (as in `make run`'s demo data)."""
-    owner = make_organisation("Example Homes", regulator_number=make_examples.ORGANISATION)
+    """The council the example names (by ONS code), and its coordinator, whom the
+    example assigns the log to (as in `make run`'s demo data)."""
+    owner = make_organisation("Example Borough Council", type="local_authority", ons_code=make_examples.ORGANISATION)
     return owner, make_person(make_examples.ASSIGNEE, owner, role="data_coordinator")
 
 

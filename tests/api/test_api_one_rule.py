@@ -103,3 +103,49 @@ def test_half_of_a_pair_says_which_question_is_missing(api, orgs):
     assert [w["rule"] for w in again["warnings"] if w["field"] == "incfreq"] == ["incfreq_required_with_earnings"]
     answered = api.patch(f"records/{record['id']}/", {"answers": {"incfreq": 2}}).json()
     assert [w for w in answered["warnings"] if w["field"] in ("incfreq", "earnings")] == []
+
+
+COUNCIL_REFERRAL = (
+    "Select a source of referral for a log owned by a local authority: “Renewal to the same tenant in the same "
+    "property” (1), “Internal transfer from another property owned by the same local authority - for existing social "
+    "tenants only” (2), “From a housing register (waiting list)” (3) or “Tenant applied directly (not via a nomination "
+    "or housing register)” (4).")
+
+
+@pytest.fixture
+def council_api(api_for, make_organisation, make_person):
+    council = make_organisation("Referring Borough Council", type="local_authority")
+    return api_for(organisation=council, created_by=make_person("referrals@council.example", council,
+                                                                 role="data_coordinator")), council
+
+
+def test_a_council_log_is_not_given_a_housing_associations_source_of_referral(council_api):
+    # The web form offers a council's log CORE's codes 1-4 only (offered_when); the API holds to the same.
+    api, council = council_api
+    refused = problem_of(create(api, council, {"referral_register": 6}), 422)
+    assert [(e["field"], e["rule"], e["message"]) for e in refused["errors"]] == [
+        ("referral_register", "option_not_offered", COUNCIL_REFERRAL)]
+    with schema_context("core"):
+        assert not Record.objects.exists()
+    created = create(api, council, {"referral_register": 3})  # a council's own code
+    assert created.status_code == 201, created.json()
+    assert created.json()["answers"]["referral_register"] == 3 and created.json()["errors"] == []
+
+
+def test_a_stored_answer_no_longer_offered_does_not_stop_an_unrelated_change(council_api):
+    # A council's log holding a housing association's code (stored before the API held
+    # to offered_when): a change to another answer is stored, and the record says what
+    # to fix, on its field; nothing is lost.
+    api, council = council_api
+    record = create(api, council, {"referral_register": 3}).json()
+    with schema_context("core"):
+        Record.objects.filter(pk=record["id"]).update(answers={**record["answers"], "referral_register": 6})
+    changed = api.patch(f"records/{record['id']}/", {"answers": {"tenancycode": "T-201"}})
+    assert changed.status_code == 200, changed.json()
+    body = changed.json()
+    assert body["answers"]["tenancycode"] == "T-201" and body["answers"]["referral_register"] == 6
+    assert [(e["field"], e["rule"], e["message"]) for e in body["errors"]] == [
+        ("referral_register", "option_not_offered", COUNCIL_REFERRAL)]
+    assert body["status"] == "in_progress"
+    fixed = api.patch(f"records/{record['id']}/", {"answers": {"referral_register": 4}}).json()
+    assert fixed["answers"]["referral_register"] == 4 and fixed["errors"] == []

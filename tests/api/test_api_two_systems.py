@@ -17,6 +17,10 @@ def parts(official_template_row, orgs, coordinator):
     definition = registry.get("core").definition("lettings", 2026)
     answers, problems = answers_from_field_numbers(definition, official_template_row("lettings"))
     assert problems == []
+    # The template's row is a council's letting; the parent is a housing association, whose
+    # code for the same source of referral ("Renewal to the same tenant in the same property") is 5.
+    assert answers["referral_register"] == "1"
+    answers["referral_register"] = "5"
     fields = definition.record_fields
     answers.update({fields["owning_organisation"]: f"ORG{orgs['parent'].pk}",
                     fields["managing_organisation"]: f"ORG{orgs['parent'].pk}",

@@ -110,6 +110,14 @@ def test_files_the_api_cannot_take(api, council, queued, settings, official_temp
     assert queued == []
 
 
+def test_a_blank_template_is_refused_with_the_packs_rule(api, council, queued, official_template_csv):
+    headings_only = "".join(official_template_csv("lettings", council).decode().splitlines(keepends=True)[:-1])
+    problem = problem_of(post_file(api, council, headings_only.encode()), 422)
+    assert [(e["field"], e["rule"]) for e in problem["errors"]] == [("file", "bu_file_blank")]
+    assert problem["detail"].startswith("Template is blank - The template must be filled in")
+    assert queued == []
+
+
 def test_another_organisations_upload_is_404(api_for, api, council, orgs, queued, official_template_csv):
     response = post_file(api, council, official_template_csv("lettings", council))
     upload = response.json()

@@ -160,6 +160,51 @@ def test_without_javascript_the_local_authority_is_a_select(browser, url, counci
         context.close()
 
 
+# --- An answer under a choice not picked is told, not dropped ----------------------------------------
+
+
+def not_stored_note(pk, variable, value):
+    """The gateway's note for an answer its question's other answers route away: what
+    upload and the API are told."""
+    with schema_context("core"):
+        notes = submit(record(pk), {variable: value}, source="api", validate_only=True).notes
+    (note,) = [n["message"] for n in notes if n["field"] == variable]
+    return note
+
+
+def test_without_javascript_an_answer_under_a_choice_not_picked_is_told_not_stored(browser, page, url, axe, council,
+                                                                                    officer):
+    context = browser.new_context(java_script_enabled=False)
+    no_script = context.new_page()
+    try:
+        sign_in(no_script, url, officer)
+        pk = set_up_log(no_script, url, "lettings", council)
+        no_script.goto(url("core", f"/logs/{pk}/page/rent_type/"))
+        product = no_script.get_by_label("Name of rent product")
+        assert product.is_visible()  # every follow-up shows without JavaScript
+        no_script.get_by_label("Affordable Rent", exact=True).check()
+        product.fill("Rent to buy")
+        save(no_script)
+        assert QUESTION_PAGE.search(no_script.url).group(1) != "rent_type"
+        assert "irproduct_other" not in record(pk).answers
+        banner = no_script.locator(".govuk-notification-banner")
+        assert banner.count() == 1 and "Important" in banner.inner_text()
+        assert not_stored_note(pk, "irproduct_other", "Rent to buy") in banner.inner_text()
+    finally:
+        context.close()
+    # With JavaScript, a name typed before changing one's mind is told the same way (axe
+    # cannot run in a page without JavaScript: the banner's markup is the same).
+    sign_in(page, url, officer)
+    page.goto(url("core", f"/logs/{pk}/page/rent_type/"))
+    page.get_by_label("Other intermediate rent product", exact=True).check()
+    page.get_by_label("Name of rent product").fill("Shared living")
+    page.get_by_label("Social Rent", exact=True).check()
+    assert not page.get_by_label("Name of rent product").is_visible()
+    save(page)
+    assert not_stored_note(pk, "irproduct_other", "Shared living") in page.locator(".govuk-notification-banner").inner_text()
+    axe_and_320(page, axe)
+
+
 # --- The UPRN page says what it takes ---------------------------------------------------------------
 
 

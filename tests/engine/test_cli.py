@@ -34,6 +34,14 @@ def test_rules_export_as_markdown_for_people(demo_collection):
     assert "Built into the gateway: the gateway's normaliser" in text
 
 
+def test_rules_export_names_each_derived_variable_by_its_label(demo_collection):
+    exported = json.loads(cldc("rules", *SELECT, "--format", "json"))
+    assert {d["id"]: d["label"] for d in exported["derived"]} == {"tcharge": "Total charge", "expensive": "Expensive"}
+    text = cldc("rules", *SELECT, "--format", "md")
+    assert "| id | label | reference | how |" in text
+    assert "| tcharge | Total charge |  | `sum(brent, scharge)` |" in text
+
+
 def test_validate_reports_each_record(demo_collection, tmp_path):
     path = tmp_path / "records.json"
     path.write_text(json.dumps([

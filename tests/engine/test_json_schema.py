@@ -156,6 +156,12 @@ def test_derived_values_are_listed_apart_as_read_only(definition, pack):
     assert "x-derived" not in record_schema(definition)  # without the rule pack, none are known
 
 
+def test_derived_values_are_titled_by_their_labels(definition, pack):
+    derived = record_schema(definition, pack)["x-derived"]["properties"]
+    assert {name: entry["title"] for name, entry in derived.items()} == {"tcharge": "Total charge",
+                                                                         "expensive": "Expensive"}
+
+
 def test_record_fields_and_repeats_in_the_real_definitions():
     lettings = schema_for("core", "lettings", 2026)
     owner = lettings["properties"]["owning_organisation_id"]

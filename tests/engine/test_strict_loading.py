@@ -219,3 +219,13 @@ def test_the_linter_wants_a_label_for_every_derived_variable(demo_collection):
 
 def test_a_derived_variable_has_its_label(raw_derived):
     assert [d.label for d in build_derivations(raw_derived, 2026, "derived.yaml")] == ["Total charge", "Expensive"]
+
+
+def test_reads_as_names_only_the_question_s_own_options(raw_definition):
+    question = next(q for q in raw_definition["sections"][0]["subsections"][0]["pages"][0]["questions"]
+                    if q["id"] == "needstype")
+    question["reads_as"] = {2: "Supported"}
+    assert build(raw_definition, "demo.yaml").questions["needstype"].reads(2) == "Supported"
+    question["reads_as"] = {9: "Nine"}
+    with pytest.raises(DefinitionError, match="reads_as: 9 is not an option of the question"):
+        build(raw_definition, "demo.yaml")

@@ -86,3 +86,18 @@ def test_duplicates_are_flagged_on_the_log_and_in_the_list(client_for, make_pers
     assert "may be a duplicate" not in client.get(f"/logs/{pks[2]}/").content.decode()
     listing = client.get("/logs/").content.decode()
     assert listing.count("Possible duplicate") == 2
+
+
+def test_a_log_is_not_shared_with_someone_whose_membership_has_ended(client_for, make_person, orgs, core_service):
+    from cldc.platform.organisations.models import Membership, OrganisationRelationship
+
+    officer = make_person("officer@example.com", orgs["child"])
+    former = make_person("former@example.com", orgs["other"])
+    OrganisationRelationship.objects.create(parent=orgs["child"], child=orgs["other"], kind="supporting")
+    Membership.objects.get(user=former, organisation=orgs["other"]).end()
+    client = client_for("core", officer)
+    pk = new_log(client, orgs["child"])
+    response = client.post(f"/logs/{pk}/share/", {"email": "former@example.com"})
+    assert response.status_code == 200
+    assert "You can only share a log with someone in an organisation related to it" in response.content.decode()
+    assert client_for("core", former).get(f"/logs/{pk}/").status_code == 404

@@ -2,11 +2,13 @@
 GOV.UK errors on the right field, soft checks, check your answers, two people on one
 log, and other organisations' logs are 404."""
 
+import html
 import re
 
 import pytest
 from django_tenants.utils import schema_context
 
+from cldc.platform import registry
 from cldc.platform.records.models import Record
 
 
@@ -59,14 +61,81 @@ def test_set_up_stores_the_organisations_as_columns_and_answers(client_for, offi
 def test_a_parent_coordinator_sets_up_a_log_for_its_child(client_for, make_person, orgs, core_service):
     coordinator = make_person("parent@example.com", orgs["parent"], role="data_coordinator")
     client = client_for("core", coordinator)
-    assert "Child Lettings" in client.get("/logs/new/").content.decode()
+    assert "Child Lettings" in client.get("/logs/new/?record_type=core:lettings").content.decode()
     record = set_up_log(client, orgs["child"], manager=orgs["parent"])
     assert record.owning_organisation == orgs["child"]
     # ... and an unrelated organisation is not offered, nor accepted.
-    assert "Other Housing" not in client.get("/logs/new/").content.decode()
+    assert "Other Housing" not in client.get("/logs/new/?record_type=core:lettings").content.decode()
     response = client.post("/logs/new/", {"record_type": "core:lettings", "year": "2026",
                                           "owning_organisation": orgs["other"].pk, "managing_organisation": orgs["parent"].pk})
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+
+
+# --- Setting up: the type of log first, then its own questions --------------------------------
+
+
+def set_up_words(collection, record_type):
+    """The words the latest definition of a record type asks its set-up questions in:
+    {column: question text}, for the columns it asks about."""
+    definition = registry.get(collection).definition(record_type, max(registry.get(collection).versions(record_type)))
+    return {column: definition.variables[variable].text for column, variable in definition.record_fields.items()}
+
+
+def test_set_up_asks_the_type_of_log_first_then_that_type_s_questions(client_for, officer, orgs, core_service):
+    client = client_for("core", officer)
+    first = client.get("/logs/new/").content.decode()
+    assert "What type of log is this?" in first and 'name="year"' not in first and 'name="owning_organisation"' not in first
+    response = client.post("/logs/new/", {"step": "record_type"})
+    assert response.status_code == 200 and '<a href="#id_record_type">Select the type of log</a>' in response.content.decode()
+    response = client.post("/logs/new/", {"step": "record_type", "record_type": "core:sales"})
+    assert response.status_code == 302 and response.url == "/logs/new/?record_type=core%3Asales"
+    second = client.get(response.url).content.decode()
+    assert 'name="year"' in second and 'name="record_type" value="core:sales"' in second
+    # Back to the first step, the type chosen still chosen.
+    back = html.unescape(re.search(r'<a href="([^"]+)" class="govuk-back-link">', second).group(1))
+    assert re.search(r'value="core:sales"[^>]* checked', client.get(back).content.decode())
+
+
+@pytest.mark.parametrize("record_type, other", [("lettings", "sales"), ("sales", "lettings")])
+def test_each_type_s_set_up_page_asks_in_its_definition_s_own_words(client_for, officer, orgs, core_service,
+                                                                     record_type, other):
+    """Lettings and sales ask who owns the log and who manages it in different words;
+    the page once fell back to neutral ones for both."""
+    own, theirs = set_up_words("core", record_type), set_up_words("core", other)
+    body = client_for("core", officer).get(f"/logs/new/?record_type=core:{record_type}").content.decode()
+    assert set(own) == {"owning_organisation", "managing_organisation", "assigned_to"}
+    for text in own.values():
+        assert html.escape(text) in body
+    assert [text for text in theirs.values() if text not in own.values() and html.escape(text) in body] == []
+
+
+def test_a_set_up_page_posted_with_a_question_unanswered_keeps_the_type(client_for, officer, orgs, core_service):
+    client = client_for("core", officer)
+    response = client.post("/logs/new/?record_type=core:sales", {
+        "record_type": "core:sales", "owning_organisation": orgs["child"].pk, "managing_organisation": orgs["child"].pk})
+    body = response.content.decode()
+    assert response.status_code == 200 and '<a href="#id_year">Select the collection year</a>' in body
+    assert 'name="record_type" value="core:sales"' in body
+    assert html.escape(set_up_words("core", "sales")["managing_organisation"]) in body
+    assert re.search(rf'value="{orgs["child"].pk}"[^>]* selected', body)  # the answer given is kept
+    response = client.post("/logs/new/?record_type=core:sales", {
+        "record_type": "core:sales", "year": "2026", "owning_organisation": orgs["child"].pk,
+        "managing_organisation": orgs["child"].pk})
+    assert response.status_code == 302
+    with schema_context("core"):
+        assert Record.objects.get(pk=int(re.search(r"/logs/(\d+)/", response.url).group(1))).record_type == "sales"
+
+
+def test_a_service_with_one_type_of_log_sets_it_up_on_one_page(client_for, make_organisation, make_person):
+    council = make_organisation("One Page Council", type="local_authority")
+    client = client_for("hclic", make_person("one-page@example.com", council))
+    body = client.get("/logs/new/").content.decode()
+    assert "What type of log is this?" not in body and 'name="year"' in body
+    assert set_up_words("hclic", "case") == {}  # H-CLIC's definition asks none of them: the page's own words
+    assert "Which organisation owns this log?" in body and "Who is this log assigned to?" in body
+    response = client.post("/logs/new/", {"year": re.search(r'name="year"[^>]*value="(\d+)"', body).group(1),
+                                          "owning_organisation": council.pk, "managing_organisation": council.pk})
+    assert response.status_code == 302 and re.search(r"/logs/\d+/$", response.url)
 
 
 def test_pages_save_as_you_go_and_skip_what_does_not_apply(client_for, officer, orgs, core_service):
@@ -189,6 +258,10 @@ def test_a_log_cannot_change_after_its_editing_window(client_for, officer, orgs,
     assert response.status_code == 200
     assert ('<a href="#id_year">You can no longer create logs for the 2026 to 2027 collection year. The deadline was '
             '2 April 2026.</a>') in response.content.decode()  # the gateway's one message, as on upload and the API
+    # Each type's set-up page offers the years open for that type: sales' 2026 is still open.
+    offered = r'name="year"[^>]*value="2026"'
+    assert not re.search(offered, client.get("/logs/new/?record_type=core:lettings").content.decode())
+    assert re.search(offered, client.get("/logs/new/?record_type=core:sales").content.decode())
 
 
 def test_the_whole_log_can_be_reviewed_with_change_links_back(client_for, officer, orgs, core_service):

@@ -4,11 +4,13 @@ change; a divider is never an answer; the rent range is said once; local authori
 chosen by name; the address search says what it does; pages and check your answers read
 as words. The browser side of each is in tests/browser/test_web_form_defects_in_browser.py."""
 
+import html
 import re
 
 import pytest
 from django_tenants.utils import schema_context
 
+from cldc.platform.records.gateway import submit
 from cldc.platform.records.models import Record
 
 
@@ -350,6 +352,16 @@ def test_check_your_answers_shows_words_not_variable_names_or_codes(client, coun
     assert derived["Household type"] == "One adult"
 
 
+def test_a_change_link_reads_its_question_in_a_sentence_keeping_capitals(client, council):
+    """It said "Change household links to uk armed forces" to a screen reader."""
+    record = set_up_log(client, council)
+    post_as_shown(client, record, "declaration", {"declaration": "declaration"})
+    post_as_shown(client, record, "armed_forces", {"armedforces": "1"})
+    cya = client.get(f"/logs/{record.pk}/household_needs/check-answers/").content.decode()
+    hidden = [re.sub(r"\s+", " ", h).strip() for h in re.findall(r'govuk-visually-hidden">([^<]+)</span></a>', cya)]
+    assert "household links to UK armed forces" in hidden, hidden
+
+
 def test_a_larger_household_from_check_your_answers_asks_about_the_new_person(client, council):
     record = set_up_log(client, council)
     post_as_shown(client, record, "declaration", {"declaration": "declaration"})
@@ -379,3 +391,56 @@ def test_every_offered_when_compiles_and_offers_options_of_its_question(record_t
         for clause in question.extra.get("offered_when") or ():
             compile_expression(clause["when"], predicates=definition.predicates)
             assert set(clause["codes"]) <= question.codes, (question.id, clause)
+
+
+# --- An answer under a choice not picked is not dropped without a word -----------------------------
+
+
+def test_an_answer_under_a_choice_not_picked_is_told_not_stored(client, council):
+    """Without JavaScript a GOV.UK conditional reveal shows every follow-up: a product name
+    typed under "Other intermediate rent product" while "Affordable Rent" is picked is
+    routed away by the gateway. The next page says so, once, in the gateway's words."""
+    record = set_up_log(client, council)
+    response = post_as_shown(client, record, "rent_type", {"rent_type": "1", "irproduct_other": "Rent to buy"})
+    assert response.status_code == 302 and "irproduct_other" not in stored(record).answers
+    with schema_context("core"):  # what upload and the API are told for the same answer
+        notes = submit(stored(record), {"irproduct_other": "Rent to buy"}, source="api", validate_only=True).notes
+    (note,) = [n["message"] for n in notes if n["field"] == "irproduct_other"]
+    following = client.get(response.url).content.decode()
+    banner = re.search(r'<div class="govuk-notification-banner".*?</div>\s*</div>', following, re.S)
+    assert banner and html.escape(note) in banner.group(0)
+    assert html.escape(note) not in client.get(response.url).content.decode()  # told once
+    # Under the answer picked, the follow-up is stored and there is nothing to tell.
+    response = post_as_shown(client, record, "rent_type", {"rent_type": "5", "irproduct_other": "Rent to buy"})
+    assert stored(record).answers["irproduct_other"] == "Rent to buy"
+    assert "govuk-notification-banner" not in client.get(response.url).content.decode()
+
+
+# --- A box left unticked is stored as every channel stores it ---------------------------------------
+
+
+def test_boxes_left_unticked_are_stored_as_upload_and_the_api_store_them(client, council):
+    """The web form stored 0 for each box left unticked beside a ticked one, where a file
+    and the API leave it blank and the pack derives the 0: the same answers now."""
+    record = set_up_log(client, council)
+    boxes = ["cbl", "cap", "chr", "accessible_register", "letting_allocation_unknown"]
+    for ticked in (["cbl", "chr"], ["cbl"]):  # then one unticked again: no longer ticked, in every channel
+        post_as_shown(client, record, "allocation_system", {"letting_allocation": ticked})
+        with schema_context("core"):
+            by_api = submit(Record(collection="core", record_type="lettings", version=2026, owning_organisation=council,
+                                   managing_organisation=council), {box: "1" for box in ticked}, source="api",
+                            validate_only=True).record
+        form = stored(record)
+        assert {box: form.answers.get(box) for box in boxes} == {box: by_api.answers.get(box) for box in boxes}
+        assert {box: form.derived.get(box) for box in boxes} == {box: by_api.derived.get(box) for box in boxes}
+        assert {box for box in boxes if form.answers.get(box) == 1} == set(ticked)
+
+
+def test_an_unknown_age_reads_not_known_in_check_your_answers(client, council):
+    """It read "Lead tenant’s age: No"; CORE shows "Not known" (the definition's `reads_as`)."""
+    record = set_up_log(client, council)
+    post_as_shown(client, record, "declaration", {"declaration": "declaration"})
+    post_as_shown(client, record, "lead_tenant_age", {"age1_known": "1"})
+    cya = client.get(f"/logs/{record.pk}/household_characteristics/check-answers/").content.decode()
+    age = re.search(r'Lead tenant’s age</dt>\s*<dd class="govuk-summary-list__value">\s*([^<]+)', cya).group(1).strip()
+    assert age == "Not known"

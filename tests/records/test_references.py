@@ -96,7 +96,7 @@ def test_someone_whose_membership_has_ended_is_not_offered_nor_assigned(client_f
     client = client_for("core", coordinator)
     leaver = make_person("leaver@parent.example", orgs["parent"], name="Lee Leaver")
     leaver.memberships.get().end()
-    assert "Lee Leaver" not in client.get("/logs/new/").content.decode()
+    assert "Lee Leaver" not in client.get("/logs/new/?record_type=core:lettings").content.decode()
     refused = set_up(client, orgs["parent"], orgs["parent"], leaver)
     assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()
     response = set_up(client, orgs["parent"], orgs["parent"])

@@ -16,6 +16,8 @@ from openpyxl import load_workbook
 
 from cldc.platform import registry
 from cldc.platform.records.models import Record
+from cldc.platform.uploads.fixes import EveryRowForm
+from cldc.platform.uploads.matches import MatchForm, meaning
 from cldc.platform.uploads.models import SavedMapping
 from tests.uploads.test_upload_fixes import accept_page, csv_bytes, post_file, upload_of
 
@@ -114,6 +116,22 @@ def test_an_answer_for_every_row_not_remembered_is_for_this_upload_only(client, 
         assert client.get(f"/uploads/{upload.pk}/every-row/period/").status_code == 404
 
 
+def test_a_date_for_every_row_is_taken_as_a_file_writes_it_and_shown_so_when_changed():
+    """The every-row page refused "5/4/2026" with "Enter a date in the correct format, for
+    example 31/1/2024" (the API's message: it takes YYYY-MM-DD only)."""
+    lettings = registry.get("core").definition("lettings", 2026)
+    void = lettings.variables["voiddate"]
+    form = EveryRowForm({"answer": "5/4/2026"}, question=void, definition=lettings, organisation="A council")
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["answer"] == "2026-04-05"
+    assert "05/04/2026" in form.fields["answer"].help_text
+    wrong = EveryRowForm({"answer": "31/2/2026"}, question=void, definition=lettings, organisation="A council")
+    assert not wrong.is_valid() and wrong.errors["answer"] == ["“31/2/2026” is not a real date for Void date."]
+    saved = SavedMapping(kind="answer", variable="voiddate", target="2026-04-05")
+    assert MatchForm(mapping=saved, definition=lettings)["target"].value() == "05/04/2026"
+    assert meaning(saved, lettings) == "05/04/2026"  # on the saved matches page
+
+
 # --- Rows without a reference ---------------------------------------------------------------------
 
 
@@ -138,7 +156,12 @@ def test_re_uploading_a_row_without_a_reference_matches_its_log_by_the_duplicate
         third.refresh_from_db()
         assert (third.status, third.created, third.rejected) == ("checked", 0, 1)
         (issue,) = third.issues.filter(severity="hard")
-        assert issue.rule == "possible_duplicate" and "logs you already have" in issue.message
+        # In the pack's words (CORE's bu_duplicate_log), with which logs and what to do.
+        assert (issue.rule, issue.field) == ("bu_duplicate_log", "tenancycode")
+        assert issue.message == (
+            f"This is a duplicate log. It has the same answers to the duplicate check as log "
+            f"{', '.join(str(pk) for pk in sorted(Record.objects.values_list('pk', flat=True)))}. "
+            "Fill in “Tenant code” so that we know which log it is, or remove the row if the log is there already.")
         assert Record.objects.count() == 2
 
 

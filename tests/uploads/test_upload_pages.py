@@ -39,6 +39,7 @@ def test_upload_a_file_and_see_the_result(client_for, core_service, council, off
     pk = int(re.search(r"/uploads/(\d+)/", response.url).group(1))
     page = client.get(response.url).content.decode()
     assert '<dd class="govuk-summary-list__value" id="count-created">1</dd>' in page
+    assert "govuk-notification-banner--success" in page and "1 log created, 0 updated." in page
     # The template answers a question its needs type does not ask: told, not stored (no error).
     assert "Every error, by row" in page and "Not stored: you answered" in page and ">Error<" not in page
     assert client.get(f"/uploads/{pk}/status.json").json() == {"status": "done", "processed": 1, "total": 1, "progress": 100}
@@ -87,3 +88,48 @@ def test_progress_starts_from_nothing_even_with_a_count_left_in_the_cache(client
         views.start(upload, "core")
         status = client_for("core", officer).get(f"/uploads/{upload.pk}/status.json").json()
         assert (status["status"], status["processed"], queued) == ("received", 0, [("core", upload.pk)])
+
+
+def test_corrections_are_re_uploaded_after_new_logs_close_while_editing_is_open(client_for, core_service, council,
+                                                                                  officer, official_template_csv):
+    from datetime import date, timedelta
+
+    from django.utils.html import escape
+
+    from cldc.platform.windows.models import CollectionWindow, long_date
+
+    client = client_for("core", officer)
+    post_file(client, council, official_template_csv("lettings", council))
+    with schema_context("core"):  # new logs closed yesterday, for every record type
+        CollectionWindow.objects.filter(version=2026).update(submission_deadline=date.today() - timedelta(days=1),
+                                                             new_logs_end=date.today() - timedelta(days=1))
+        window = CollectionWindow.objects.get(collection="core", record_type="lettings", version=2026)
+    assert 'value="2026"' in client.get("/uploads/new/").content.decode()  # still open for changes
+    corrected = post_file(client, council, official_template_csv("lettings", council, last_row={"age1": "41"}))
+    assert corrected.status_code == 302, corrected.content.decode()
+    assert '<dd class="govuk-summary-list__value" id="count-updated">1</dd>' in client.get(corrected.url).content.decode()
+    with schema_context("core"):
+        assert Record.objects.get().answers["age1"] == 41
+    # A new row in that year: the gateway's one message, on the row.
+    new = post_file(client, council, official_template_csv("lettings", council, last_row={"tenancycode": "NEW-1"}))
+    page = client.get(new.url).content.decode()
+    assert '<dd class="govuk-summary-list__value" id="count-rejected">1</dd>' in page
+    assert escape(f"You can no longer create logs for the 2026 to 2027 collection year. The deadline was "
+                  f"{long_date(window.submission_deadline)}.") in page
+    with schema_context("core"):
+        assert Record.objects.count() == 1
+
+
+def test_a_blank_template_is_refused_in_the_packs_words(client_for, core_service, council, officer,
+                                                        official_template_csv):
+    from django.utils.html import escape
+
+    from cldc.platform.uploads.models import Upload
+
+    headings_only = "".join(official_template_csv("lettings", council).decode().splitlines(keepends=True)[:-1])
+    response = post_file(client_for("core", officer), council, headings_only.encode())
+    assert response.status_code == 200
+    assert escape("Template is blank - The template must be filled in for us to create the logs and check if data "
+                  "is correct.") in response.content.decode()
+    with schema_context("core"):
+        assert not Upload.objects.exists()

@@ -10,6 +10,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from cldc.platform import registry
+from cldc.platform.records.models import Record
 from cldc.platform.uploads.fixes import ValuesForm
 from cldc.platform.uploads.models import SavedMapping
 from tests.uploads.test_upload_fixes import accept_page, chosen, post_file, upload_of
@@ -126,3 +127,26 @@ def test_the_organisations_saved_matches_are_listed_and_each_can_be_changed_or_r
         assert stranger.get(url).status_code == 404
         assert stranger.get(f"/uploads/matches/change/{column.pk}/").status_code == 404
         assert stranger.post(f"/uploads/matches/remove/{column.pk}/").status_code == 404
+
+
+def test_a_saved_column_changed_to_the_question_another_column_answers_is_asked_about_not_used(
+        client, council, provider_layout_csv):
+    """Two of a file's columns filling one answer: the later one's cells overwrote the
+    other's, and a log was created with the gender as its tenant code, without a word."""
+    content, _ = provider_layout_csv(["CLASH-1"])
+    with schema_context("core"):
+        upload = upload_of(post_file(client, council, content))
+        accept_page(client, f"/uploads/{upload.pk}/columns/")
+        choose_on_page(client, f"/uploads/{upload.pk}/values/", {"Weekly ": "1"})
+        gender = SavedMapping.objects.get(organisation=council, kind="column", written="Lead tenant gender")
+        client.post(f"/uploads/matches/change/{gender.pk}/", {"target": "tenancycode"})  # as "Tenant code" is
+
+        content, _ = provider_layout_csv(["CLASH-2"])
+        again = upload_of(post_file(client, council, content))
+        again.refresh_from_db()
+        assert again.status == "mapping", list(Record.objects.values_list("answers__tenancycode", flat=True))
+        page = client.get(f"/uploads/{again.pk}/columns/").content.decode()
+        assert page.count("Another column fills the same answer") == 2
+        response = accept_page(client, f"/uploads/{again.pk}/columns/")
+        assert "“Lead tenant gender” and “Tenant code” fill the same answer" in response.content.decode()
+        assert not Record.objects.filter(answers__tenancycode="CLASH-2").exists()

@@ -12,8 +12,10 @@ Run it from the repository root after the template or the definition changes:
     .venv/bin/python collections/core/examples/make_examples.py --check   # compare, write nothing
 
 The organisation and the assignee are those of the demo data of `make run`, so the
-example works there as it stands: LH0001 is Demo Housing Group's regulator number, and
-coordinator@example.com its data coordinator. The template's own organisations are
+example works there as it stands: E06000999 is Demo Borough Council's ONS code, and
+council@example.com its data coordinator. The template's row is a council's letting
+(its source of referral is a local authority's code, which a housing association's log
+is not offered), so its owner is a council. The template's own organisations are
 left out (the body's `organisation` owns and manages the log), and so is its assignee,
 a support account that is no organisation's member.
 """
@@ -29,8 +31,8 @@ from cldc.platform.definitions.values import normalise, to_json
 from cldc.platform.uploads.files import open_upload
 
 HERE = Path(__file__).resolve().parent
-ORGANISATION = "LH0001"
-ASSIGNEE = "coordinator@example.com"
+ORGANISATION = "E06000999"
+ASSIGNEE = "council@example.com"
 CHANGE = {"answers": {"propcode": "FLAT-12B"}}  # the landlord's property reference, corrected
 
 

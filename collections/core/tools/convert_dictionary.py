@@ -31,6 +31,9 @@ Decisions (each is explained again where the code makes it):
   an option when another page offers it or the bulk-upload template accepts it (it is
   then a valid new value), with a `not_displayed` note; otherwise it becomes a retired
   option (readable in older records, refused in new ones).
+- What the dictionary says that the platform does not read (question numbers, widths,
+  guidance partials, merged pages, soft checks) goes under each mapping's `notes:`, so
+  that the files load strictly (docs/definitions.md; tests/core/test_convert_dictionary.py).
 - Personal data (`personal: true`): every free-text answer and the address search, that
   is names, addresses, postcodes, UPRNs, tenant, property and purchaser references and
   free-text descriptions. Codes, numbers, amounts and dates are statistical. (The
@@ -50,6 +53,9 @@ from pathlib import Path
 
 import yaml
 
+from cldc.platform.definitions.model import (BULK_UPLOAD_KEYS, NOTES, PAGE_KEYS, QUESTION_EXTRA_KEYS, QUESTION_KEYS,
+                                             REPEAT_KEYS, SECTION_KEYS, SUBSECTION_KEYS, VARIANT_KEYS)
+
 REPO = Path(__file__).resolve().parents[3]
 REFERENCE = Path(__file__).resolve().parent.parent / "reference" / "spec"
 OUT = REPO / "collections" / "core" / "definitions"
@@ -58,6 +64,8 @@ RECORD_TYPES = {
     "lettings": {
         "title": "Lettings log",
         "reference_key": ["tenancycode", "startdate"],
+        "ages_at": "startdate",
+        "search_fields": ["tenancycode", "propcode", "postcode_full"],
         "template": "2026_27_lettings_bulk_upload.csv",
         "export": "lettings_log_csv_export_codes_26.csv",
         "persons": [2, 8],
@@ -65,6 +73,8 @@ RECORD_TYPES = {
     "sales": {
         "title": "Sales log",
         "reference_key": ["purchid", "saledate"],
+        "ages_at": "saledate",
+        "search_fields": ["purchid", "postcode_full"],
         "template": "2026_27_sales_bulk_upload.csv",
         "export": "sales_logs_csv_export_codes_26.csv",
         "persons": [2, 6],
@@ -834,7 +844,7 @@ class Converter:
                     upload[key] = first[key]
             transforms = list(dict.fromkeys(self.transforms[f] for f in fields if self.transforms.get(f)))
             if transforms:
-                upload["note"] = " ".join(transforms)
+                upload["notes"] = " ".join(transforms)
         return upload
 
     def export_name(self, variable):
@@ -949,12 +959,16 @@ class Converter:
             "valid_from": dt.date(2026, 4, 1),
             "valid_to": dt.date(2027, 3, 31),
             "reference_key": Flow(self.spec["reference_key"]),
-            "source": "CORE 2026/27 data dictionary, bulk-upload template and export codes "
-                      "(first converted by collections/core/tools/convert_dictionary.py)",
+            "ages_at": self.spec["ages_at"],
+            "search_fields": Flow(self.spec["search_fields"]),
+            "record_fields": {"owning_organisation": "owning_organisation_id",
+                              "managing_organisation": "managing_organisation_id", "assigned_to": "assigned_to_id"},
+            "notes": {"source": "CORE 2026/27 data dictionary, bulk-upload template and export codes "
+                                "(first converted by collections/core/tools/convert_dictionary.py)"},
         }
         if self.conditions.predicates:
             definition["predicates"] = dict(sorted(self.conditions.predicates.items()))
-        definition["sections"] = sections
+        definition["sections"] = [strict_section(section) for section in sections]
         return definition
 
     def unique_headers(self, sections):
@@ -984,6 +998,59 @@ class Converter:
             if any(counts[text] > 1 for text in shown.values()):
                 upload["header"] = {n: with_fields(text, expand(upload["fields"], n)) if counts[text] > 1 else text
                                     for n, text in shown.items()}
+
+
+# --- The layout the platform loads strictly ------------------------------------------------------------
+# What the dictionary says that the platform does not read (question numbers, widths,
+# guidance partials, merged pages, soft checks, where a variant was shown) is kept for
+# people under each mapping's `notes:`, as docs/definitions.md asks: every other key is
+# one the platform reads (cldc.platform.definitions.model's key sets).
+
+
+def with_notes(mapping, allowed):
+    """The mapping with every key the platform does not read moved under its `notes:`."""
+    kept = {k: v for k, v in mapping.items() if k in allowed}
+    notes = {k: v for k, v in mapping.items() if k not in allowed and k != NOTES}
+    if NOTES in mapping:
+        notes = {**notes, NOTES: mapping[NOTES]} if notes else mapping[NOTES]
+    return {**kept, NOTES: notes} if notes else kept
+
+
+def strict_section(section):
+    section = with_notes(section, SECTION_KEYS)
+    section["subsections"] = [strict_subsection(sub) for sub in section["subsections"]]
+    return section
+
+
+def strict_subsection(sub):
+    sub = with_notes(sub, SUBSECTION_KEYS)
+    sub["pages"] = [strict_repeat(page) if "repeat" in page else strict_page(page) for page in sub["pages"]]
+    return sub
+
+
+def strict_repeat(block):
+    block = with_notes(block, REPEAT_KEYS)
+    block["pages"] = [strict_page(page) for page in block["pages"]]
+    return block
+
+
+def strict_page(page):
+    page = with_notes(page, PAGE_KEYS)
+    if "questions" in page:
+        page["questions"] = [strict_question(q) for q in page["questions"]]
+    return page
+
+
+def strict_question(question):
+    question = with_notes(question, QUESTION_KEYS | QUESTION_EXTRA_KEYS)
+    variants = question.get("variants")
+    if isinstance(variants, dict):  # in a repeat block, per index: {2: [...]}
+        question["variants"] = {n: [with_notes(v, VARIANT_KEYS) for v in listed] for n, listed in variants.items()}
+    elif variants:
+        question["variants"] = [with_notes(variant, VARIANT_KEYS) for variant in variants]
+    if question.get("bulk_upload"):
+        question["bulk_upload"] = with_notes(question["bulk_upload"], BULK_UPLOAD_KEYS)
+    return question
 
 
 def with_fields(text, fields):

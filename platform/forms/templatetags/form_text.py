@@ -11,3 +11,11 @@ def hint_html(text):
     (`<br>`), and new lines."""
     escaped = escape(text or "").replace("&lt;br&gt;", "<br>").replace("&lt;br/&gt;", "<br>").replace("\n", "<br>")
     return mark_safe(escaped)
+
+
+@register.filter
+def in_sentence(label):
+    """A label as words inside a sentence: "Lead tenant’s age" -> "lead tenant’s age";
+    "UPRN" stays, and so do the capitals after the first word ("links to UK armed forces")."""
+    label = label or ""
+    return label if label[1:2].isupper() else label[:1].lower() + label[1:]

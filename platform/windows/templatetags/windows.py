@@ -1,4 +1,5 @@
 from django import template
+from django.utils import timezone
 
 from cldc.platform.windows.service import deadlines
 
@@ -9,4 +10,4 @@ register = template.Library()
 def submission_deadlines(context):
     """The deadlines of the service's open collection years, as support set them."""
     request = context["request"]
-    return {"deadlines": deadlines(request.tenant)}
+    return {"deadlines": deadlines(request.tenant), "today": timezone.localdate()}

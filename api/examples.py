@@ -22,6 +22,7 @@ class Example:
     record_type: str
     version: int
     path: Path
+    change_path: Path  # the optional change to it
 
     @property
     def text(self):
@@ -30,10 +31,6 @@ class Example:
     @property
     def body(self):
         return json.loads(self.text)
-
-    @property
-    def change_path(self):
-        return self.path.with_name(f"{self.version}-change.json")
 
     @property
     def change_text(self):
@@ -55,9 +52,10 @@ def examples(service):
         package = registry.get(name)
         for record_type in package.record_types:
             for version in reversed(package.versions(record_type)):
-                path = package.package_dir / "examples" / record_type / f"{version}.json"
+                path = package.file("example", record_type=record_type, version=version)
                 if path.exists():
-                    found.append(Example(name, record_type, version, path))
+                    found.append(Example(name, record_type, version, path,
+                                         package.file("example_change", record_type=record_type, version=version)))
     return found
 
 

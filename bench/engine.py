@@ -30,8 +30,8 @@ import django  # noqa: E402
 django.setup()
 
 from cldc.platform import registry  # noqa: E402
-from cldc.platform.definitions.field_numbers import answers_from_field_numbers  # noqa: E402
 from cldc.platform.records import gateway  # noqa: E402
+from cldc.platform.uploads.template_rows import answers_from_field_numbers  # noqa: E402
 
 TARGET = 2000
 TEMPLATE = Path(__file__).resolve().parent.parent / "collections" / "core" / "reference" / "spec" / "2026_27_lettings_bulk_upload.csv"

@@ -117,7 +117,7 @@ def main():
     from cldc.platform.tenancy.launch import launch_service
     from cldc.platform.tenancy.models import Service
     from cldc.platform.uploads.models import Upload
-    from cldc.platform.uploads.pipeline import Importer
+    from cldc.platform.uploads.importer import Importer
 
     try:
         call_command("migrate_schemas", "--shared", verbosity=0)

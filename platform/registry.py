@@ -1,7 +1,8 @@
 """Finds collection packages without naming them, and loads what they declare.
 
-A collection package is any package under cldc/collections/ whose __init__.py
-defines `COLLECTION`. The contract it meets is in docs/collection-packages.md.
+A collection package is any package under cldc/collections/ (or named in the
+COLLECTION_PACKAGES setting) whose __init__.py defines `COLLECTION`. The contract it
+meets is cldc.platform.contract; every path of a package is built here, from its FILES.
 """
 
 import csv
@@ -11,8 +12,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from django.conf import settings
 
-from cldc.platform.definitions.model import DefinitionError, build, load_yaml
+from cldc.platform import contract
+from cldc.platform.definitions.model import DefinitionError, build, load_definition, load_yaml
 from cldc.platform.rules.engine import RulePack, build_derivations, build_rules, file_entries
 
 
@@ -26,19 +29,23 @@ class Collection:
     summary: str = ""
     record_types: tuple = field(default_factory=tuple)
 
-    @property
-    def guidance_dir(self):
-        """Seed guidance pages: one plain-text file per page."""
-        return self.package_dir / "guidance"
+    def file(self, kind, **parts):
+        """The path of one of the package's files (contract.FILES[kind]), whether it exists or not."""
+        return self.package_dir / contract.FILES[kind].path.format(**parts)
+
+    def files(self, kind, **parts):
+        """The files that match a pattern of contract.FILES (one with `*`), in name order."""
+        folder, _, pattern = contract.FILES[kind].path.format(**parts).rpartition("/")
+        return sorted((self.package_dir / folder).glob(pattern))
 
     @property
     def reference_dir(self):
         """Reference data the package's rule functions read (CSV and the like)."""
-        return self.package_dir / "reference"
+        return self.file("reference")
 
     def versions(self, record_type):
         """The versions of a record type, oldest first: one definition file each."""
-        folder = self.package_dir / "definitions" / record_type
+        folder = self.file("definition", record_type=record_type, version=0).parent
         return sorted(int(p.stem) for p in folder.glob("*.yaml") if p.stem.isdigit())
 
     def definition(self, record_type, version):
@@ -56,10 +63,11 @@ class Collection:
 
 
 def _raw_definition(collection, record_type, version):
-    path = collection.package_dir / "definitions" / record_type / f"{version}.yaml"
+    path = collection.file("definition", record_type=record_type, version=version)
     if not path.exists():
         raise LookupError(f"{collection.name} has no {record_type} version {version}")
-    return load_yaml(path), path
+    layout = collection.file("bulk_upload_layout", record_type=record_type, version=version)
+    return load_definition(path, layout), path
 
 
 @cache
@@ -85,10 +93,10 @@ def _offer_reference_lists(collection, definition):
         name = question.extra.get("refers_to")
         if not name or question.type not in ("radio", "select"):
             continue
-        years = [int(p.stem.rpartition("_")[2]) for p in collection.reference_dir.glob(f"{name}_[0-9][0-9][0-9][0-9].csv")]
-        year = max((y for y in years if y <= definition.version), default=None)
+        lists = collection.files("reference_list", name=name, year="[0-9][0-9][0-9][0-9]")
+        year = max((y for y in (int(p.stem.rpartition("_")[2]) for p in lists) if y <= definition.version), default=None)
         if year is not None:
-            with open(collection.reference_dir / f"{name}_{year}.csv", encoding="utf-8-sig", newline="") as handle:
+            with open(collection.file("reference_list", name=name, year=year), encoding="utf-8-sig", newline="") as handle:
                 listed = [(row["code"], row["label"]) for row in csv.DictReader(handle)]
             question.options = listed + question.options
 
@@ -116,33 +124,38 @@ def _rule_pack(collection, record_type, version):
 def _pack_files(collection, kind, record_type):
     """rules/<record_type>.yaml, or every file in rules/<record_type>/ in name order
     (likewise derived/): a large pack may be split by theme."""
-    single = collection.package_dir / kind / f"{record_type}.yaml"
-    folder = collection.package_dir / kind / record_type
-    return ([single] if single.exists() else []) + sorted(folder.glob("*.yaml"))
+    single = collection.file(kind, record_type=record_type)
+    return ([single] if single.exists() else []) + collection.files(f"{kind}_split", record_type=record_type)
 
 
 def _import_functions(collection):
     """A package registers its rule functions in its `functions` module (or package),
     if it has one."""
-    folder = collection.package_dir
-    if (folder / "functions.py").exists() or (folder / "functions" / "__init__.py").exists():
-        importlib.import_module(f"cldc.collections.{folder.name}.functions")
+    module = _package_modules().get(collection.name)
+    if module and (collection.file("functions").exists() or collection.file("functions_package").exists()):
+        importlib.import_module(f"{module}.functions")
+
+
+@cache
+def _package_modules():
+    """{collection name: the module that declares it}: every package below
+    contract.PACKAGE_ROOT, and those the COLLECTION_PACKAGES setting names."""
+    root = importlib.import_module(contract.PACKAGE_ROOT)
+    names = [f"{root.__name__}.{m.name}" for m in pkgutil.iter_modules(root.__path__) if m.ispkg]
+    names += getattr(settings, contract.EXTRA_PACKAGES_SETTING, [])
+    found = {}
+    for name in names:
+        declared = getattr(importlib.import_module(name), contract.DECLARATION, None)
+        if isinstance(declared, Collection):
+            found[declared.name] = name
+    return found
 
 
 @cache
 def collections():
     """All collection packages, by name."""
-    import cldc.collections as package_root
-
-    found = {}
-    for module_info in pkgutil.iter_modules(package_root.__path__):
-        if not module_info.ispkg:
-            continue
-        module = importlib.import_module(f"cldc.collections.{module_info.name}")
-        declared = getattr(module, "COLLECTION", None)
-        if isinstance(declared, Collection):
-            found[declared.name] = declared
-    return found
+    return {name: getattr(importlib.import_module(module), contract.DECLARATION)
+            for name, module in _package_modules().items()}
 
 
 def collection_names():

@@ -23,6 +23,8 @@ def env_flag(name, default=False):
 DEBUG = env_flag("DEBUG")
 SECRET_KEY = env("SECRET_KEY", "local-development-only-not-a-secret")
 ALLOWED_HOSTS = env("ALLOWED_HOSTS", ".localhost,localhost,127.0.0.1,.test").split(",")
+# Collection packages kept outside collections/, by module name (cldc.platform.contract).
+COLLECTION_PACKAGES = [name for name in env("COLLECTION_PACKAGES", "").split(",") if name]
 
 # --- Tenancy -----------------------------------------------------------------
 # A tenant is a service. The public schema holds what every service shares:

@@ -198,7 +198,7 @@ def _provider_layout_csv(tenancy_codes=("OWN-1",)):
     import io
 
     from cldc.platform import registry
-    from cldc.platform.definitions.field_numbers import answers_from_field_numbers
+    from cldc.platform.uploads.template_rows import answers_from_field_numbers
 
     definition = registry.get("core").definition("lettings", 2026)
     answers, _ = answers_from_field_numbers(definition, _official_template_row("lettings"))

@@ -45,13 +45,13 @@ from django_tenants.utils import schema_context
 
 from cldc.api.keys import create_client
 from cldc.platform import registry
-from cldc.platform.definitions.field_numbers import answers_from_field_numbers
 from cldc.platform.forms.logs import Log
 from cldc.platform.records.gateway import context_for, evaluate
 from cldc.platform.records.models import Record
 from cldc.platform.uploads.files import open_upload
+from cldc.platform.uploads.importer import inferred_variables
 from cldc.platform.uploads.models import Upload
-from cldc.platform.uploads.pipeline import inferred_variables
+from cldc.platform.uploads.template_rows import answers_from_field_numbers
 
 sys.path.insert(0, str(Path(__file__).parent / "api"))
 from api_helpers import Api  # noqa: E402 - tests/api is not a package

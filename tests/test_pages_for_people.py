@@ -76,8 +76,8 @@ def test_the_set_up_page_and_the_search_use_each_service_s_own_words(client_for,
     officer = make_person("officer@hilltop.example", council)
     hclic_set_up = client_for("hclic", officer).get("/logs/new/").content.decode()
     hclic_logs = client_for("hclic", officer).get("/logs/").content.decode()
-    assert "property" not in hclic_set_up and "Which organisation owns this log?" in hclic_set_up
-    assert "Search by log ID or case reference" in hclic_logs and "tenant code" not in hclic_logs
+    assert "property" not in hclic_set_up and "Which organisation owns this case?" in hclic_set_up
+    assert "Search by case ID or case reference" in hclic_logs and "tenant code" not in hclic_logs
     core_logs = client_for("core", officer).get("/logs/").content.decode()
     assert "Search by log ID, tenant code, property reference, postcode or purchaser code" in core_logs
     # A record type's set-up page asks in its definition's words.

@@ -21,9 +21,10 @@ from cldc.api.submission import Writer
 from cldc.api.uploads import refused_cells
 from cldc.api.views.base import ApiView
 from cldc.api.views.records import Pages, path_number, problems
-from cldc.platform.uploads.files import UploadError
+from cldc.platform.uploads.importer import worded
 from cldc.platform.uploads.models import Upload
-from cldc.platform.uploads.pipeline import summary, worded
+from cldc.platform.uploads.refusals import UploadError
+from cldc.platform.uploads.report import summary
 from cldc.platform.uploads.tasks import process_upload
 
 

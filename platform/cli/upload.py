@@ -29,9 +29,10 @@ def run(options, out):
     from cldc.platform.organisations.models import Organisation
     from cldc.platform.people.models import User
     from cldc.platform.tenancy.models import Service
-    from cldc.platform.uploads.files import UploadError
+    from cldc.platform.uploads.importer import Importer, prepare
     from cldc.platform.uploads.models import Upload
-    from cldc.platform.uploads.pipeline import Importer, prepare, summary
+    from cldc.platform.uploads.refusals import UploadError
+    from cldc.platform.uploads.report import summary
 
     service = Service.objects.filter(schema_name=options["service"]).first()
     if service is None:

@@ -5,6 +5,7 @@ import datetime as dt
 import difflib
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import yaml
 
@@ -30,6 +31,8 @@ NOTES = "notes"
 TOP_KEYS = {
     "collection", "record_type", "version", "title", "valid_from", "valid_to", "reference_key", "ages_at",
     "search_fields", "record_fields", "predicates", "sections",
+    "option_lists",  # named lists of options, that a question names as its `options:` (resolve_option_lists)
+    "noun",  # what people call a record, [singular, plural]: read by Service.record_nouns
 }
 # A version that states only its differences (apply_changes): these replace the base's.
 DELTA_COPIED_KEYS = (
@@ -144,16 +147,21 @@ def question_key_problems(question, where):
         problems += unknown_keys(clause, OFFER_KEYS, f"{where}, offered_when")
     upload = question.get("bulk_upload")
     if upload:
-        place = f"{where}, bulk_upload"
-        problems += unknown_keys(upload, BULK_UPLOAD_KEYS, place)
-        if isinstance(upload, dict):
-            for key in ("when_given", "when_blank"):
-                for value in _per_index(upload.get(key)):
-                    if value is not None:
-                        problems += unknown_keys(value, SETS_KEYS, f"{place} {key}")
-            for markers in _per_index(upload.get("markers")):
-                for marker in markers or []:
-                    problems += unknown_keys(marker, MARKER_KEYS, f"{place} markers")
+        problems += bulk_upload_key_problems(upload, f"{where}, bulk_upload")
+    return problems
+
+
+def bulk_upload_key_problems(upload, place):
+    """Every key of a question's bulk_upload block that the platform does not read."""
+    problems = unknown_keys(upload, BULK_UPLOAD_KEYS, place)
+    if isinstance(upload, dict):
+        for key in ("when_given", "when_blank"):
+            for value in _per_index(upload.get(key)):
+                if value is not None:
+                    problems += unknown_keys(value, SETS_KEYS, f"{place} {key}")
+        for markers in _per_index(upload.get("markers")):
+            for marker in markers or []:
+                problems += unknown_keys(marker, MARKER_KEYS, f"{place} markers")
     return problems
 
 
@@ -400,6 +408,38 @@ def load_yaml(path):
         raise DefinitionError(f"{path}: not valid YAML: {error}") from None
 
 
+def load_definition(path, layout_path=None):
+    """A definition file's data, with the bulk-upload template's layout of its version
+    (`<version>.bulk_upload.yaml` beside it, when there is one: each question's
+    `bulk_upload:` block, by question id as written) put back on its questions, so that
+    every reader of `Question.bulk_upload` finds it where it always did."""
+    raw = load_yaml(path)
+    if layout_path is None or not Path(layout_path).exists():
+        return raw
+    layout = load_yaml(layout_path) or {}
+    if not isinstance(layout, dict):
+        raise DefinitionError(f"{layout_path}: should be a mapping of question ids to their bulk_upload blocks")
+    if isinstance(raw, dict) and "extends" in raw:
+        raise DefinitionError(f"{layout_path}: a version that extends another changes its layout with "
+                              "`change_question: {question: <id>, bulk_upload: ...}`, not a layout file")
+    questions = {str(q.get("id")): q for q in _raw_questions(raw or {}) if isinstance(q, dict)}
+    problems = []
+    for question_id, upload in layout.items():
+        where = f"{layout_path}: question {question_id!r}"
+        question = questions.get(str(question_id))
+        if question is None:
+            near = difflib.get_close_matches(str(question_id), sorted(questions), n=1)
+            problems.append(f"{where} is not a question of {Path(path).name}" + (f" (did you mean {near[0]!r}?)" if near else ""))
+        elif "bulk_upload" in question:
+            problems.append(f"{where} has its bulk_upload block in {Path(path).name} too: keep it in one place")
+        else:
+            problems += bulk_upload_key_problems(upload, where)
+            question["bulk_upload"] = upload
+    if problems:
+        raise DefinitionError(problems=problems)
+    return raw
+
+
 def build(raw, source="", base_loader=None):
     """Build a Definition from a file's data. A file that `extends` another version is
     applied as changes to it; base_loader(version) returns that version's raw data."""
@@ -413,6 +453,7 @@ def build(raw, source="", base_loader=None):
     problems = key_problems(raw, source)
     if problems:
         raise DefinitionError(problems=problems)
+    raw = resolve_option_lists(raw, source)
     try:
         predicates = _predicates(raw.get("predicates") or {}, source)
         sections = [_section(s, source, predicates) for s in raw["sections"]]
@@ -435,6 +476,42 @@ def build(raw, source="", base_loader=None):
     except KeyError as error:
         raise DefinitionError(f"{source}: missing {error.args[0]!r}") from None
     return definition
+
+
+def resolve_option_lists(raw, source):
+    """The file's data with each `options: <name>` replaced by the list of that name in
+    its `option_lists:` (kept, so that a version extending this one may name them too).
+    An unknown name, or a list that is not [code, label] pairs, is a DefinitionError."""
+    lists = raw.get("option_lists") or {}
+    problems = []
+    if not isinstance(lists, dict):
+        raise DefinitionError(f"{source}: option_lists: a mapping of names to lists of [code, label] pairs")
+    for name, pairs in lists.items():
+        if not (isinstance(pairs, list) and all(isinstance(p, list) and len(p) == 2 for p in pairs)):
+            problems.append(f"{source}: option_lists {name!r}: each option is a [code, label] pair")
+    named = [q for q in _raw_questions(raw) if isinstance(q.get("options"), str)]
+    for question in named:
+        if question["options"] not in lists:
+            near = difflib.get_close_matches(question["options"], sorted(map(str, lists)), n=1)
+            problems.append(f"{source}: question {_id(question)!r}, options: no option list called {question['options']!r}"
+                            + (f" (did you mean {near[0]!r}?)" if near else " in the file's option_lists"))
+    if problems:
+        raise DefinitionError(problems=problems)
+    if not named:
+        return raw
+    raw = copy.deepcopy(raw)  # the caller's data stays as it was written
+    for question in _raw_questions(raw):
+        if isinstance(question.get("options"), str):
+            question["options"] = copy.deepcopy(lists[question["options"]])
+    return raw
+
+
+def _raw_questions(raw):
+    """Every question mapping of a whole definition's data, repeat blocks included."""
+    for section in raw.get("sections") or []:
+        for sub in (section.get("subsections") or []) if isinstance(section, dict) else []:
+            for page in _raw_pages((sub.get("pages") or []) if isinstance(sub, dict) else []):
+                yield from (q for q in (page.get("questions") or []) if isinstance(q, dict)) if isinstance(page, dict) else []
 
 
 def _date(value):
@@ -651,7 +728,7 @@ def _find_question(raw, question_id, source, remove=False):
 
 def _raw_pages(pages):
     for page in pages:
-        if "repeat" in page:
+        if isinstance(page, dict) and "repeat" in page:
             yield from page["pages"]
         else:
             yield page

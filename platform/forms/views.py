@@ -49,7 +49,7 @@ def search_label(service):
             label = (question.label or question.text).lower()
             if label not in labels:
                 labels.append(label)
-    return "Search by " + or_list(["log ID"] + labels)
+    return "Search by " + or_list([f"{service.noun} ID"] + labels)
 
 
 class LogFilters(forms.Form):
@@ -65,6 +65,7 @@ class LogFilters(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["search"].label = search_label(service)
         self.fields["record_type"].choices = [("", "Any type")] + record_type_choices(service)
+        self.fields["record_type"].label = f"Type of {service.noun}"
         years = sorted({v for name in service.collections for rt in registry.get(name).record_types
                         for v in registry.get(name).versions(rt)}, reverse=True)
         self.fields["year"].choices = [("", "Any year")] + [(y, year_label(y)) for y in years]
@@ -123,7 +124,7 @@ def log_list(request):
     return render(request, "forms/log_list.html", {
         "filters": filters, "page": page, "total": page.paginator.count, "query": query.urlencode(),
         "duplicate_ids": duplicate_ids, "can_create": may_create_records(request.user),
-        "page_title": "Logs",
+        "page_title": request.tenant.nouns.capitalize(),
     })
 
 
@@ -146,6 +147,8 @@ class RecordTypeForm(GDSFormMixin, forms.Form):
     def __init__(self, *args, service, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["record_type"].choices = record_type_choices(service)
+        self.fields["record_type"].label = f"What type of {service.noun} is this?"
+        self.fields["record_type"].error_messages["required"] = f"Select the type of {service.noun}"
 
 
 def set_up_definition(service, record_type):
@@ -186,6 +189,9 @@ class SetUpForm(GDSFormMixin, forms.Form):
     def __init__(self, *args, service, user, record_type, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["record_type"].initial = record_type
+        for column, verb in (("owning_organisation", "owns"), ("managing_organisation", "manages")):
+            self.fields[column].label = f"Which organisation {verb} this {service.noun}?"
+        self.fields["assigned_to"].label = f"Who is this {service.noun} assigned to?"
         definition = set_up_definition(service, record_type)
         for column, variable in definition.record_fields.items():
             if column in self.fields:
@@ -243,7 +249,7 @@ def create_log(request):
     several = len(types) > 1
     back = f"{reverse('log-create')}?{urlencode({'step': ASK_RECORD_TYPE, 'record_type': chosen})}" if several else ""
     return render(request, "forms/set_up.html", {
-        "form": form, "page_title": "Set up a new log", "caption": types[chosen] if several else "", "back_url": back,
+        "form": form, "page_title": f"Set up a new {request.tenant.noun}", "caption": types[chosen] if several else "", "back_url": back,
     })
 
 
@@ -253,7 +259,7 @@ def choose_record_type(request):
     form = RecordTypeForm(request.POST if request.method == "POST" else None, service=request.tenant, initial=initial)
     if request.method == "POST" and form.is_valid():
         return redirect(f"{reverse('log-create')}?{urlencode({'record_type': form.cleaned_data['record_type']})}")
-    return render(request, "pages/form.html", {"form": form, "page_title": "Set up a new log"})
+    return render(request, "pages/form.html", {"form": form, "page_title": f"Set up a new {request.tenant.noun}"})
 
 
 # --- The task list, check your answers, soft checks -----------------------------------------

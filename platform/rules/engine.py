@@ -16,15 +16,14 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from cldc.platform.contract import CONTEXT
 from cldc.platform.definitions.expressions import compile_expression, scope
-from cldc.platform.definitions.model import DefinitionError, _fill, unknown_keys
+from cldc.platform.definitions.model import NOTES, DefinitionError, _fill, unknown_keys
 from cldc.platform.rules.functions import get_function
 
 SEVERITIES = ("hard", "soft")
 # What rules may read besides answers: the gateway's context_for() provides exactly these.
-CONTEXT_NAMES = frozenset(
-    {"today", "version", "collection_start", "collection_end", "owning_organisation_type", "managing_organisation_type"}
-)
+CONTEXT_NAMES = frozenset(CONTEXT)
 CHANNELS = ("form", "upload", "api")
 # Checks made outside the engine, for a rule to name in `pipeline:`, attached to the
 # variable in its `fields`: the references a record names, in every channel
@@ -44,6 +43,8 @@ RULE_KEYS = {
     "id", "reference", "severity", "years", "fields", "attach_to", "when", "message", "function", "params",
     "confirm_question", "description", "waiting_for", "built_in", "pipeline", "bulk_upload_only", "repeat", "indices",
 }
+# A rules file's `defaults:`: these keys, for every entry that does not give its own.
+RULE_DEFAULT_KEYS = {"severity", "years", "bulk_upload_only", "reference"}
 DERIVED_KEYS = {"id", "label", "options", "prefix", "reference", "years", "expression", "function", "description"}
 YEARS = re.compile(r"(?P<first>\d{4})(?P<dash>-)?(?P<last>\d{4})?|-(?P<until>\d{4})")
 YEARS_HELP = "'2026' (that year), '2026-' (from 2026 on), '2024-2026', '-2026' (up to 2026) or a list of years"
@@ -199,14 +200,45 @@ class Derivation:
 
 
 def file_entries(data, kind, source):
-    """The list of entries (`rules:` or `derived:`) of a rules or derived file."""
-    problems = unknown_keys(data or {}, {kind}, f"{source}: top level")
+    """The list of entries (`rules:` or `derived:`) of a rules or derived file, each
+    with the file's `defaults:` (rules files only) for the keys it does not give."""
+    top = {kind, "defaults"} if kind == "rules" else {kind}
+    problems = unknown_keys(data or {}, top, f"{source}: top level")
     entries = (data or {}).get(kind) or []
     if not isinstance(entries, list):
         problems.append(f"{source}: `{kind}:` should be a list of entries")
+    defaults = (data.get("defaults") or {}) if isinstance(data, dict) else {}
+    problems += _defaults_problems(defaults, source)
     if problems:
         raise DefinitionError(problems=problems)
-    return entries
+    return [_with_defaults(entry, defaults) for entry in entries]
+
+
+def _defaults_problems(defaults, source):
+    where = f"{source}: defaults"
+    problems = unknown_keys(defaults, RULE_DEFAULT_KEYS, where)
+    if problems:
+        return problems
+    if "reference" in defaults and defaults["reference"] != "id":
+        problems.append(f"{where}: reference: the only default is `id` (each entry implements the reference rule "
+                        "of its own id); give any other reference on its entry")
+    if "years" in defaults:
+        try:
+            year_ranges(defaults["years"])
+        except ValueError as error:
+            problems.append(f"{where}: {error}")
+    return problems
+
+
+def _with_defaults(entry, defaults):
+    """An entry with the file's defaults for the keys it does not give: `reference: id`
+    makes its reference its id as written (a repeat block's id, before its index)."""
+    if not (defaults and isinstance(entry, dict)):
+        return entry
+    merged = {**{k: v for k, v in defaults.items() if k != "reference" and k != NOTES}, **entry}
+    if defaults.get("reference") == "id" and "reference" not in entry and "id" in entry:
+        merged["reference"] = entry["id"]
+    return merged
 
 
 def entry_problems(raw_entries, kind, source):

@@ -75,7 +75,7 @@ def seed_site(service, domain, theme):
         )
     )
     for name in service.collections:
-        for path in sorted(registry.get(name).guidance_dir.glob("*.txt")):
+        for path in registry.get(name).files("guidance"):
             seed = read_seed_page(path)
             home.add_child(instance=GuidancePage(title=seed.title, slug=seed.slug, body=seed.body_html))
     seed_windows(service)  # the collection windows each package declares

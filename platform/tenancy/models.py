@@ -1,5 +1,7 @@
 """The service registry. A tenant is a service, with its own PostgreSQL schema."""
 
+from functools import cached_property
+
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -7,6 +9,8 @@ from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
 from cldc.platform import registry
+
+RECORD_NOUNS = ("record", "records")  # the platform's own word
 
 
 def validate_collections(value):
@@ -51,6 +55,31 @@ class Service(TenantMixin):
     @property
     def is_public(self):
         return self.schema_name == "public"
+
+    @cached_property
+    def record_nouns(self):
+        """What this service's people call a record, (singular, plural): the `noun` its
+        collections' definitions name ("log", "case"); "record" when they name none or
+        do not agree. Pages say it as {{ service.noun }} and {{ service.nouns }}."""
+        named = set()
+        for name in self.collections:
+            collection = registry.get(name)
+            for record_type in collection.record_types:
+                for version in collection.versions(record_type):
+                    definition = collection.definition(record_type, version)
+                    noun = definition.raw.get("noun")
+                    if noun and not (isinstance(noun, list) and len(noun) == 2 and all(isinstance(w, str) for w in noun)):
+                        raise ValueError(f"{definition.source}: noun must be [singular, plural], e.g. [log, logs]")
+                    named.add(tuple(noun) if noun else RECORD_NOUNS)
+        return named.pop() if len(named) == 1 else RECORD_NOUNS
+
+    @property
+    def noun(self):
+        return self.record_nouns[0]
+
+    @property
+    def nouns(self):
+        return self.record_nouns[1]
 
 
 class Domain(DomainMixin):

@@ -43,7 +43,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
-from cldc.platform.uploads.files import MAX_CELL_CHARS, column_letter, open_upload, safe_cell
+from cldc.platform.uploads.cell_safety import safe_cell
+from cldc.platform.uploads.files import MAX_CELL_CHARS, open_upload
+from cldc.platform.uploads.refusals import column_letter
 from cldc.platform.uploads.template import ERRORS, LOG_ID, WARNINGS, is_annotation_heading
 
 CSV, XLSX = "csv", "xlsx"

@@ -278,7 +278,7 @@ def load_synonyms(definition):
         collection = registry.get(definition.collection)
     except LookupError:
         return {}
-    return _load_synonyms(collection.package_dir / "synonyms" / f"{definition.record_type}.yaml")
+    return _load_synonyms(collection.file("synonyms", record_type=definition.record_type))
 
 
 @cache

@@ -1,53 +1,27 @@
-"""Pages where the person steers an upload: match its columns, match its values,
-correct failing cells, give one answer for every row to a question the file has no
-column for, confirm warnings in bulk, and create the valid rows now. Each saves what
-the person chose and checks the file again in the worker."""
+"""The forms behind the pages where the person steers an upload (views.py): match its
+columns, match its values, correct failing cells, give one answer for every row to a
+question the file has no column for. What each form offers comes from here: the
+choices of questions, the values to match, the answers a cell may hold."""
 
 import datetime as dt
-from functools import wraps
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 
-from cldc.platform import registry
 from cldc.platform.definitions.values import normalise
 from cldc.platform.uploads import automap
-from cldc.platform.uploads.files import column_letter, open_upload
+from cldc.platform.uploads.files import open_upload
+from cldc.platform.uploads.mappings import OPTION_RULES
 from cldc.platform.uploads.models import Upload
-from cldc.platform.uploads.pipeline import (OPTION_RULES, column_plan, read_headings, save_columns, save_every_row,
-                                            save_values, saved_values)
 from cldc.platform.uploads.provider_rows import (CONFIDENT, WRITE_DATES, parse_target, read_date, target_key, value_guess,
                                                  value_key)
-from cldc.platform.uploads.views import every_row_questions, start, visible_uploads
+from cldc.platform.uploads.refusals import column_letter
 from cldc.themes.forms import GDSFormMixin
 
 NOT_NEEDED = ("", "This column is not needed")
 LEAVE_AS_IT_IS = ("", "Leave it: report it as an error")
 MAX_RADIOS = 12  # more options than this are a select
-
-
-def steers_an_upload(view):
-    """Views that change what an upload does: the person must be able to see it
-    (others get 404), and while it is being processed they go back to its progress."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request, pk, **kwargs):
-        upload = get_object_or_404(visible_uploads(request.user), pk=pk)
-        if upload.status in (Upload.Status.RECEIVED, Upload.Status.PROCESSING):
-            return redirect("upload-detail", pk=upload.pk)
-        return view(request, upload, **kwargs)
-
-    return wrapped
-
-
-def definition_of(upload):
-    return registry.get(upload.collection).definition(upload.record_type, upload.version)
-
 
 # --- Columns ---------------------------------------------------------------------------
 
@@ -107,29 +81,6 @@ HINTS = {
 }
 
 
-@steers_an_upload
-def match_columns(request, upload):
-    _, columns = read_headings(upload)
-    definition = definition_of(upload)
-    plan = column_plan(upload, columns)
-    if upload.columns:  # changing a confirmed mapping: start from it
-        for choice in plan:
-            choice.target = parse_target(upload.columns.get(str(choice.index), ""))
-    form = ColumnsForm(request.POST or None, plan=plan, definition=definition)
-    if request.method == "POST" and form.is_valid():
-        save_columns(upload, form.choices(), request.user)
-        upload.values_confirmed = False
-        upload.save(update_fields=["values_confirmed"])
-        start(upload, request.tenant.schema_name)
-        return redirect("upload-detail", pk=upload.pk)
-    settled = sum(1 for c in plan if c.band in ("saved", "confident"))
-    return render(request, "pages/form.html", {
-        "form": form, "page_title": "Match your columns to the questions", "caption": upload.filename,
-        "intro": f"We matched {settled} of {len(plan)} columns. Check the others: choose the question each one "
-                 "answers, or say it is not needed. We will remember your choices for your next file.",
-    })
-
-
 # --- Values ----------------------------------------------------------------------------
 
 
@@ -187,28 +138,6 @@ class ValuesForm(GDSFormMixin, forms.Form):
         return {(variable, key): example for variable, key, example in self.wanted.values()}
 
 
-@steers_an_upload
-def match_values(request, upload):
-    definition = definition_of(upload)
-    wanted = values_to_match(upload, definition)
-    if not wanted:
-        return redirect("upload-detail", pk=upload.pk)
-    form = ValuesForm(request.POST or None, wanted=wanted, definition=definition, saved=saved_values(upload))
-    if request.method == "POST" and form.is_valid():
-        save_values(upload, form.corrections(), request.user, written=form.written())
-        upload.values_confirmed = True
-        upload.save(update_fields=["values_confirmed"])
-        start(upload, request.tenant.schema_name)
-        return redirect("upload-detail", pk=upload.pk)
-    return render(request, "pages/form.html", {
-        "form": form, "page_title": "Match your answers to ours", "caption": upload.filename,
-        "intro": "Some answers in your file are not worded as ours. Choose what each one means: it is changed in "
-                 "every row that has it, and we will remember it for your next file. An answer you leave is reported "
-                 "as an error, and not asked about again: you can change any of these later, on your organisation’s "
-                 "saved matches.",
-    })
-
-
 # --- Cells -----------------------------------------------------------------------------
 
 
@@ -264,33 +193,6 @@ def row_values(upload, number):
         raise Http404("No such row")
     edits = upload.cell_edits.get(str(number), {})
     return {**values, **{int(c): v for c, v in edits.items()}}
-
-
-@steers_an_upload
-def edit_row(request, upload, row):
-    """Correct the failing cells of one row in the browser."""
-    issues = upload.issues.filter(row=row, cell__isnull=False)
-    if not issues.exists():
-        raise Http404("This row has no cells to correct")
-    values = row_values(upload, row)
-    definition = definition_of(upload)
-    cells, options = {}, {}
-    for issue in issues:
-        cells.setdefault(issue.cell, (issue.column, values.get(issue.cell, ""), []))[2].append(issue.message)
-        if issue.cell not in options:
-            options[issue.cell] = cell_options(upload, definition, issue.cell, issue.field)
-    form = RowForm(request.POST or None, cells=cells, options=options)
-    if request.method == "POST" and form.is_valid():
-        upload.cell_edits[str(row)] = {  # the cells sent: a cell left out of the form is not blanked
-            **upload.cell_edits.get(str(row), {}),
-            **{str(cell): form.cleaned_data[f"cell_{cell}"].strip() for cell in cells if f"cell_{cell}" in form.data},
-        }
-        upload.save(update_fields=["cell_edits"])
-        return redirect("upload-detail", pk=upload.pk)
-    return render(request, "pages/form.html", {
-        "form": form, "page_title": f"Correct row {row}", "caption": upload.filename,
-        "intro": "Your corrections are kept with this upload. When you have made them all, check the file again.",
-    })
 
 
 # --- One answer for every row -----------------------------------------------------------------
@@ -356,60 +258,3 @@ class EveryRowForm(GDSFormMixin, forms.Form):
 
     def clean_answer(self):
         return checked_answer(self.definition, self.question, self.cleaned_data["answer"])
-
-
-@steers_an_upload
-def answer_every_row(request, upload, variable):
-    """Give one answer to a question the file has no column for, in every row."""
-    definition = definition_of(upload)
-    found = {q["field"]: q for q in every_row_questions(upload, definition)}
-    if variable not in found:
-        raise Http404("The file has a column for this question, or no row needs it")
-    question = definition.variables[variable]
-    form = EveryRowForm(request.POST or None, question=question, definition=definition,
-                        organisation=upload.organisation.name)
-    if request.method == "POST" and form.is_valid():
-        save_every_row(upload, variable, form.cleaned_data["answer"], request.user, form.cleaned_data["remember"])
-        start(upload, request.tenant.schema_name)
-        return redirect("upload-detail", pk=upload.pk)
-    rows = found[variable]["rows"]
-    return render(request, "pages/form.html", {
-        "form": form, "page_title": "Give one answer for every row", "caption": upload.filename,
-        "intro": f"Your file has no column for “{question.label or question.text}”, so {rows} "
-                 f"row{'s' if rows != 1 else ''} failed: “{found[variable]['message']}” Choose the answer that is "
-                 "right for every row of this file. Rows that answer it some other way keep their answer.",
-    })
-
-
-# --- Choices on the results page ----------------------------------------------------------
-
-
-@require_POST
-@steers_an_upload
-def check_again(request, upload):
-    start(upload, request.tenant.schema_name)
-    return redirect("upload-detail", pk=upload.pk)
-
-
-@require_POST
-@steers_an_upload
-def create_valid_now(request, upload):
-    """Create the logs of the valid rows now; the rest wait for corrections."""
-    upload.create_valid_now, upload.dry_run = True, False
-    upload.save(update_fields=["create_valid_now", "dry_run"])
-    start(upload, request.tenant.schema_name)
-    return redirect("upload-detail", pk=upload.pk)
-
-
-@require_POST
-@steers_an_upload
-def confirm_warnings(request, upload):
-    """Confirm every warning of one soft check at once (the values each row gives)."""
-    rule = request.POST.get("rule", "")
-    if not upload.issues.filter(rule=rule, severity="soft").exists():
-        raise Http404("No such warning")
-    upload.confirmed_rules = sorted({*upload.confirmed_rules, rule})
-    upload.save(update_fields=["confirmed_rules"])
-    start(upload, request.tenant.schema_name)
-    return redirect("upload-detail", pk=upload.pk)
-

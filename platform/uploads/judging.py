@@ -4,7 +4,7 @@ Judging a row (`gateway.submit(..., validate_only=True)`: normalise, route, deri
 check) is most of an upload's cost, and it is pure Python, so one process uses one
 core. It reads no database once a record's organisations are loaded, so chunks of
 rows can be judged in other processes while the pipeline's own process reads,
-converts and stores the chunks before them (pipeline.py): the same call, the same
+converts and stores the chunks before them (importer.py): the same call, the same
 outcomes, whichever process makes it.
 
     with Judge(parallel=True) as judge:

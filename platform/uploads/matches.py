@@ -18,7 +18,7 @@ from cldc.platform.uploads import automap
 from cldc.platform.uploads.fixes import (LEAVE_AS_IT_IS, NOT_NEEDED, answer_field, checked_answer, day_first,
                                         target_choices)
 from cldc.platform.uploads.models import SavedMapping
-from cldc.platform.uploads.pipeline import question_label
+from cldc.platform.uploads.report import question_label
 from cldc.platform.uploads.provider_rows import parse_target
 from cldc.themes.forms import GDSFormMixin
 

@@ -7,7 +7,7 @@ from django_tenants.utils import schema_context
 @shared_task(name="cldc.uploads.process")
 def process_upload(schema_name, upload_id):
     from cldc.platform.uploads.models import Upload
-    from cldc.platform.uploads.pipeline import Importer
+    from cldc.platform.uploads.importer import Importer
 
     with schema_context(schema_name):
         upload = Upload.objects.select_related("organisation", "user").get(pk=upload_id)

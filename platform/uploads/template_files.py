@@ -8,7 +8,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from cldc.platform.uploads.files import safe_cell
+from cldc.platform.uploads.cell_safety import safe_cell
 
 ROWS = ("Section", "Question", "Additional info", "Values", "Can be empty?", "Applies to",
         "Duplicate check field?", "Field number")

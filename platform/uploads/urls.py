@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cldc.platform.uploads import fixes, matches, views
+from cldc.platform.uploads import matches, views
 
 urlpatterns = [
     path("uploads/", views.upload_list, name="upload-list"),
@@ -8,13 +8,13 @@ urlpatterns = [
     path("uploads/<int:pk>/", views.upload_detail, name="upload-detail"),
     path("uploads/<int:pk>/status.json", views.upload_status, name="upload-status"),
     path("uploads/<int:pk>/annotated", views.annotated_download, name="upload-annotated"),
-    path("uploads/<int:pk>/columns/", fixes.match_columns, name="upload-columns"),
-    path("uploads/<int:pk>/values/", fixes.match_values, name="upload-values"),
-    path("uploads/<int:pk>/rows/<int:row>/", fixes.edit_row, name="upload-row"),
-    path("uploads/<int:pk>/every-row/<str:variable>/", fixes.answer_every_row, name="upload-every-row"),
-    path("uploads/<int:pk>/check-again/", fixes.check_again, name="upload-check-again"),
-    path("uploads/<int:pk>/create-valid/", fixes.create_valid_now, name="upload-create-valid"),
-    path("uploads/<int:pk>/confirm/", fixes.confirm_warnings, name="upload-confirm"),
+    path("uploads/<int:pk>/columns/", views.match_columns, name="upload-columns"),
+    path("uploads/<int:pk>/values/", views.match_values, name="upload-values"),
+    path("uploads/<int:pk>/rows/<int:row>/", views.edit_row, name="upload-row"),
+    path("uploads/<int:pk>/every-row/<str:variable>/", views.answer_every_row, name="upload-every-row"),
+    path("uploads/<int:pk>/check-again/", views.check_again, name="upload-check-again"),
+    path("uploads/<int:pk>/create-valid/", views.create_valid_now, name="upload-create-valid"),
+    path("uploads/<int:pk>/confirm/", views.confirm_warnings, name="upload-confirm"),
     path("uploads/matches/", matches.saved_matches_index, name="upload-matches-index"),
     path("uploads/matches/<int:organisation>/<str:collection>/<str:record_type>/", matches.saved_matches,
          name="upload-matches"),

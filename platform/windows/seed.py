@@ -22,7 +22,7 @@ class WindowFileError(ValueError):
 
 
 def windows_file(collection):
-    return registry.get(collection).package_dir / "windows.yaml"
+    return registry.get(collection).file("windows")
 
 
 def read_windows(collection):

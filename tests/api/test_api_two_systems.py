@@ -7,8 +7,8 @@ import pytest
 from django_tenants.utils import schema_context
 
 from cldc.platform import registry
-from cldc.platform.definitions.field_numbers import answers_from_field_numbers
 from cldc.platform.records.models import Record
+from cldc.platform.uploads.template_rows import answers_from_field_numbers
 
 
 @pytest.fixture

@@ -10,13 +10,13 @@ from django_tenants.utils import schema_context
 from form_driver import CHECK_ANSWERS, SOFT_CHECK, TASK_LIST, FormDriver, template_row
 
 from cldc.platform import registry
-from cldc.platform.definitions.field_numbers import answers_from_field_numbers
 from cldc.platform.definitions.routing import route
 from cldc.platform.definitions.values import from_json, to_json
 from cldc.platform.organisations.models import Membership, Organisation, OrganisationRelationship
 from cldc.platform.people.models import User
 from cldc.platform.records.gateway import context_for, evaluate, submit
 from cldc.platform.records.models import Record
+from cldc.platform.uploads.template_rows import answers_from_field_numbers
 
 PASSWORD = "correct-horse-battery-staple"
 NARROW = {"width": 320, "height": 800}

@@ -1,4 +1,4 @@
-"""The compiled field-number reader (platform/definitions/field_numbers.py) gives exactly
+"""The compiled field-number reader (platform/uploads/template_rows.py) gives exactly
 what the plain one it replaced gave, kept below as `reference_answers`: the same answers
 and problems for the official templates' rows, those rows with each field blanked or set
 to awkward values in turn, random mixtures, and code lists whose file values are equal
@@ -13,8 +13,8 @@ from types import SimpleNamespace
 import pytest
 
 from cldc.platform import registry
-from cldc.platform.definitions.field_numbers import answers_from_field_numbers
 from cldc.platform.definitions.model import DefinitionError
+from cldc.platform.uploads.template_rows import answers_from_field_numbers
 
 REFERENCE = registry.get("core").reference_dir / "spec"
 ODD_VALUES = ["01", "1.0", " R ", "r", "", "x", "-1", "2026", "99", None, "1e0", "NaN", "sNaN", "Infinity", "0.0"]

@@ -1,5 +1,5 @@
 """Bulk-upload rows keyed by field number become answers through the CORE 2026/27
-definitions (platform/definitions/field_numbers.py), starting with the data row of
+definitions (platform/uploads/template_rows.py), starting with the data row of
 each official template."""
 
 import csv
@@ -7,8 +7,8 @@ import csv
 import pytest
 
 from cldc.platform import registry
-from cldc.platform.definitions.field_numbers import answers_from_field_numbers
 from cldc.platform.definitions.values import normalise
+from cldc.platform.uploads.template_rows import answers_from_field_numbers
 
 REFERENCE = registry.get("core").reference_dir / "spec"
 

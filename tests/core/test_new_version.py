@@ -11,8 +11,8 @@ import yaml
 from django.core.management import call_command
 
 from cldc.platform import registry
-from cldc.platform.definitions.field_numbers import answers_from_field_numbers
 from cldc.platform.records.gateway import evaluate
+from cldc.platform.uploads.template_rows import answers_from_field_numbers
 
 LETTINGS_2027 = {
     "extends": 2026,
@@ -38,7 +38,8 @@ def core_with_2027(tmp_path, monkeypatch):
     base_2026 = real.definition("lettings", 2026)
     package = tmp_path / "core"  # the same folder name, so its functions module is CORE's
     (package / "definitions" / "lettings").mkdir(parents=True)
-    (package / "definitions" / "lettings" / "2026.yaml").symlink_to(real.package_dir / "definitions" / "lettings" / "2026.yaml")
+    for name in ("2026.yaml", "2026.bulk_upload.yaml"):  # the definition and its template layout
+        (package / "definitions" / "lettings" / name).symlink_to(real.package_dir / "definitions" / "lettings" / name)
     (package / "definitions" / "lettings" / "2027.yaml").write_text(yaml.safe_dump(LETTINGS_2027, allow_unicode=True))
     for folder in ("rules", "derived", "functions", "reference"):
         (package / folder).symlink_to(real.package_dir / folder)

@@ -14,8 +14,8 @@ from cldc.collections.core.functions.reference_tables import (
     income_ranges,
     rent_range,
     rent_ranges,
-    weekly_value,
 )
+from cldc.collections.core.functions.shared import weekly_value
 
 PRP, LA = {"owning_organisation_type": "prp", "version": 2026}, {"owning_organisation_type": "local_authority", "version": 2026}
 

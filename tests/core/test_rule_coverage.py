@@ -1,12 +1,17 @@
 """`cldc rules` lists every reference rule that can fire in 2026/27: as a rule that
-runs, one built into the gateway, or one waiting for something, with its reason."""
+runs, one built into the gateway, or one waiting for something, with its reason (those
+that never run are in rules/<record_type>/not_run.yaml)."""
 
 import json
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from cldc.platform import registry
+from cldc.platform.definitions.model import load_yaml
+from cldc.platform.rules.engine import file_entries, years_cover
 
 SPEC = Path(registry.get("core").reference_dir) / "spec"
 KINDS = ("hard_rules", "shared_rules", "bulk_upload_rules", "soft_checks")
@@ -39,3 +44,23 @@ def test_soft_checks_stay_soft_and_hard_rules_hard(record_type):
     pack = registry.get("core").rule_pack(record_type, 2026)
     wrong = [r.id for r in pack.rules if r.severity != reference[r.reference]["severity"]]
     assert wrong == []
+
+
+@pytest.mark.parametrize("record_type", ["lettings", "sales"])
+def test_rules_that_never_run_are_in_not_run_yaml_with_their_reason_and_cldc_rules_lists_them(record_type):
+    folder = registry.get("core").package_dir / "rules" / record_type
+    by_file = {path.name: file_entries(load_yaml(path), "rules", path) for path in folder.glob("*.yaml")}
+
+    def never_runs(entry):  # a built-in completeness rule runs: the gateway reports the blank half of its pair
+        return bool(entry.get("waiting_for") or entry.get("built_in") and not entry["built_in"].startswith("completeness"))
+
+    assert by_file["not_run.yaml"] and all(never_runs(entry) for entry in by_file["not_run.yaml"])
+    assert [e["id"] for name, entries in by_file.items() if name != "not_run.yaml" for e in entries if never_runs(e)] == []
+
+    out = StringIO()
+    call_command("cldc", "rules", "--collection", "core", "--record-type", record_type, "--version", "2026", stdout=out)
+    listed = {rule["id"]: rule for rule in json.loads(out.getvalue())["rules"]}
+    for entry in by_file["not_run.yaml"]:
+        if years_cover(entry["years"], 2026):
+            rule = listed[entry["id"]]
+            assert rule["status"] in ("waiting", "built_in") and len(rule["waiting_for"] or rule["built_in"]) >= 10

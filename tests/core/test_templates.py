@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from cldc.platform import registry
-from cldc.platform.definitions.field_numbers import answers_from_field_numbers
 from cldc.platform.records.gateway import evaluate
+from cldc.platform.uploads.template_rows import answers_from_field_numbers
 
 
 @pytest.mark.parametrize("record_type", ["lettings", "sales"])

@@ -7,9 +7,11 @@ from decimal import Decimal
 import copy
 
 import pytest
+import yaml
 
+from cldc.platform import registry
 from cldc.platform.definitions.lint import lint
-from cldc.platform.definitions.model import DefinitionError, build
+from cldc.platform.definitions.model import DefinitionError, build, load_definition, load_yaml
 from cldc.platform.definitions.routing import route, unanswered
 from cldc.platform.definitions.values import from_json, normalise, to_json
 
@@ -146,3 +148,92 @@ def test_per_index_values_in_a_repeat_block(raw_definition):
     # {2: 20} is per index (2 and 3 are the block's indices); person 3 has no field.
     assert definition.questions["age2"].bulk_upload == {"fields": 20, "codes": {1: "P", 2: "X"}, "header": "Age 2"}
     assert definition.questions["age3"].bulk_upload == {"codes": {1: "P", 2: "X"}, "header": "Age 3"}
+
+
+# --- Named lists of options ------------------------------------------------------------------
+
+
+def _named_needs_type(raw_definition, name="needs_types"):
+    raw_definition["option_lists"] = {"needs_types": [[1, "General needs"], [2, "Supported housing"]]}
+    needstype = raw_definition["sections"][0]["subsections"][0]["pages"][0]["questions"][2]
+    needstype["options"] = name
+    return raw_definition
+
+
+def test_a_question_may_name_a_list_of_options_the_file_declares_once(raw_definition):
+    raw = _named_needs_type(raw_definition)
+    definition = build(raw, "demo.yaml")
+    assert definition.questions["needstype"].options == [(1, "General needs"), (2, "Supported housing")]
+    assert definition.questions["needstype"].retired_options == [(3, "Old type")]
+    assert raw["sections"][0]["subsections"][0]["pages"][0]["questions"][2]["options"] == "needs_types"  # as written
+
+
+def test_an_unknown_list_of_options_is_an_error_naming_the_file_and_the_question(raw_definition):
+    with pytest.raises(DefinitionError) as caught:
+        build(_named_needs_type(raw_definition, "need_types"), "demo.yaml")
+    assert str(caught.value) == ("demo.yaml: question 'needstype', options: no option list called 'need_types' "
+                                 "(did you mean 'needs_types'?)")
+
+
+def test_a_list_of_options_is_code_and_label_pairs(raw_definition):
+    raw = _named_needs_type(raw_definition)
+    raw["option_lists"]["needs_types"] = ["General needs", "Supported housing"]
+    with pytest.raises(DefinitionError, match="demo.yaml: option_lists 'needs_types': each option is a \\[code, label\\] pair"):
+        build(raw, "demo.yaml")
+
+
+def test_a_version_that_extends_another_may_name_its_lists(raw_definition):
+    base = build(_named_needs_type(raw_definition), "2026.yaml")
+    delta = {"extends": 2026, "version": 2027, "valid_from": "2027-04-01", "valid_to": "2028-03-31",
+             "changes": [{"add_question": {"after": "needstype", "question": {
+                 "id": "prevneeds", "type": "radio", "text": "Previous needs type", "options": "needs_types"}}}]}
+    newer = build(delta, "2027.yaml", base_loader=lambda version: base.raw)
+    assert newer.questions["prevneeds"].options == newer.questions["needstype"].options
+
+
+# --- The bulk-upload template's layout, in its own file ---------------------------------------
+
+
+def _layout_files(tmp_path, raw_definition, layout):
+    """The demo definition without its bulk_upload blocks, and a layout file beside it."""
+    age = raw_definition["sections"][0]["subsections"][0]["pages"][4]["pages"][0]["questions"][0]
+    del age["bulk_upload"]
+    (tmp_path / "2026.yaml").write_text(yaml.safe_dump(raw_definition, allow_unicode=True))
+    (tmp_path / "2026.bulk_upload.yaml").write_text(layout)
+    return tmp_path / "2026.yaml", tmp_path / "2026.bulk_upload.yaml"
+
+
+def test_the_template_layout_file_puts_each_block_back_on_its_question(tmp_path, raw_definition):
+    path, layout = _layout_files(tmp_path, raw_definition, "'age{n}': {fields: {2: 20, 3: 21}, header: Age}\n"
+                                                           "needstype:\n  fields: [4]\n  values: 1 - 2\n")
+    definition = build(load_definition(path, layout), str(path))
+    assert definition.questions["age3"].bulk_upload == {"fields": 21, "header": "Age"}
+    assert definition.questions["needstype"].bulk_upload == {"fields": [4], "values": "1 - 2"}
+    assert build(load_definition(path), str(path)).questions["age3"].bulk_upload == {}  # without the file
+
+
+@pytest.mark.parametrize("layout, problem", [
+    ("needstpye: {fields: [4]}\n", "2026.bulk_upload.yaml: question 'needstpye' is not a question of 2026.yaml "
+                                   "(did you mean 'needstype'?)"),
+    ("needstype: {fields: [4], heder: Needs}\n", "2026.bulk_upload.yaml: question 'needstype', key 'heder' is not "
+                                                 "one the platform reads (did you mean 'header'?)"),
+    ("ref: {fields: [1]}\n", "2026.bulk_upload.yaml: question 'ref' has its bulk_upload block in 2026.yaml too"),
+])
+def test_a_layout_entry_the_platform_cannot_place_is_an_error_naming_the_layout_file(tmp_path, raw_definition,
+                                                                                    layout, problem):
+    page = raw_definition["sections"][0]["subsections"][0]["pages"][0]
+    page["questions"][0]["bulk_upload"] = {"fields": [1]}
+    path, layout_path = _layout_files(tmp_path, raw_definition, layout)
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(path, layout_path)
+    assert str(caught.value).startswith(f"{layout_path}: {problem.split(': ', 1)[1]}")
+
+
+def test_core_keeps_its_template_layout_beside_each_definition():
+    core = registry.get("core")
+    for record_type in ("lettings", "sales"):
+        folder = core.file("definition", record_type=record_type, version=2026).parent
+        assert "bulk_upload:" not in (folder / "2026.yaml").read_text()
+        layout = load_yaml(folder / "2026.bulk_upload.yaml")
+        questions = core.definition(record_type, 2026).questions
+        assert layout and all(questions[q].bulk_upload == block for q, block in layout.items() if "{n}" not in q)

@@ -8,10 +8,10 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
 from cldc.platform import registry
-from cldc.platform.definitions.field_numbers import answers_from_field_numbers
 from cldc.platform.definitions.json_schema import record_schema
 from cldc.platform.definitions.model import build
 from cldc.platform.definitions.values import normalise, to_json
+from cldc.platform.uploads.template_rows import answers_from_field_numbers
 
 VERSIONS = [("core", "lettings", 2026), ("core", "sales", 2026), ("hclic", "case", 2025), ("hclic", "case", 2026)]
 

@@ -3,6 +3,7 @@ reads, or inside a `notes:` block; `years` are years; functions exist when the p
 built. A mistake is a DefinitionError naming the file and the place, found by
 `cldc lint`, never at a person's save."""
 
+import copy
 from io import StringIO
 
 import pytest
@@ -11,7 +12,7 @@ from django.core.management.base import CommandError
 
 from cldc.platform import registry
 from cldc.platform.definitions.model import DefinitionError, build
-from cldc.platform.rules.engine import build_derivations, build_rules
+from cldc.platform.rules.engine import build_derivations, build_rules, file_entries
 from cldc.platform.rules.functions import rule_function
 
 
@@ -138,6 +139,59 @@ def test_a_rules_file_has_only_its_list_and_notes(demo_collection):
     path = demo_collection.package_dir / "rules" / "case.yaml"
     path.write_text(path.read_text() + "rule:\n  - {id: x}\nnotes: {owner: the policy team}\n")
     assert f"{path}: top level, key 'rule' is not one the platform reads (did you mean 'rules'?)" in lint_output()
+
+
+# --- A rules file's defaults -----------------------------------------------------------------
+
+DEFAULTED = {
+    "defaults": {"severity": "hard", "years": "2026-", "bulk_upload_only": True, "reference": "id"},
+    "rules": [
+        {"id": "rent_cap", "when": "brent > 150", "message": "Basic rent must be £150 or less"},
+        {"id": "high_rent", "severity": "soft", "bulk_upload_only": False, "reference": "rent_value_check",
+         "when": "brent > 400", "message": "Check the rent"},
+        {"id": "person_age", "repeat": "person", "indices": [2, 3], "when": "age{n} > 110", "message": "Too old"},
+        {"id": "old_rule", "years": "-2025", "when": "brent > 1", "message": "never in 2026"},
+    ],
+}
+
+
+def test_a_rules_file_s_defaults_hold_for_every_entry_that_does_not_say_otherwise():
+    rules = {r.id: r for r in build_rules(file_entries(copy.deepcopy(DEFAULTED), "rules", "rules.yaml"), 2026, "rules.yaml")}
+    assert sorted(rules) == ["high_rent", "person_age_2", "person_age_3", "rent_cap"]  # old_rule: its own years
+    cap, high, person = rules["rent_cap"], rules["high_rent"], rules["person_age_3"]
+    assert (cap.severity, cap.years, cap.bulk_upload_only, cap.reference) == ("hard", "2026-", True, "rent_cap")
+    assert (high.severity, high.bulk_upload_only, high.reference) == ("soft", False, "rent_value_check")
+    assert person.reference == "person_age"  # the id as written, before the repeat's index
+
+
+def test_without_defaults_an_entry_keeps_no_reference():  # H-CLIC's rules implement no reference specification
+    data = {"rules": [{"id": "rent_cap", "severity": "hard", "years": "2026-", "when": "brent > 150", "message": "M"}]}
+    (rule,) = build_rules(file_entries(data, "rules", "rules.yaml"), 2026, "rules.yaml")
+    assert rule.reference == "" and rule.bulk_upload_only is False
+
+
+@pytest.mark.parametrize("defaults, problem", [
+    ({"severty": "hard"}, "rules.yaml: defaults, key 'severty' is not one the platform reads (did you mean 'severity'?)"),
+    ({"when": "brent > 1"}, "rules.yaml: defaults, key 'when' is not one the platform reads"),
+    ({"reference": "rent_cap"}, "rules.yaml: defaults: reference: the only default is `id`"),
+    ({"years": "2026-27"}, "rules.yaml: defaults: years '2026-27' is not a year or range of years"),
+])
+def test_a_default_the_platform_does_not_take_is_an_error_naming_the_file(defaults, problem):
+    with pytest.raises(DefinitionError) as caught:
+        file_entries({**copy.deepcopy(DEFAULTED), "defaults": defaults}, "rules", "rules.yaml")
+    assert str(caught.value).startswith(problem)
+
+
+def test_entries_of_a_file_with_defaults_are_checked_as_strictly():
+    data = copy.deepcopy(DEFAULTED)
+    data["rules"][0]["severety"] = "soft"
+    with pytest.raises(DefinitionError, match="rules.yaml: rule 'rent_cap', key 'severety' is not one the platform reads"):
+        build_rules(file_entries(data, "rules", "rules.yaml"), 2026, "rules.yaml")
+
+
+def test_a_derived_file_takes_no_defaults():
+    with pytest.raises(DefinitionError, match="derived.yaml: top level, key 'defaults' is not one the platform reads"):
+        file_entries({"defaults": {"years": "2026-"}, "derived": []}, "derived", "derived.yaml")
 
 
 @pytest.mark.parametrize("years", ["2026-27", "from 2026", "2026 to 2027", "-", "", "2027-2026", "2026-2027-2028",

@@ -70,7 +70,7 @@ def test_duplicates_are_flagged_on_the_log_and_in_the_list(client_for, make_pers
     officer = make_person("officer@example.com", orgs["child"])
     client = client_for("core", officer)
     from cldc.platform import registry
-    from cldc.platform.definitions.field_numbers import answers_from_field_numbers
+    from cldc.platform.uploads.template_rows import answers_from_field_numbers
 
     # A complete letting: every duplicate-check answer is given.
     same, _ = answers_from_field_numbers(registry.get("core").definition("lettings", 2026), official_template_row("lettings"))

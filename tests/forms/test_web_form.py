@@ -130,9 +130,9 @@ def test_a_service_with_one_type_of_log_sets_it_up_on_one_page(client_for, make_
     council = make_organisation("One Page Council", type="local_authority")
     client = client_for("hclic", make_person("one-page@example.com", council))
     body = client.get("/logs/new/").content.decode()
-    assert "What type of log is this?" not in body and 'name="year"' in body
+    assert "What type of case is this?" not in body and 'name="year"' in body
     assert set_up_words("hclic", "case") == {}  # H-CLIC's definition asks none of them: the page's own words
-    assert "Which organisation owns this log?" in body and "Who is this log assigned to?" in body
+    assert "Which organisation owns this case?" in body and "Who is this case assigned to?" in body  # its noun
     response = client.post("/logs/new/", {"year": re.search(r'name="year"[^>]*value="(\d+)"', body).group(1),
                                           "owning_organisation": council.pk, "managing_organisation": council.pk})
     assert response.status_code == 302 and re.search(r"/logs/\d+/$", response.url)

@@ -170,7 +170,7 @@ def test_every_channel_refuses_the_divider_as_an_answer(lettings, channel):
 def test_a_bulk_upload_row_with_the_divider_is_refused(lettings):
     import datetime as dt
 
-    from cldc.platform.definitions.field_numbers import answers_from_field_numbers
+    from cldc.platform.uploads.template_rows import answers_from_field_numbers
     from cldc.platform.records.gateway import evaluate
 
     definition, pack = lettings

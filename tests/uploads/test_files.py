@@ -15,7 +15,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from cldc.platform.uploads.files import UploadError, open_upload, safe_cell
+from cldc.platform.uploads.cell_safety import safe_cell
+from cldc.platform.uploads.files import open_upload
+from cldc.platform.uploads.refusals import UploadError
 from cldc.platform.uploads.template import find_template
 
 SPEC = Path(__file__).resolve().parents[2] / "collections" / "core" / "reference" / "spec"
@@ -149,7 +151,7 @@ def test_an_xlsx_gives_values_as_the_text_a_person_would_type(tmp_path):
 
 @pytest.mark.parametrize("write_only", [False, True], ids=["shared strings", "inline strings"])
 def test_xlsx_values_are_those_openpyxl_reads(tmp_path, write_only):
-    from cldc.platform.uploads.files import _text
+    from cldc.platform.uploads.xlsx_reader import _text
 
     path = xlsx(tmp_path, [["Code", "Date", "Rent", "Note"],
                            ["T1", dt.datetime(2026, 5, 2), 12.25, "café £5"],

@@ -7,7 +7,7 @@ from crispy_forms.utils import render_crispy_form
 
 from cldc.platform import registry
 from cldc.platform.uploads.fixes import ColumnsForm, RowForm, ValuesForm
-from cldc.platform.uploads.pipeline import ColumnChoice
+from cldc.platform.uploads.mappings import ColumnChoice
 
 HEADING = '<img src=x onerror="window.__xss=1">'
 CELL = '"><svg onload="window.__xss=1">'

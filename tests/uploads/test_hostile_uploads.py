@@ -26,8 +26,9 @@ from django_tenants.utils import schema_context
 
 from cldc.platform import registry
 from cldc.platform.records.models import Record
-from cldc.platform.uploads.files import UploadError, open_upload
+from cldc.platform.uploads.files import open_upload
 from cldc.platform.uploads.models import Upload, UploadIssue
+from cldc.platform.uploads.refusals import UploadError
 
 MB = 1024 * 1024
 HUGE = 40 * MB           # the long text: far more than any cell may hold
@@ -282,7 +283,7 @@ def test_an_all_or_nothing_run_keeps_its_issues_out_of_memory(tmp_path, core_ser
     """Every row has formula cells (refused before the gateway, so the run is quick):
     5,000 rows, 40,000 issues, all stored once the transaction is undone. Holding them
     all until then took 49 MB at the peak; holding a chunk's worth, 10 MB."""
-    from cldc.platform.uploads.pipeline import Importer
+    from cldc.platform.uploads.importer import Importer
 
     settings.CLDC_UPLOAD_PROCESSES = 1
     council = make_organisation("Many Issues Council", type="local_authority")

@@ -17,11 +17,11 @@ from django_tenants.utils import schema_context
 
 from cldc.platform import registry
 from cldc.platform.celery import app
-from cldc.platform.definitions.field_numbers import answers_from_field_numbers
 from cldc.platform.records.gateway import submit
 from cldc.platform.records.models import Record, Revision
-from cldc.platform.uploads import judging, pipeline
+from cldc.platform.uploads import importer, judging
 from cldc.platform.uploads.models import Upload
+from cldc.platform.uploads.template_rows import answers_from_field_numbers
 from cldc.platform.windows.service import Windows
 
 
@@ -124,7 +124,7 @@ def test_a_file_judged_in_processes_ends_as_in_one_process(tmp_path, core_servic
                                                            monkeypatch, caplog):
     """Three uploads: a file with errors (nothing stored), the same with its valid rows
     created now, and a corrected file (created, updated, unchanged), in chunks of 8 rows."""
-    monkeypatch.setattr(pipeline, "CHUNK", 8)
+    monkeypatch.setattr(importer, "CHUNK", 8)
     stranger = make_organisation("Stranger Homes")
     definition = registry.get("core").definition("lettings", 2026)
     owner = definition.record_fields["owning_organisation"]
@@ -139,7 +139,7 @@ def test_a_file_judged_in_processes_ends_as_in_one_process(tmp_path, core_servic
             upload = Upload.objects.create(collection="core", record_type="lettings", version=2026,
                                            organisation=council, user=officer, filename=path.name, path=str(path),
                                            **options)
-            pipeline.Importer(upload).run()
+            importer.Importer(upload).run()
             results.append({
                 "counts": (upload.status, upload.total_rows, upload.processed_rows, upload.created, upload.updated,
                            upload.unchanged, upload.rejected),

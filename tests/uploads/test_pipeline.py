@@ -230,7 +230,8 @@ def test_a_re_upload_through_the_pipeline_is_refused_once_the_editing_window_has
     """The pipeline itself (a web upload's run, its "check again" or "create the valid
     rows now"), whatever the person chose for rows with errors: the gateway refuses."""
     from cldc.platform.uploads.models import Upload
-    from cldc.platform.uploads.pipeline import Importer, summary
+    from cldc.platform.uploads.importer import Importer
+    from cldc.platform.uploads.report import summary
 
     def run(path, **choices):
         with schema_context("core"):

@@ -77,7 +77,7 @@ def test_progress_starts_from_nothing_even_with_a_count_left_in_the_cache(client
 
     from cldc.platform.uploads import views
     from cldc.platform.uploads.models import Upload
-    from cldc.platform.uploads.pipeline import progress_key
+    from cldc.platform.uploads.progress import progress_key
 
     queued = []
     monkeypatch.setattr(views.process_upload, "delay", lambda *args: queued.append(args))  # not run: still queued

@@ -25,10 +25,10 @@ import sys
 from pathlib import Path
 
 from cldc.platform import registry
-from cldc.platform.definitions.field_numbers import answers_from_field_numbers
 from cldc.platform.definitions.routing import route
 from cldc.platform.definitions.values import normalise, to_json
 from cldc.platform.uploads.files import open_upload
+from cldc.platform.uploads.template_rows import answers_from_field_numbers
 
 HERE = Path(__file__).resolve().parent
 ORGANISATION = "E06000999"

@@ -8,7 +8,7 @@ answers it sees include the derivations declared before it. A derivation that fi
 in a question CORE sets itself (beds for a bedsit, prevten for a renewal) returns the
 answer when it has nothing to infer, so the derived value never contradicts the answer.
 
-Money is Decimal, rounded half up to the penny, as CORE's BigDecimal#round(2) does.
+Money is Decimal, converted to weekly amounts by shared.weekly_value (the one the rules use).
 
 CORE reads some values from data the platform does not hold yet. A caller may put
 them in the context; the gateway supplies none of them today, so these derivations
@@ -20,51 +20,24 @@ keep the answer (blank when there is none):
 """
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
 
 from cldc.collections.core.functions import household
+from cldc.collections.core.functions.shared import (
+    EXISTING_SOCIAL_TENANCIES,
+    HOUSING_BENEFITS,
+    PAYMENTS_PER_YEAR,
+    letting_type_code,
+    provider_type,
+    weekly_value,
+)
 from cldc.platform.rules.functions import rule_function
-
-PENNY = Decimal("0.01")
-
-# Rent period -> payments a year (the reference's weekly_value mapping).
-PAYMENTS_PER_YEAR = {1: 52, 2: 26, 3: 13, 4: 12, 5: 50, 6: 49, 7: 48, 8: 47, 9: 46, 10: 53, 11: 51}
-
-# lettype by (renttype, needstype): (code for a PRP owner, code for an LA owner).
-LETTYPE = {
-    (1, 1): (1, 3), (1, 2): (2, 4),  # Social Rent: general needs, supported housing
-    (2, 1): (5, 7), (2, 2): (6, 8),  # Affordable Rent
-    (3, 1): (9, 11), (3, 2): (10, 12),  # Intermediate Rent
-    (4, 1): (13, 15), (4, 2): (14, 16),  # Specified accommodation
-}
 
 # unitletas for a renewal, from rent_type (the letting is on the same basis as before).
 UNITLETAS_FROM_RENT_TYPE = {0: 1, 1: 2, 2: 5, 3: 6, 4: 7, 5: 8, 6: 9}
 
-HOUSING_BENEFITS = {1, 6}  # hb: housing benefit, Universal Credit housing element
 HAS_BENEFITS_CODES = {1, 6, 7, 8}
-SOCIAL_TENANCIES = {6, 30, 31, 32, 33, 34, 35}  # prevten codes of an existing social tenant
 REFERRALS_WITHIN_SECTOR = {1, 10}  # legacy referral codes
 LONDON_BOROUGHS = {f"E090000{n:02d}" for n in range(1, 34)}
-
-
-def _round(value, places=PENNY):
-    return Decimal(value).quantize(places, rounding=ROUND_HALF_UP)
-
-
-def weekly_value(amount, period):
-    """An amount paid per rent period as a weekly amount, to the penny (CORE's
-    weekly_value). Computed as amount x payments / 52 so that no intermediate
-    rounding moves a half penny."""
-    payments = PAYMENTS_PER_YEAR.get(period)
-    if amount is None or payments is None:
-        return None
-    return _round(Decimal(str(amount)) * payments / 52)
-
-
-def _provider(context):
-    """PRP or LA: CORE's provider type of the owning organisation (None for others)."""
-    return {"prp": "PRP", "local_authority": "LA"}.get(context.get("owning_organisation_type"))
 
 
 # --- Lettings: rent and income ----------------------------------------------------------
@@ -114,11 +87,7 @@ def has_benefits(answers, context):
 
 @rule_function("core.lettype")
 def lettype(answers, context):
-    codes = LETTYPE.get((answers.get("renttype"), answers.get("needstype")))
-    provider = _provider(context)
-    if codes is None or provider is None:
-        return None
-    return codes[0] if provider == "PRP" else codes[1]
+    return letting_type_code(answers.get("renttype"), answers.get("needstype"), provider_type(context))
 
 
 @rule_function("core.renewal_unitletas")
@@ -132,7 +101,7 @@ def renewal_unitletas(answers, context):
 def renewal_prevten(answers, context):
     """A general needs renewal: the tenant was the owner's fixed-term general needs tenant."""
     if answers.get("renewal") == 1 and answers.get("needstype") == 1:
-        inferred = {"PRP": 32, "LA": 30}.get(_provider(context))
+        inferred = {"prp": 32, "local_authority": 30}.get(provider_type(context))
         if inferred:
             return inferred
     return answers.get("prevten")
@@ -148,7 +117,7 @@ def referral(answers, context):
 def new_old(answers, context):
     if answers.get("startdate") is None:
         return None
-    existing = answers.get("prevten") in SOCIAL_TENANCIES or answers.get("referral") in REFERRALS_WITHIN_SECTOR
+    existing = answers.get("prevten") in EXISTING_SOCIAL_TENANCIES or answers.get("referral") in REFERRALS_WITHIN_SECTOR
     return 2 if existing else 1
 
 

@@ -1,6 +1,6 @@
 """How CORE's messages show values: money and dates, one definition for every rule."""
 
-from cldc.collections.core.functions.reference_tables import round_half_up
+from cldc.collections.core.functions.shared import round_half_up
 
 
 def money(amount):

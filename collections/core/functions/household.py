@@ -3,10 +3,8 @@ soft income checks alike (one definition, so they can never disagree)."""
 
 from decimal import Decimal
 
-from cldc.collections.core.functions.reference_tables import income_ranges, round_half_up
-
-LAST_PERSON = 8  # persons 2-8 have their own answers
-CHILD_UNDER_16, PREFERS_NOT_TO_SAY = 9, 10  # ecstat codes
+from cldc.collections.core.functions.reference_tables import income_ranges
+from cldc.collections.core.functions.shared import CHILD_UNDER_16, LAST_PERSON, PREFERS_NOT_TO_SAY, round_half_up
 
 
 def weekly_net_income(answers):

@@ -11,47 +11,36 @@ reference tables (reference_tables.py), so a new year needs no code.
 import datetime as dt
 from decimal import Decimal
 
-from cldc.collections.core.functions.reference_tables import (
-    PAYMENTS_PER_YEAR,
-    PROVIDER_TYPES,
-    charge_limits,
-    collection_start_year,
-    rent_range,
-    weekly_value,
-)
 from cldc.collections.core.functions.formatting import money, ordinal_date
 from cldc.collections.core.functions.household import household_income_range, weekly_net_income
+from cldc.collections.core.functions.reference_tables import charge_limits, collection_start_year, rent_range
+from cldc.collections.core.functions.shared import (
+    CHILD_UNDER_16,
+    HOUSING_BENEFITS,
+    INTERNAL_TRANSFER_TENANCIES,
+    LAST_PERSON,
+    NEEDS_TYPES,
+    PAYMENTS_PER_YEAR,
+    answer_label,
+    letting_type,
+    provider_type,
+    weekly_value,
+)
 from cldc.platform.rules.functions import per_record, rule_function
 
-LAST_PERSON = 8  # persons 2-8 have their own answers
-CHILD, PREFERS_NOT_TO_SAY = 9, 10  # ecstat codes
-SOCIAL_TENANCIES = {30, 31, 32, 33, 35, 38, 40, 6}  # prevten codes: an internal transfer comes from one
-RENT_TYPE_GROUP = {0: 1, 1: 2, 2: 2, 3: 3, 4: 3, 5: 3, 6: 4}  # rent_type -> renttype
 CHARGE_NAMES = {"scharge": "service charge", "pscharge": "personal service charge", "supcharg": "support charge"}
 PROVIDER_NAMES = {"local_authority": "local authority", "prp": "private registered provider"}
-NEEDS_NAMES = {1: "general needs", 2: "supported housing"}
 
 
-# --- Shared helpers ---------------------------------------------------------------
+# --- Helpers ----------------------------------------------------------------------
 
 
 def _number(value):
     return None if value is None or isinstance(value, bool) else Decimal(str(value))
 
 
-def _label(context, question_id, code):
-    """The answer's label in this version's definition (its code when it has none)."""
-    from cldc.platform import registry  # the registry imports this module
-
-    question = registry.get("core").definition("lettings", context["version"]).questions.get(question_id)
-    label = question.label_for(code) if question else None
-    return label if label is not None else str(code)
-
-
-def _provider(context):
-    """local_authority or prp: the owning organisation's type, when it is one of them."""
-    kind = context.get("owning_organisation_type")
-    return kind if kind in PROVIDER_TYPES else None
+def _label(context, variable, code):
+    return answer_label("lettings", variable, code, context)
 
 
 def _household_size(answers):
@@ -88,7 +77,7 @@ def _is_internal_transfer(answers):
 def internal_transfer_not_from_social_housing(answers, context):
     owner_known = answers.get("owning_organisation_id") is not None or context.get("owning_organisation_type")
     prevten = answers.get("prevten")
-    if not owner_known or prevten is None or prevten in SOCIAL_TENANCIES or not _is_internal_transfer(answers):
+    if not owner_known or prevten is None or prevten in INTERNAL_TRANSFER_TENANCIES or not _is_internal_transfer(answers):
         return None
     return {"prevten": _label(context, "prevten", prevten)}
 
@@ -130,7 +119,7 @@ def _for_person(check, n, child_only=False):
 
     def person_check(answers, context):
         size = _household_size(answers)
-        if size is None or n > size or (child_only and answers.get(f"ecstat{n}") != CHILD):
+        if size is None or n > size or (child_only and answers.get(f"ecstat{n}") != CHILD_UNDER_16):
             return None
         return check(answers, context)
 
@@ -159,7 +148,7 @@ def total_charge(answers):
 
 def weekly_shortfall(answers):
     """wtshortfall: counted only with housing benefit or the Universal Credit housing element."""
-    if answers.get("hb") not in (1, 6):
+    if answers.get("hb") not in HOUSING_BENEFITS:
         return None
     return weekly_value(answers.get("tshortfall"), answers.get("period"))
 
@@ -187,7 +176,7 @@ def total_charge_under_10_a_week(answers, context):
 
 def _charge_over_maximum(charge):
     def check(answers, context):
-        provider, period, needstype = _provider(context), answers.get("period"), answers.get("needstype")
+        provider, period, needstype = provider_type(context), answers.get("period"), answers.get("needstype")
         amount = weekly_value(answers.get(charge), period)
         limits = charge_limits(context["version"]).get((charge, provider, needstype))
         if amount is None or limits is None:
@@ -199,7 +188,7 @@ def _charge_over_maximum(charge):
             "charge_name": CHARGE_NAMES[charge],
             "maximum_per_period": money(maximum * 52 / PAYMENTS_PER_YEAR[period]),
             "frequency": _label(context, "period", period).lower(),
-            "letting_type": NEEDS_NAMES[needstype],
+            "letting_type": NEEDS_TYPES[needstype],
             "provider_type": PROVIDER_NAMES[provider],
         }
 
@@ -208,17 +197,6 @@ def _charge_over_maximum(charge):
 
 for _charge in CHARGE_NAMES:
     rule_function(f"core.{_charge}_over_maximum")(_charge_over_maximum(_charge))
-
-
-def letting_type(answers, context):
-    """lettype: the derived value when there is one, else from the rent type group,
-    needs type and provider type (1-16; blank when any is unknown)."""
-    if answers.get("lettype") is not None:
-        return answers["lettype"]
-    group, needstype, provider = RENT_TYPE_GROUP.get(answers.get("rent_type")), answers.get("needstype"), _provider(context)
-    if group is None or needstype not in NEEDS_NAMES or provider is None:
-        return None
-    return 4 * (group - 1) + needstype + (2 if provider == "local_authority" else 0)
 
 
 def _weekly_rent_outside_range(answers, context, below):

@@ -11,16 +11,15 @@ collections/core/rules/lettings/soft.yaml and bulk_upload.yaml). Derived variabl
 import datetime as dt
 import re
 
+from cldc.collections.core.functions.formatting import money
+from cldc.collections.core.functions.household import household_income_range, persons, weekly_net_income
 from cldc.collections.core.functions.reference_tables import (
     MAX_BEDS_IN_RENT_RANGES,
-    PROVIDER_TYPES,
     charge_limits,
     collection_start_year,
     rent_range,
-    weekly_value,
 )
-from cldc.collections.core.functions.formatting import money
-from cldc.collections.core.functions.household import household_income_range, persons, weekly_net_income
+from cldc.collections.core.functions.shared import LAST_PERSON, letting_type, provider_type, weekly_value
 from cldc.platform.rules.functions import rule_function
 
 # How the form words an amount per rent period (the suffixes of the brent, scharge,
@@ -28,32 +27,12 @@ from cldc.platform.rules.functions import rule_function
 PERIOD_SUFFIX = {2: " every 2 weeks", 3: " every 4 weeks", 4: " every month"}
 WEEKLY_SUFFIX = " every week"
 INCOME_FREQUENCY = {1: "weekly", 2: "monthly", 3: "yearly"}  # incfreq labels, lower-cased as in the message
-RENT_TYPE_GROUP = {0: 1, 1: 2, 2: 2, 3: 3, 4: 3, 5: 3, 6: 4}  # rent_type -> renttype
-MALE, CHILD_UNDER_16, PREFERS_NOT_TO_SAY = "M", 9, 10
-LAST_PERSON = 8  # persons 2-8 have their own answers
+MALE = "M"
 
 
 def amount_per_period(amount, period):
     """The form's label for a charge: '£100.00 every 2 weeks'."""
     return money(amount) + PERIOD_SUFFIX.get(period, WEEKLY_SUFFIX)
-
-
-def provider_type(context):
-    """local_authority or prp: the owning organisation's type, when it is one of them."""
-    kind = context.get("owning_organisation_type")
-    return kind if kind in PROVIDER_TYPES else None
-
-
-def letting_type(answers, context):
-    """lettype: the derived value if present, else from the rent type group, needs type
-    and provider type (PRP general needs social rent 1 ... LA supported housing
-    specified accommodation 16)."""
-    if answers.get("lettype") is not None:
-        return answers["lettype"]
-    group, needstype, provider = RENT_TYPE_GROUP.get(answers.get("rent_type")), answers.get("needstype"), provider_type(context)
-    if group is None or needstype not in (1, 2) or provider is None:
-        return None
-    return 4 * (group - 1) + needstype + (2 if provider == "local_authority" else 0)
 
 
 def weekly_rent(answers):

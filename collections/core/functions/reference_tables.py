@@ -1,5 +1,5 @@
-"""CORE's reference tables, read once from the package's reference/ folder, and the
-weekly-amount arithmetic their limits are expressed in.
+"""CORE's reference tables, read once from the package's reference/ folder. Their
+limits are weekly: callers convert amounts with shared.weekly_value.
 
 - rent_range_data_<year>.csv: weekly rent ranges by letting type, local authority
   and bedrooms (the CORE service's LaRentRange table for that collection year);
@@ -17,15 +17,12 @@ the latest table at or before it: a new collection year needs no code.
 import csv
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import cache
 
 from cldc.collections.core import COLLECTION
 
-# Rent periods (the `period` codes): payments a year (derived_variables_2026.json, weekly_value).
-PAYMENTS_PER_YEAR = {1: 52, 2: 26, 3: 13, 4: 12, 5: 50, 6: 49, 7: 48, 8: 47, 9: 46, 10: 53, 11: 51}
 MAX_BEDS_IN_RENT_RANGES = 4
-PROVIDER_TYPES = ("local_authority", "prp")  # organisation types that have limits
 
 
 @dataclass(frozen=True)
@@ -37,19 +34,6 @@ class Range:
 
     def __add__(self, other):
         return Range(*(getattr(self, f) + getattr(other, f) for f in ("soft_min", "soft_max", "hard_min", "hard_max")))
-
-
-def round_half_up(value, places=2):
-    """Rounds half away from zero, as the CORE service (Ruby) does."""
-    return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-
-
-def weekly_value(amount, period):
-    """An amount paid per rent period as a weekly amount, to the penny (None when
-    either is blank or the period is unknown)."""
-    if amount is None or isinstance(amount, bool) or period not in PAYMENTS_PER_YEAR:
-        return None
-    return round_half_up(Decimal(str(amount)) / 52 * PAYMENTS_PER_YEAR[period])
 
 
 def collection_start_year(day):

@@ -9,8 +9,8 @@ import datetime as dt
 import re
 from decimal import Decimal
 
+from cldc.collections.core.functions import shared
 from cldc.collections.core.functions.formatting import money, ordinal_date
-from cldc.platform import registry
 from cldc.platform.rules.functions import rule_function
 
 LONDON_LA = re.compile(r"E090000(0[1-9]|[12][0-9]|3[0-3])")  # the 33 London boroughs
@@ -37,11 +37,7 @@ def is_london(la):
 
 
 def answer_label(variable, code, context):
-    """The label of an answer code in this version's definition."""
-    definition = registry.get("core").definition("sales", context.get("version", 2026))
-    question = definition.variables.get(variable)
-    label = question.label_for(code) if question else None
-    return label if label is not None else str(code)
+    return shared.answer_label("sales", variable, code, context)
 
 
 def _given(answers, *names):

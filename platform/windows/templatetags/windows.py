@@ -10,4 +10,4 @@ register = template.Library()
 def submission_deadlines(context):
     """The deadlines of the service's open collection years, as support set them."""
     request = context["request"]
-    return {"deadlines": deadlines(request.tenant), "today": timezone.localdate()}
+    return {"deadlines": deadlines(request.tenant), "today": timezone.localdate(), "service": request.tenant}

@@ -1,6 +1,7 @@
-"""Answers from a bulk-upload row keyed by field number, through each question's
-`bulk_upload` declaration in the definition. Values stay strings: the normaliser
-(values.py) types and checks them, as for every channel.
+"""Reading a row of the official bulk-upload template: answers from cells keyed by
+field number, through each question's `bulk_upload` declaration in the definition.
+Values stay strings: the normaliser (definitions/values.py) types and checks them, as
+for every channel.
 
     answers, problems = answers_from_field_numbers(definition, {1: "ORG1", 8: "1", ...})
 

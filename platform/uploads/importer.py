@@ -7,7 +7,7 @@ on the provider's reference; it never duplicates them.
 One run, in a Celery worker (tasks.py) or from `cldc upload`:
 1. Read the file (files.py). The official template is read by field number; a
    provider's own layout needs its confirmed column mapping (`upload.columns`, from
-   `column_plan()` and the mapping page) and, the first time, a look at the values no
+   mappings.column_plan() and the mapping page) and, the first time, a look at the values no
    option matches (`upload.unmatched`): the run stops there for the person.
 2. Every row, converted to answers (cells corrected in the browser and values
    corrected in bulk applied), with its organisations and assignee resolved as in
@@ -33,29 +33,29 @@ import tempfile
 from collections import deque
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Min
 from django.utils import timezone
 
 from cldc.platform import registry
-from cldc.platform.definitions.field_numbers import answers_from_field_numbers
 from cldc.platform.definitions.values import normalise, to_json
 from cldc.platform.organisations import policy
 from cldc.platform.records.gateway import (StaleRecord, WindowClosed, commit, create_many, duplicate_key,
                                            provider_reference)
 from cldc.platform.records.models import Record
 from cldc.platform.records.references import References
-from cldc.platform.uploads import automap
-from cldc.platform.uploads.files import UploadError, column_letter, formula_columns, open_upload
+from cldc.platform.uploads.cell_safety import formula_columns
+from cldc.platform.uploads.files import open_upload
 from cldc.platform.uploads.judging import Judge
-from cldc.platform.uploads.models import ImportedRow, SavedMapping, Upload, UploadIssue
-from cldc.platform.uploads.provider_rows import HeaderLayout, parse_target, target_key, value_key
-from cldc.platform.uploads.template import is_annotation_heading
+from cldc.platform.uploads.mappings import OPTION_RULES, chosen_columns, column_plan, every_row_answers, saved_values
+from cldc.platform.uploads.models import ImportedRow, Upload, UploadIssue
+from cldc.platform.uploads.progress import set_progress
+from cldc.platform.uploads.provider_rows import HeaderLayout, parse_target, value_key
+from cldc.platform.uploads.refusals import UploadError, column_letter
+from cldc.platform.uploads.report import question_label
+from cldc.platform.uploads.template_rows import answers_from_field_numbers
 from cldc.platform.windows.service import Windows
 
 CHUNK = 500  # rows per transaction, per query for existing records and per progress save
-OPTION_RULES = ("invalid_option", "retired_option")  # errors a value correction can fix
 WINDOW_CLOSED = "window_closed"  # the rule of a row the collection window refuses (the gateway's message)
 POSSIBLE_DUPLICATE = "possible_duplicate"  # a row without a reference that may be one of several stored logs
 
@@ -80,19 +80,6 @@ class _NothingStored(Exception):
     """Raised to undo an all-or-nothing import that found errors."""
 
 
-def progress_key(upload):
-    return f"upload-progress-{upload.pk}"
-
-
-def set_progress(upload):
-    cache.set(progress_key(upload), upload.processed_rows, 24 * 3600)
-
-
-def rows_done(upload):
-    """Rows processed so far: from the cache while a run's transaction hides the count."""
-    if upload.status in (Upload.Status.RECEIVED, Upload.Status.PROCESSING):
-        return cache.get(progress_key(upload), upload.processed_rows)
-    return upload.processed_rows
 
 
 @dataclass
@@ -109,7 +96,15 @@ class Row:
 
 
 class Importer:
-    """Checks, and where the person chose, stores one upload's rows; `run()` does the file."""
+    """Checks, and where the person chose, stores one upload's rows; `run()` does the file:
+
+    locate_columns      where each variable is in the file, and how rows become answers
+    waits_for_person    a provider's layout stops for its column mapping and unmatched values
+    check_rows          one pass in chunks (store_all_or_nothing: in one transaction):
+      row_from_cells      each row (corrected_rows) as answers, organisations and reference
+      send_to_judge       the chunk to the gateway, with the stored records it matches
+      finish_chunk        keep each judgement (keep_judgement), store, count, save the issues
+    """
 
     def __init__(self, upload):
         self.upload = upload
@@ -133,7 +128,7 @@ class Importer:
         set_progress(upload)  # never a count left from an earlier run
         try:
             with open_upload(upload.path, upload.filename) as file:
-                self.open(file)
+                self.locate_columns(file)
                 if self.waits_for_person(file):
                     return upload
                 if not upload.total_rows:  # counted by prepare(), unless the run started elsewhere (the API)
@@ -141,9 +136,9 @@ class Importer:
                 upload.issues.all().delete()
                 upload.imported_rows.all().delete()
                 if upload.dry_run or upload.create_valid_now:
-                    self.go_through(file, store=not upload.dry_run)
+                    self.check_rows(file, store=not upload.dry_run)
                 else:
-                    self.all_or_nothing(file)
+                    self.store_all_or_nothing(file)
         except UploadError as error:
             upload.status, upload.message = Upload.Status.FAILED, str(worded(error, self.definition))
         if upload.status == Upload.Status.PROCESSING:
@@ -152,7 +147,7 @@ class Importer:
         upload.save()
         return upload
 
-    def all_or_nothing(self, file):
+    def store_all_or_nothing(self, file):
         """Store every row in one transaction, undone if any row has an error: then
         nothing is stored and the person chooses (correct, or create the valid rows
         now). One pass either way; progress goes through the cache meanwhile, as the
@@ -163,7 +158,7 @@ class Importer:
             self.spool = spool
             try:
                 with transaction.atomic():
-                    self.go_through(file, store=True)
+                    self.check_rows(file, store=True)
                     if self.upload.rejected:
                         raise _NothingStored
             except _NothingStored:
@@ -172,7 +167,7 @@ class Importer:
                 self.spool = None
             spool.store(self.upload)
 
-    def open(self, file):
+    def locate_columns(self, file):
         """Set how rows become answers, and where each variable is in the file."""
         self.upload.layout = file.layout
         if file.layout == "template":
@@ -205,7 +200,7 @@ class Importer:
         if not upload.columns:
             upload.status = Upload.Status.MAPPING
         elif not upload.values_confirmed:
-            unmatched = self.header_layout.unmatched_values(self.rows(file))
+            unmatched = self.header_layout.unmatched_values(self.corrected_rows(file))
             upload.unmatched = {str(c): {k: list(v) for k, v in values.items()} for c, values in unmatched.items() if values}
             if upload.unmatched:
                 upload.status = Upload.Status.VALUES
@@ -217,7 +212,7 @@ class Importer:
         upload.save()
         return True
 
-    def rows(self, file):
+    def corrected_rows(self, file):
         """The file's rows with the person's cell corrections applied."""
         edits = self.upload.cell_edits
         for number, values in file.rows():
@@ -227,40 +222,41 @@ class Importer:
                 values = {c: v for c, v in values.items() if v not in ("", None)}
             yield number, values
 
-    def go_through(self, file, store):
+    def check_rows(self, file, store):
         """One pass over the rows: check each, and store the valid ones if `store`."""
         upload = self.upload
         upload.created = upload.updated = upload.unchanged = upload.rejected = upload.processed_rows = 0
         self.seen_references, self.seen_duplicates = {}, {}
         with Judge(parallel=upload.total_rows > CHUNK) as judge:  # one chunk: nothing to overlap
             waiting = deque()  # (chunk, its judgement), oldest first
-            for chunk in self.chunks(file):
-                waiting.append((chunk, self.judge(chunk, judge)))
+            for chunk in self.converted_chunks(file):
+                waiting.append((chunk, self.send_to_judge(chunk, judge)))
                 if len(waiting) > judge.ahead:
-                    self.handle(*waiting.popleft(), store)
+                    self.finish_chunk(*waiting.popleft(), store)
             while waiting:
-                self.handle(*waiting.popleft(), store)
+                self.finish_chunk(*waiting.popleft(), store)
 
-    def chunks(self, file):
+    def converted_chunks(self, file):
+        """The file's rows as Rows, CHUNK at a time."""
         chunk = []
-        for number, values in self.rows(file):
-            chunk.append(self.convert(number, values))
+        for number, values in self.corrected_rows(file):
+            chunk.append(self.row_from_cells(number, values))
             if len(chunk) == CHUNK:
                 yield chunk
                 chunk = []
         if chunk:
             yield chunk
 
-    def judge(self, chunk, judge):
+    def send_to_judge(self, chunk, judge):
         """Send the chunk's rows to be judged, each with the stored record it matches or
         a new one. Its records are looked up before the chunks ahead of it are stored,
         which changes nothing: a row can only match a record stored by this run through
         an earlier row's reference, and then it is rejected as a duplicate in the file."""
         upload = self.upload
-        existing = self.existing(chunk)
+        existing = self.stored_records_for(chunk)
         rows = []
         for row in chunk:
-            record = None if row.outcome else self.stored_log(row, existing)
+            record = None if row.outcome else self.stored_record_of(row, existing)
             if not row.outcome:
                 record = record or Record(
                     collection=upload.collection, record_type=upload.record_type, version=upload.version,
@@ -269,15 +265,17 @@ class Importer:
         return judge.chunk(rows, user=upload.user, confirm=upload.confirmed_rules, windows=self.windows,
                            inferred=self.inferred)
 
-    def handle(self, chunk, judged, store):
+    def finish_chunk(self, chunk, judged, store):
+        """Keep the judged chunk's outcomes: create its new records in one insert (if
+        `store`), note which log each row is, count the outcomes and save its issues."""
         judgements = judged.result()
-        twins = self.stored_twins(judgements)
+        twins = self.stored_twins_of_new_rows(judgements)
         outcomes = iter(judgements)
         with transaction.atomic():
             new = []
             for row in chunk:
                 if not row.outcome:
-                    outcome = self.take(row, next(outcomes), store, twins)
+                    outcome = self.keep_judgement(row, next(outcomes), store, twins)
                     if outcome is not None:
                         new.append(outcome)
             if new:
@@ -300,26 +298,26 @@ class Importer:
 
     # --- one row -----------------------------------------------------------------
 
-    def convert(self, number, values):
+    def row_from_cells(self, number, values):
         """A row of the file as answers, its organisations and its reference."""
         if self.header_layout is None:
             answers, problems = answers_from_field_numbers(self.definition, self.file.keyed(values))
-            answers = self.corrected(answers)
+            answers = self.with_value_corrections(answers)
         else:
             answers, problems = self.header_layout.answers(values)
         for variable, answer in self.every_row.items():
             if answers.get(variable) in (None, ""):
                 answers[variable] = answer
         row = Row(number, answers)
-        row.issues = [self.issue(row, p.get("variable"), p.get("rule", "bu_field_format"), "hard", p["message"])
+        row.issues = [self.issue_at(row, p.get("variable"), p.get("rule", "bu_field_format"), "hard", p["message"])
                       for p in problems]
         for cell in formula_columns(values):  # never stored: an export opened in a spreadsheet would run it
             row.issues.append(UploadIssue(
-                upload=self.upload, row=number, cell=cell, column=self.label(cell), rule="formula_cell",
+                upload=self.upload, row=number, cell=cell, column=self.column_label(cell), rule="formula_cell",
                 severity="hard", message=f"Column {column_letter(cell)} starts with “{values[cell].strip()[:1]}”, so a "
                                          "spreadsheet would run it as a formula. Enter the value itself."))
             row.outcome = "rejected"
-        self.setup(row)
+        self.resolve_references(row)
         if row.owner is None or row.outcome:
             row.outcome = "rejected"
             return row
@@ -329,7 +327,7 @@ class Importer:
         if row.reference:
             first = self.seen_references.setdefault(row.reference, number)
             if first != number:
-                row.issues.append(self.issue(row, self.definition.reference_key[0], "duplicate_in_file", "hard",
+                row.issues.append(self.issue_at(row, self.definition.reference_key[0], "duplicate_in_file", "hard",
                                              f"This row is the same log as row {first} (the same reference). "
                                              "Remove one of them."))
                 row.outcome = "rejected"
@@ -345,14 +343,14 @@ class Importer:
         typed, _ = normalise(self.definition, {name: answers[name] for name in names if name in answers})
         return duplicate_key(self.definition, to_json({k: v for k, v in typed.items() if v is not None}))
 
-    def label(self, cell):
+    def column_label(self, cell):
         """A column as the person's file names it: its field number or heading."""
         name = self.file.columns.get(cell)
         if name is None:
             return f"Column {column_letter(cell)}"
         return f"Field {name}" if self.header_layout is None else name
 
-    def corrected(self, answers):
+    def with_value_corrections(self, answers):
         """Values corrected in bulk on the results page ("Weekly " is weekly everywhere;
         a value left as it is maps to '' and stays)."""
         for variable, corrections in self.value_map.items():
@@ -362,31 +360,31 @@ class Importer:
                     answers[variable] = code
         return answers
 
-    def take(self, row, outcome, store, twins):
+    def keep_judgement(self, row, outcome, store, twins):
         """Keep a row's judgement; store a change to an existing record at once, and
         return the outcome of a new one for the chunk's single insert. `twins`: the
         stored logs new rows without a reference answer the duplicate check as."""
         upload = self.upload
         if isinstance(outcome, WindowClosed):  # the gateway refuses the row: its collection window
-            row.issues.append(self.issue(row, "", WINDOW_CLOSED, "hard", str(outcome)))
+            row.issues.append(self.issue_at(row, "", WINDOW_CLOSED, "hard", str(outcome)))
             row.outcome = "rejected"
             return None
         is_new = outcome.record.pk is None
         # A field one of the pack's bulk-upload checks faults gets no second error from a
         # rule of every channel saying the same in other words (as CORE's bulk upload).
         faulted = {e["field"] for e in outcome.errors if e["rule"] in self.upload_only}
-        row.issues += [self.issue(row, e["field"], e["rule"], "hard", e["message"]) for e in outcome.errors
+        row.issues += [self.issue_at(row, e["field"], e["rule"], "hard", e["message"]) for e in outcome.errors
                        if e["rule"] in self.upload_only or e["field"] not in faulted]
-        row.issues += [self.issue(row, w["field"], w["rule"], "soft", w["message"]) for w in outcome.warnings]
-        row.issues += [self.issue(row, n["field"], n["rule"], n["severity"], n["message"]) for n in outcome.notes]
+        row.issues += [self.issue_at(row, w["field"], w["rule"], "soft", w["message"]) for w in outcome.warnings]
+        row.issues += [self.issue_at(row, n["field"], n["rule"], n["severity"], n["message"]) for n in outcome.notes]
         key = (outcome.record.owning_organisation_id, outcome.record.duplicate_key)
         if key[1] and self.seen_duplicates.setdefault(key, row.number) != row.number:
             rule = self.pack.pipeline_rule("duplicate_in_file")  # the same log by the collection's own test
             if rule is not None:
-                row.issues.append(self.issue(row, rule.attach_to[0] if rule.attach_to else "", rule.id, rule.severity,
+                row.issues.append(self.issue_at(row, rule.attach_to[0] if rule.attach_to else "", rule.id, rule.severity,
                                              rule.render(row.answers, {}, self.definition)))
         elif is_new and not outcome.record.provider_reference and twins.get(key):
-            self.possible_duplicate(row, twins[key])
+            self.reject_possible_duplicate(row, twins[key])
         if outcome.errors or any(i.severity == "hard" for i in row.issues):
             row.outcome = "rejected"
             return None
@@ -400,13 +398,13 @@ class Importer:
             try:
                 commit(outcome, source="upload", user=upload.user)  # a savepoint of its own
             except StaleRecord:
-                row.issues.append(self.issue(row, "", "changed_during_upload", "hard",
+                row.issues.append(self.issue_at(row, "", "changed_during_upload", "hard",
                                              "Someone changed this log while the file was being imported. "
                                              "Upload the file again."))
                 row.outcome, row.record = "rejected", None
         return None
 
-    def stored_log(self, row, existing):
+    def stored_record_of(self, row, existing):
         """The stored record a row is: by its reference; without one, by its duplicate-check
         answers when one log has them. When several have them, the row could be any of
         them: it is reported, and nothing is created."""
@@ -414,10 +412,10 @@ class Importer:
             return existing.get((row.owner.pk, row.reference))
         twins = existing.get((row.owner.pk, POSSIBLE_DUPLICATE, row.duplicate), []) if row.duplicate else []
         if len(twins) > 1:
-            self.possible_duplicate(row, [record.pk for record in twins])
+            self.reject_possible_duplicate(row, [record.pk for record in twins])
         return twins[0] if len(twins) == 1 else None
 
-    def stored_twins(self, judgements):
+    def stored_twins_of_new_rows(self, judgements):
         """{(owner, duplicate key): [log ids]}: the stored logs that new rows without a
         reference answer the duplicate check as, once judged (routing may have changed
         the answers the row was looked up by)."""
@@ -435,7 +433,7 @@ class Importer:
                 found.setdefault((owner, key), []).append(pk)
         return found
 
-    def possible_duplicate(self, row, log_ids):
+    def reject_possible_duplicate(self, row, log_ids):
         """Report a row without a reference that answers the duplicate check as stored logs
         do: with the pack's rule for it (`pipeline: duplicate_stored`, CORE's
         bu_duplicate_log), else the platform's own, saying which logs and what to do."""
@@ -452,10 +450,10 @@ class Importer:
             rule_id, message = POSSIBLE_DUPLICATE, (f"This row may be one of the logs you already have (log {logs}): "
                                                     f"it has the same answers to the duplicate check. {to_do}")
         # Hard whatever the pack says: nothing is created for a row that could be any of them.
-        row.issues.append(self.issue(row, missing[0] if missing else "", rule_id, "hard", message))
+        row.issues.append(self.issue_at(row, missing[0] if missing else "", rule_id, "hard", message))
         row.outcome = "rejected"
 
-    def existing(self, chunk):
+    def stored_records_for(self, chunk):
         """The stored records the chunk's rows match: by (owner, reference), and for rows
         without a reference, [records] by (owner, POSSIBLE_DUPLICATE, duplicate key)."""
         wanted = {(row.owner.pk, row.reference) for row in chunk if row.reference and not row.outcome}
@@ -473,13 +471,14 @@ class Importer:
                 found.setdefault((r.owning_organisation_id, POSSIBLE_DUPLICATE, r.duplicate_key), []).append(r)
         return found
 
-    def issue(self, row, variable, rule, severity, message):
+    def issue_at(self, row, variable, rule, severity, message):
+        """An issue of the row, at the cell where the variable is in the file."""
         cell, column = self.where.get(variable, (None, ""))
         value = row.answers.get(variable) if rule in OPTION_RULES else ""
         return UploadIssue(upload=self.upload, row=row.number, cell=cell, column=column, field=variable or "",
                            value=str(value or "")[:200], rule=rule, severity=severity, message=message)
 
-    def setup(self, row):
+    def resolve_references(self, row):
         """The row's owning and managing organisations and assigned person: the
         definition's record fields, as organisation references (ORG<id>, or an ONS
         code or regulator number) and an email address, resolved as for every channel
@@ -491,7 +490,7 @@ class Importer:
             defaults={"owning_organisation": self.upload.organisation,
                       "managing_organisation": self.upload.organisation, "assigned_to": self.upload.user})
         row.answers.update(named.answers)
-        row.issues += [self.issue(row, i["field"], i["rule"], i["severity"], i["message"]) for i in named.issues]
+        row.issues += [self.issue_at(row, i["field"], i["rule"], i["severity"], i["message"]) for i in named.issues]
         if named.ok:
             row.owner, row.manager = named.owning_organisation, named.managing_organisation
 
@@ -520,87 +519,6 @@ class IssueSpool:
 
     def __exit__(self, *exc):
         self.file.close()
-
-
-# --- Mappings ---------------------------------------------------------------------
-
-
-def saved_mappings(upload, kind):
-    return SavedMapping.objects.filter(organisation=upload.organisation, collection=upload.collection,
-                                       record_type=upload.record_type, kind=kind)
-
-
-def question_label(definition, variable):
-    """A variable or question as people read it: its label, else its text, else its name."""
-    question = definition.variables.get(variable) or definition.questions.get(variable)
-    return (question.label or question.text or variable) if question is not None else variable
-
-
-def every_row_answers(upload, columns):
-    """{variable: answer} given for every row, to questions the file has no column for
-    (`columns`: the variables it has): the upload's own over the organisation's saved ones."""
-    answers = {m.variable: m.target for m in saved_mappings(upload, SavedMapping.Kind.ANSWER)}
-    answers.update(upload.every_row)
-    return {variable: answer for variable, answer in answers.items() if answer and variable not in columns}
-
-
-def saved_values(upload):
-    """The upload's value corrections over the organisation's saved ones ('' for a value
-    left as it is)."""
-    value_map = {}
-    for saved in saved_mappings(upload, SavedMapping.Kind.VALUE):
-        value_map.setdefault(saved.variable, {})[saved.source] = saved.target
-    for variable, corrections in upload.value_map.items():
-        value_map.setdefault(variable, {}).update(corrections)
-    return value_map
-
-
-@dataclass
-class ColumnChoice:
-    index: int
-    header: str
-    target: object  # a Target, or None: not needed / not matched
-    band: str  # saved, confident, doubtful, unmapped, or clash (another column fills the same answer)
-    suggestions: list  # [Scored]: the three best targets, best first
-
-    @property
-    def settled(self):
-        return self.band in ("saved", "confident")
-
-
-def column_plan(upload, columns):
-    """For each column of a provider's file ({index: header}): the organisation's saved
-    choice, else the automatic mapping. Settled when every column is saved or confident
-    and no two fill the same answer (saved matches can: they are changed one at a time)."""
-    definition = registry.get(upload.collection).definition(upload.record_type, upload.version)
-    known = {str(t) for t in automap.targets(definition)}
-    saved = {m.source: parse_target(m.target) for m in saved_mappings(upload, SavedMapping.Kind.COLUMN)}
-    indexes = sorted(columns)
-    mappings = automap.suggest(definition, [columns[i] for i in indexes])
-    plan = []
-    for index, mapping in zip(indexes, mappings):
-        key = value_key(columns[index])
-        if is_annotation_heading(columns[index]):  # our own error columns, in a corrected file
-            plan.append(ColumnChoice(index, columns[index], None, "saved", []))
-        elif key in saved and (saved[key] is None or str(saved[key]) in known):
-            plan.append(ColumnChoice(index, columns[index], saved[key], "saved", mapping.suggestions))
-        else:
-            plan.append(ColumnChoice(index, columns[index], mapping.target, mapping.band, mapping.suggestions))
-    by_variable = {}
-    for choice in plan:
-        if choice.target is not None:
-            by_variable.setdefault(choice.target.variable, []).append(choice)
-    for choices in by_variable.values():
-        for choice in choices:
-            if any(other is not choice and other.target.fills_the_same(choice.target) for other in choices):
-                choice.band = "clash"  # one column's cells would overwrite the other's
-    return plan
-
-
-def read_headings(upload):
-    """Open the kept file: its layout and columns, or UploadError with a plain message."""
-    with open_upload(upload.path, upload.filename) as file:
-        return file.layout, dict(file.columns)
 
 
 def worded(error, definition):
@@ -637,79 +555,3 @@ def prepare(upload):
     upload.save(update_fields=["layout", "columns", "status", "total_rows"])
     return unsettled
 
-
-def chosen_columns(choices):
-    """The mapping an upload keeps: column index -> target key ('' = not needed)."""
-    return {str(c.index): target_key(c.target) if c.target else "" for c in choices}
-
-
-def save_columns(upload, choices, person):
-    """Keep a confirmed column mapping on the upload and for the organisation's next file."""
-    upload.columns = chosen_columns(choices)
-    upload.save(update_fields=["columns"])
-    for choice in choices:
-        SavedMapping.objects.update_or_create(
-            organisation=upload.organisation, collection=upload.collection, record_type=upload.record_type,
-            kind=SavedMapping.Kind.COLUMN, variable="", source=value_key(choice.header)[:200],
-            defaults={"target": upload.columns[str(choice.index)], "written": choice.header.strip()[:200],
-                      "saved_by": person},
-        )
-
-
-def save_values(upload, corrections, person, written=None):
-    """Keep confirmed values ({variable: {value key: code, or '' for left as it is}}) on
-    the upload and for the organisation; `written`: {(variable, value key): as the file has it}."""
-    for variable, values in corrections.items():
-        upload.value_map.setdefault(variable, {}).update(values)
-        for source, code in values.items():
-            SavedMapping.objects.update_or_create(
-                organisation=upload.organisation, collection=upload.collection, record_type=upload.record_type,
-                kind=SavedMapping.Kind.VALUE, variable=variable, source=source[:200],
-                defaults={"target": code, "saved_by": person,
-                          "written": str((written or {}).get((variable, source), source)).strip()[:200]},
-            )
-    upload.save(update_fields=["value_map"])
-
-
-def save_every_row(upload, variable, answer, person, remember):
-    """Give `answer` to `variable` in every row of the upload that has no column for it,
-    and, if `remember`, in the organisation's next files too."""
-    upload.every_row[variable] = answer
-    upload.save(update_fields=["every_row"])
-    if remember:
-        SavedMapping.objects.update_or_create(
-            organisation=upload.organisation, collection=upload.collection, record_type=upload.record_type,
-            kind=SavedMapping.Kind.ANSWER, variable=variable, source="",
-            defaults={"target": answer, "saved_by": person})
-
-
-# --- What an upload did ---------------------------------------------------------------
-
-
-def summary(upload, rows_per_group=50, errors=1000):
-    """What an upload did: counts, and issues grouped by rule and column with counts."""
-    groups = (upload.issues.values("severity", "rule", "column", "field")
-              .annotate(count=Count("id"), message=Min("message")).order_by())
-    by_rule = []
-    for group in sorted(groups, key=lambda g: (g["severity"] != "hard", -g["count"], g["rule"])):
-        rows = upload.issues.filter(severity=group["severity"], rule=group["rule"], column=group["column"],
-                                    field=group["field"]).values_list("row", flat=True)[:rows_per_group]
-        by_rule.append({**group, "rows": list(rows)})
-    return {
-        "file": upload.filename,
-        "status": upload.status,
-        "message": upload.message,
-        "dry_run": upload.dry_run,
-        "stored": upload.stored,
-        "rows": upload.total_rows,
-        "created": upload.created,
-        "updated": upload.updated,
-        "unchanged": upload.unchanged,
-        "rejected": upload.rejected,
-        "issues_by_rule": by_rule,
-        "errors": [
-            {"row": i.row, "column": i.column, "cell": i.cell, "field": i.field, "rule": i.rule,
-             "severity": i.severity, "message": i.message}
-            for i in upload.issues.all()[:errors]
-        ],
-    }

@@ -1,0 +1,107 @@
+"""The contract between the platform and a collection package, in one place.
+
+Read it like a plugin system's hook specifications: what a package is, every file it
+may provide, every function it may register, and what those functions are given.
+The platform uses these declarations (the registry finds a package's files from
+FILES; the rule engine and the linter know the context from CONTEXT), so this page
+cannot drift from what the code does. docs/collection-packages.md says the same for
+people, with a minimal package; tests/test_contract.py checks it against the code.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+# --- Finding packages ----------------------------------------------------------------------
+
+PACKAGE_ROOT = "cldc.collections"  # every package below it (collections/<name>/) is found
+# Module names of packages kept elsewhere (an example package under tests/, say): the
+# Django setting COLLECTION_PACKAGES (environment CLDC_COLLECTION_PACKAGES, comma-separated).
+EXTRA_PACKAGES_SETTING = "COLLECTION_PACKAGES"
+DECLARATION = "COLLECTION"  # the package's __init__.py sets it to a cldc.platform.registry.Collection
+
+
+# --- The files a package may provide -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackageFile:
+    """One kind of file, relative to the package's folder. `{record_type}`,
+    `{version}`, `{name}` and `{year}` are filled in; `*` is every match, in name order."""
+
+    path: str
+    meaning: str
+    required: bool = False
+
+
+FILES = {
+    "definition": PackageFile(
+        "definitions/{record_type}/{version}.yaml",
+        "the questionnaire of one record type in one version (docs/definitions.md)", required=True),
+    "bulk_upload_layout": PackageFile(
+        "definitions/{record_type}/{version}.bulk_upload.yaml",
+        "optional: the bulk-upload template's layout of that version, each question's `bulk_upload:` block by its id "
+        "(docs/definitions.md); the loader puts each back on its question"),
+    "rules": PackageFile("rules/{record_type}.yaml", "hard and soft rules, each with its years (docs/rules.md)"),
+    "rules_split": PackageFile("rules/{record_type}/*.yaml", "the same, split by theme, read after rules/<record_type>.yaml"),
+    "derived": PackageFile("derived/{record_type}.yaml", "derived variables, stored with the record and marked as derived"),
+    "derived_split": PackageFile("derived/{record_type}/*.yaml", "the same, split by theme"),
+    "functions": PackageFile("functions.py", "imported before the rule pack is built: it registers the functions below"),
+    "functions_package": PackageFile("functions/__init__.py", "the same, as a package"),
+    "reference_list": PackageFile(
+        "reference/{name}_{year}.csv",
+        "columns code and label: the options of every radio or select that `refers_to: <name>` "
+        "(the latest year up to the version's)"),
+    "reference": PackageFile("reference", "the package's own tables, read by its functions (Collection.reference_dir)"),
+    "synonyms": PackageFile(
+        "synonyms/{record_type}.yaml", "column names providers' systems use, for bulk upload's column matching"),
+    "windows": PackageFile(
+        "windows.yaml",
+        "the collection windows a service starts with, one per record type and version. Without it no year is "
+        "offered to start a record in, by the web form or bulk upload", required=True),
+    "guidance": PackageFile("guidance/*.txt", "seed guidance pages: title on line 1, `slug: some-slug` on line 2, then paragraphs"),
+    "example": PackageFile("examples/{record_type}/{version}.json", "a complete create body for the API reference page"),
+    "example_change": PackageFile("examples/{record_type}/{version}-change.json", "a change to it, for the same page"),
+}
+
+
+# --- What a package's functions are given ------------------------------------------------
+
+# The context every rule, derived variable and expression may read besides the answers.
+# cldc.platform.records.gateway.context_for builds exactly these (a test holds it to it);
+# an expression names them as it names answers (`startdate > today`).
+CONTEXT = {
+    "today": "the date the record is checked (datetime.date)",
+    "version": "the record's version, e.g. 2026 for 2026/27 (int)",
+    "collection_start": "the first day the version covers: its definition's valid_from (datetime.date)",
+    "collection_end": "the last day the version covers: its definition's valid_to (datetime.date)",
+    "owning_organisation_type": "the owning organisation's type: local_authority, prp, other; None if not known yet",
+    "managing_organisation_type": "the managing organisation's type, likewise",
+}
+# Names some functions are given, and others not: a package may rely on them only where said.
+CONTEXT_SOMETIMES = {
+    "index": "a rule function of a repeat family (`repeat:` in a rules file) only: the index it checks",
+    "memo": "rule functions only, during one check of one record: use rules.functions.per_record, not the key",
+}
+# Anything else (CORE reads postcode_la, previous_postcode_la and location_mobility_type
+# with .get) is given by no caller today: a function must work without it.
+
+
+# --- The functions a package may register ------------------------------------------------
+# With cldc.platform.rules.functions.rule_function("<collection>.<name>"), in the package's
+# functions module; a rules or derived file names one with `function: <collection>.<name>`.
+# They must not touch the database: the engine runs them for a record in memory, in every
+# channel, and in `cldc validate`, `cldc backtest` and the bulk-upload workers.
+
+
+def rule(answers: Mapping, context: Mapping) -> dict | bool | None:
+    """A rule: None or False when it does not fire; else a dict of its message's
+    %{parameters} (True or {} for none). Answers are typed: int or Decimal, datetime.date,
+    codes as the definition writes them; a blank answer is absent."""
+
+
+def derived(answers: Mapping, context: Mapping) -> object:
+    """A derived variable: its value, or None when nothing can be derived (an answer of
+    the same name then stands). Given the answers and the derived values declared before it."""
+
+
+FUNCTIONS = {"rule": rule, "derived": derived}

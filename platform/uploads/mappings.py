@@ -1,0 +1,132 @@
+"""What the person matched for an upload of a provider's own layout, and what their
+organisation keeps for its next files (SavedMapping): the column plan, value
+corrections and the answers given for every row. The pages that list and change what
+is saved are matches.py; the pages of one upload, views.py."""
+
+from dataclasses import dataclass
+
+from cldc.platform import registry
+from cldc.platform.uploads import automap
+from cldc.platform.uploads.files import open_upload
+from cldc.platform.uploads.models import SavedMapping
+from cldc.platform.uploads.provider_rows import parse_target, target_key, value_key
+from cldc.platform.uploads.template import is_annotation_heading
+
+OPTION_RULES = ("invalid_option", "retired_option")  # errors a value correction can fix
+
+
+def saved_mappings(upload, kind):
+    return SavedMapping.objects.filter(organisation=upload.organisation, collection=upload.collection,
+                                       record_type=upload.record_type, kind=kind)
+
+
+def every_row_answers(upload, columns):
+    """{variable: answer} given for every row, to questions the file has no column for
+    (`columns`: the variables it has): the upload's own over the organisation's saved ones."""
+    answers = {m.variable: m.target for m in saved_mappings(upload, SavedMapping.Kind.ANSWER)}
+    answers.update(upload.every_row)
+    return {variable: answer for variable, answer in answers.items() if answer and variable not in columns}
+
+
+def saved_values(upload):
+    """The upload's value corrections over the organisation's saved ones ('' for a value
+    left as it is)."""
+    value_map = {}
+    for saved in saved_mappings(upload, SavedMapping.Kind.VALUE):
+        value_map.setdefault(saved.variable, {})[saved.source] = saved.target
+    for variable, corrections in upload.value_map.items():
+        value_map.setdefault(variable, {}).update(corrections)
+    return value_map
+
+
+@dataclass
+class ColumnChoice:
+    index: int
+    header: str
+    target: object  # a Target, or None: not needed / not matched
+    band: str  # saved, confident, doubtful, unmapped, or clash (another column fills the same answer)
+    suggestions: list  # [Scored]: the three best targets, best first
+
+    @property
+    def settled(self):
+        return self.band in ("saved", "confident")
+
+
+def column_plan(upload, columns):
+    """For each column of a provider's file ({index: header}): the organisation's saved
+    choice, else the automatic mapping. Settled when every column is saved or confident
+    and no two fill the same answer (saved matches can: they are changed one at a time)."""
+    definition = registry.get(upload.collection).definition(upload.record_type, upload.version)
+    known = {str(t) for t in automap.targets(definition)}
+    saved = {m.source: parse_target(m.target) for m in saved_mappings(upload, SavedMapping.Kind.COLUMN)}
+    indexes = sorted(columns)
+    mappings = automap.suggest(definition, [columns[i] for i in indexes])
+    plan = []
+    for index, mapping in zip(indexes, mappings):
+        key = value_key(columns[index])
+        if is_annotation_heading(columns[index]):  # our own error columns, in a corrected file
+            plan.append(ColumnChoice(index, columns[index], None, "saved", []))
+        elif key in saved and (saved[key] is None or str(saved[key]) in known):
+            plan.append(ColumnChoice(index, columns[index], saved[key], "saved", mapping.suggestions))
+        else:
+            plan.append(ColumnChoice(index, columns[index], mapping.target, mapping.band, mapping.suggestions))
+    by_variable = {}
+    for choice in plan:
+        if choice.target is not None:
+            by_variable.setdefault(choice.target.variable, []).append(choice)
+    for choices in by_variable.values():
+        for choice in choices:
+            if any(other is not choice and other.target.fills_the_same(choice.target) for other in choices):
+                choice.band = "clash"  # one column's cells would overwrite the other's
+    return plan
+
+
+def read_headings(upload):
+    """Open the kept file: its layout and columns, or UploadError with a plain message."""
+    with open_upload(upload.path, upload.filename) as file:
+        return file.layout, dict(file.columns)
+
+
+def chosen_columns(choices):
+    """The mapping an upload keeps: column index -> target key ('' = not needed)."""
+    return {str(c.index): target_key(c.target) if c.target else "" for c in choices}
+
+
+def save_columns(upload, choices, person):
+    """Keep a confirmed column mapping on the upload and for the organisation's next file."""
+    upload.columns = chosen_columns(choices)
+    upload.save(update_fields=["columns"])
+    for choice in choices:
+        SavedMapping.objects.update_or_create(
+            organisation=upload.organisation, collection=upload.collection, record_type=upload.record_type,
+            kind=SavedMapping.Kind.COLUMN, variable="", source=value_key(choice.header)[:200],
+            defaults={"target": upload.columns[str(choice.index)], "written": choice.header.strip()[:200],
+                      "saved_by": person},
+        )
+
+
+def save_values(upload, corrections, person, written=None):
+    """Keep confirmed values ({variable: {value key: code, or '' for left as it is}}) on
+    the upload and for the organisation; `written`: {(variable, value key): as the file has it}."""
+    for variable, values in corrections.items():
+        upload.value_map.setdefault(variable, {}).update(values)
+        for source, code in values.items():
+            SavedMapping.objects.update_or_create(
+                organisation=upload.organisation, collection=upload.collection, record_type=upload.record_type,
+                kind=SavedMapping.Kind.VALUE, variable=variable, source=source[:200],
+                defaults={"target": code, "saved_by": person,
+                          "written": str((written or {}).get((variable, source), source)).strip()[:200]},
+            )
+    upload.save(update_fields=["value_map"])
+
+
+def save_every_row(upload, variable, answer, person, remember):
+    """Give `answer` to `variable` in every row of the upload that has no column for it,
+    and, if `remember`, in the organisation's next files too."""
+    upload.every_row[variable] = answer
+    upload.save(update_fields=["every_row"])
+    if remember:
+        SavedMapping.objects.update_or_create(
+            organisation=upload.organisation, collection=upload.collection, record_type=upload.record_type,
+            kind=SavedMapping.Kind.ANSWER, variable=variable, source="",
+            defaults={"target": answer, "saved_by": person})

@@ -1,0 +1,48 @@
+"""Each service calls a record by its package's noun (a definition's `noun`): H-CLIC's
+pages say "case", CORE's say "log"; the URLs stay /logs/ for both."""
+
+import re
+
+import pytest
+
+from cldc.platform.tenancy.models import Service
+
+
+def _words(html):
+    """The page's words: its text and the attributes people read (aria-label), without
+    URLs and element ids (which say /logs/ and log-count)."""
+    return re.sub(r'\b(href|action|id|for|name|class)="[^"]*"', "", html)
+
+
+@pytest.fixture
+def officer(make_organisation, make_person):
+    council = make_organisation("Hilltop Council", type="local_authority")
+    return make_person("officer@hilltop.example", council)
+
+
+def test_h_clic_pages_say_case_and_never_log(client_for, officer):
+    client = client_for("hclic", officer)
+    home, set_up, cases = (_words(client.get(url).content.decode()) for url in ("/", "/logs/new/", "/logs/"))
+    assert "Create a new case" in home and "Your cases" in home and "Upload cases from a file" in home
+    assert "Set up a new case" in set_up and "Which organisation owns this case?" in set_up
+    assert "Who is this case assigned to?" in set_up
+    assert "Search by case ID or case reference" in cases and "Type of case" in cases
+    assert "There are no cases here yet." in cases and "Create a new case" in cases
+    for page in (home, set_up, cases):
+        assert not re.search(r"\blogs?\b", page, re.IGNORECASE), re.findall(r"(?s).{60}\blogs?\b.{40}", page, re.I)
+
+
+def test_core_pages_still_say_log(client_for, officer):
+    client = client_for("core", officer)
+    home, set_up, logs = (_words(client.get(url).content.decode()) for url in ("/", "/logs/new/", "/logs/"))
+    assert "Create a new log" in home and "Your logs" in home
+    assert "Set up a new log" in set_up and "What type of log is this?" in set_up
+    assert "Search by log ID" in logs and "There are no logs here yet." in logs
+    for page in (home, set_up, logs):
+        assert not re.search(r"\bcases?\b", page, re.IGNORECASE)
+
+
+def test_the_platform_says_record_where_definitions_name_no_noun_or_disagree():
+    assert Service(collections=[]).record_nouns == ("record", "records")
+    assert Service(collections=["core", "hclic"]).record_nouns == ("record", "records")
+    assert (Service(collections=["hclic"]).noun, Service(collections=["hclic"]).nouns) == ("case", "cases")

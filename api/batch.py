@@ -87,12 +87,11 @@ class Batch:
             except Problem as problem:
                 return rejected(index, problem, record)
         try:
-            written = self.writer.write(record, answers, item["confirm"], validate_only=self.validate_only, path=path)
+            outcome = self.writer.write(record, answers, item["confirm"], validate_only=self.validate_only, path=path)
         except Problem as problem:
             return rejected(index, problem, record)
-        outcome = written.outcome
-        if written.refused:
-            return result(index, "rejected", None if written.created else record, issues_from(outcome.errors))
-        name = "created" if written.created else ("updated" if outcome.changes else "unchanged")
+        if outcome.refused:
+            return result(index, "rejected", None if outcome.created else record, issues_from(outcome.errors))
+        name = "created" if outcome.created else ("updated" if outcome.changes else "unchanged")
         return result(index, name, record, issues_from(outcome.errors), issues_from(outcome.warnings + outcome.notes),
                       outcome.status)

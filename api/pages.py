@@ -70,7 +70,8 @@ def new_client(request):
                                                         "page_title": "Your new API key"})
     return render(request, "pages/form.html", {
         "form": form, "page_title": "Create an API key",
-        "intro": "A key lets a system send and read your organisation's logs through the API. You will see it once."})
+        "intro": f"A key lets a system send and read your organisation's {request.tenant.nouns} through the API. "
+                 "You will see it once."})
 
 
 @login_required
@@ -94,13 +95,13 @@ def authorise_supplier(request):
         authorisation = SupplierAuthorisation.objects.create(
             organisation=managed_organisations(request.user).get(pk=data["organisation"]),
             supplier=Supplier.objects.get(pk=data["supplier"]), granted_by=request.user)
-        messages.success(request, f"{authorisation.supplier} can now send and read the logs of "
+        messages.success(request, f"{authorisation.supplier} can now send and read the {request.tenant.nouns} of "
                                   f"{authorisation.organisation} and its child organisations.")
         return redirect("api-client-list")
     return render(request, "pages/form.html", {
         "form": form, "page_title": "Authorise a supplier",
-        "intro": "The supplier's systems will be able to send and read the logs of the organisation and of its "
-                 "child organisations, until you withdraw the authorisation."})
+        "intro": f"The supplier's systems will be able to send and read the {request.tenant.nouns} of the organisation "
+                 "and of its child organisations, until you withdraw the authorisation."})
 
 
 @login_required
@@ -115,7 +116,8 @@ def withdraw_authorisation(request, pk):
     return render(request, "pages/form.html", {
         "form": form, "page_title": f"Withdraw {authorisation.supplier}’s authorisation",
         "caption": authorisation.organisation.name,
-        "intro": "The supplier's systems will be refused straight away for this organisation's logs."})
+        "intro": "The supplier's systems will be refused straight away for this organisation's "
+                 f"{request.tenant.nouns}."})
 
 
 @login_required

@@ -14,8 +14,6 @@ What the API adds to the gateway:
   new record is a 422 (on `version`), a change a 409 window-closed problem.
 """
 
-from dataclasses import dataclass
-
 from django.db import transaction
 
 from cldc.api.acting import organisations_acted_for
@@ -32,16 +30,6 @@ SOURCE = "api"
 def answers_named(record_fields, answers):
     """The record's own columns (owner, manager, assignee) the answers give a value."""
     return {column for column, variable in record_fields.items() if answers.get(variable) not in (None, "")}
-
-
-@dataclass
-class Written:
-    outcome: object  # the gateway's Outcome
-    created: bool
-
-    @property
-    def refused(self):
-        return bool(self.outcome.rejected)
 
 
 def refused_problem(outcome):
@@ -162,16 +150,16 @@ class Writer:
         """The gateway's submit, all or nothing: when it refuses any value sent, the
         savepoint is rolled back and the record stays as it was. The gateway's refusal
         of a change outside the collection window is a 409 window-closed problem; of a
-        new record, a 422 on its version."""
+        new record, a 422 on its version. Returns the gateway's Outcome."""
         created, read_version = record.pk is None, record.lock_version
         try:
             if validate_only:
-                return Written(submit(record, answers, SOURCE, None, confirm=list(confirm), validate_only=True,
-                                      windows=self.windows), created)
+                return submit(record, answers, SOURCE, None, confirm=list(confirm), validate_only=True,
+                              windows=self.windows)
             with transaction.atomic():
                 outcome = submit(record, answers, SOURCE, None, confirm=list(confirm), expected_version=expected_version,
                                  api_client=self.client, windows=self.windows)
-                if outcome.rejected:
+                if outcome.refused:
                     transaction.set_rollback(True)
                     outcome.saved = False
         except WindowClosed as closed:
@@ -183,6 +171,6 @@ class Writer:
             since = read_version if expected_version is None else expected_version
             raise Problem(412, "stale-record", f"Record {record.pk} has changed since version {since}. "
                           "Read it again, then send your change with its new ETag.") from None
-        if outcome.rejected and created:
+        if outcome.refused and outcome.created:
             record.pk = None  # its row was rolled back
-        return Written(outcome, created)
+        return outcome

@@ -32,6 +32,37 @@ def test_h_clic_pages_say_case_and_never_log(client_for, officer):
         assert not re.search(r"\blogs?\b", page, re.IGNORECASE), re.findall(r"(?s).{60}\blogs?\b.{40}", page, re.I)
 
 
+def _set_up_case(client, council):
+    body = client.get("/logs/new/").content.decode()
+    response = client.post("/logs/new/", {"year": re.search(r'name="year"[^>]*value="(\d+)"', body).group(1),
+                                          "owning_organisation": council.pk, "managing_organisation": council.pk})
+    return int(re.search(r"/logs/(\d+)/$", response.url).group(1))
+
+
+def test_h_clic_says_case_on_a_case_its_uploads_and_api_keys(client_for, make_person, officer):
+    council = officer.memberships.get().organisation
+    client = client_for("hclic", make_person("coordinator@hilltop.example", council, role="data_coordinator"))
+    pk = _set_up_case(client, council)
+    tasks_html = client.get(f"/logs/{pk}/").content.decode()
+    first_task = re.search(r'id="task-(\w+)-status"', tasks_html).group(1)
+    check_answers_url = f"/logs/{pk}/{first_task}/check-answers/"
+    pages = {"tasks": _words(tasks_html)} | {
+        name: _words(client.get(url).content.decode()) for name, url in {
+            "check answers": check_answers_url, "review": f"/logs/{pk}/review/", "share": f"/logs/{pk}/share/",
+            "assign": f"/logs/{pk}/assign/", "uploads": "/uploads/", "new upload": "/uploads/new/",
+            "API keys": "/api-clients/", "new API key": "/api-clients/new/"}.items()}
+    assert f"Case {pk}" in pages["tasks"] and "This case is" in pages["tasks"] and "Review the whole case" in pages["tasks"]
+    assert "Back to cases" in pages["tasks"] and "Share this case with someone" in pages["tasks"]
+    assert "Back to the case" in pages["check answers"] and "Save and return to the case" in pages["check answers"]
+    assert f"Review case {pk}" in pages["review"] and "Return to the case" in pages["review"]
+    assert "Share this case with a named person" in pages["share"] and "Back to the case" in pages["share"]
+    assert "Who should this case be assigned to?" in pages["assign"]
+    assert "Upload cases" in pages["uploads"] and "Create no cases until I have fixed them" in pages["new upload"]
+    assert "send and read cases through the API" in pages["API keys"] and "cases through the API" in pages["new API key"]
+    for name, page in pages.items():
+        assert not re.search(r"\blogs?\b", page, re.IGNORECASE), (name, re.findall(r"(?s).{60}\blogs?\b.{40}", page, re.I))
+
+
 def test_core_pages_still_say_log(client_for, officer):
     client = client_for("core", officer)
     home, set_up, logs = (_words(client.get(url).content.decode()) for url in ("/", "/logs/new/", "/logs/"))

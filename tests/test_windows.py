@@ -142,7 +142,7 @@ def test_a_year_closed_for_new_logs_names_its_deadline(hclic):
     assert version_for_new_log("hclic", "case", date(2025, 6, 1), today=date(2026, 6, 30)) == 2025
     message = closed_message("hclic", "case", date(2025, 6, 1), today=date(2026, 7, 1))
     assert message == (
-        "You can no longer create logs for the 2025 to 2026 collection year. The deadline was 29 May 2026."
+        "You can no longer create cases for the 2025 to 2026 collection year. The deadline was 29 May 2026."
     )
     assert open_for_new_logs("hclic", "case", today=date(2026, 7, 1)) == [2026]
 
@@ -181,12 +181,12 @@ def test_a_record_may_change_until_its_last_day_for_changes(hclic):
     case_2025 = Record(pk=1, collection="hclic", record_type="case", version=2025)  # a stored record
     assert refusal(case_2025, today=date(2027, 3, 31)) is None
     assert refusal(case_2025, today=date(2027, 4, 1)) == (
-        "You cannot change this log any more. "
-        "Logs for the 2025 to 2026 collection year could be changed until 31 March 2027."
+        "You cannot change this case any more. "  # H-CLIC's noun: CORE's say "log"
+        "Cases for the 2025 to 2026 collection year could be changed until 31 March 2027."
     )
     window("hclic", "case", 2025).delete()
     assert refusal(case_2025, today=date(2026, 5, 1)) == (
-        "You cannot change this log. The 2025 to 2026 collection year is closed.")
+        "You cannot change this case. The 2025 to 2026 collection year is closed.")
 
 
 def test_deadline_for_display(core):

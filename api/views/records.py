@@ -151,10 +151,10 @@ def create(view, request, only_validate):
     writer = Writer(view.client, view.service)
     record, answers = writer.new_record(data)
     acting_for(request, record.owning_organisation)
-    written = writer.write(record, answers, data["confirm"], validate_only=only_validate)
-    if written.refused:
-        raise refused_problem(written.outcome)
-    body = RecordSerializer(RecordView.of_outcome(written.outcome), context={"request": request}).data
+    outcome = writer.write(record, answers, data["confirm"], validate_only=only_validate)
+    if outcome.refused:
+        raise refused_problem(outcome)
+    body = RecordSerializer(RecordView.of_outcome(outcome), context={"request": request}).data
     if only_validate:
         return Response(body)
     return Response(body, status=status.HTTP_201_CREATED, headers={
@@ -205,10 +205,10 @@ class RecordDetailView(RecordQueryset, ApiView):
         writer = Writer(self.client, self.service)
         answers = writer.prepare_change(record, data)
         only_validate = validate_only(request)
-        written = writer.write(record, answers, data["confirm"], expected_version=version, validate_only=only_validate)
-        if written.refused:
-            raise refused_problem(written.outcome)
-        body = RecordSerializer(RecordView.of_outcome(written.outcome), context={"request": request}).data
+        outcome = writer.write(record, answers, data["confirm"], expected_version=version, validate_only=only_validate)
+        if outcome.refused:
+            raise refused_problem(outcome)
+        body = RecordSerializer(RecordView.of_outcome(outcome), context={"request": request}).data
         return Response(body, headers={} if only_validate else {"ETag": etag(record)})
 
     @extend_schema(operation_id="records_delete", parameters=[RECORD_ID, IF_MATCH],

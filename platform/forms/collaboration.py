@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
 
@@ -38,11 +39,12 @@ def related_organisations(record):
 
 class AssignForm(GDSFormMixin, forms.Form):
     submit_label = "Assign"
-    person = forms.TypedChoiceField(label="Who should this log be assigned to?", coerce=int, widget=forms.RadioSelect,
+    person = forms.TypedChoiceField(coerce=int, widget=forms.RadioSelect,  # its label in the service's noun
                                     error_messages={"required": "Select a person"})
 
-    def __init__(self, *args, people, **kwargs):
+    def __init__(self, *args, people, service, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["person"].label = f"Who should this {service.noun} be assigned to?"
         self.fields["person"].choices = [(p.pk, f"{p.name} ({p.email})") for p in people]
 
 
@@ -51,7 +53,8 @@ def assign(request, pk):
     log = Log(changeable_log(request, pk))
     record = log.record
     people = assignable_people(log_organisations(record))  # whom the log may name (records.references)
-    form = AssignForm(request.POST or None, people=people, initial={"person": record.assigned_to_id})
+    form = AssignForm(request.POST or None, people=people, service=request.tenant,
+                      initial={"person": record.assigned_to_id})
     if request.method == "POST" and form.is_valid():
         named = References(log.definition, acted_for={}).resolve(  # names a person only
             {"assigned_to": str(form.cleaned_data["person"])},
@@ -67,32 +70,34 @@ def assign(request, pk):
                 record.assigned_to = named.assigned_to
                 record.save(update_fields=["assigned_to"])
         except StaleRecord:
-            messages.error(request, "This log changed while you were assigning it. Try again.")
+            messages.error(request, f"This {request.tenant.noun} changed while you were assigning it. Try again.")
             return redirect("log-assign", pk=pk)
         except WindowClosed as closed:
             messages.error(request, str(closed))
             return redirect("log-tasks", pk=pk)
         if named.ok:
-            messages.success(request, "Log assigned")
+            messages.success(request, f"{capfirst(request.tenant.noun)} assigned")
             return redirect("log-tasks", pk=pk)
-    return render(request, "pages/form.html", {"form": form, "page_title": "Assign this log", "caption": f"Log {pk}"})
+    return render(request, "pages/form.html", {"form": form, "page_title": f"Assign this {request.tenant.noun}",
+                                               "caption": f"{capfirst(request.tenant.noun)} {pk}"})
 
 
 class ShareForm(GDSFormMixin, forms.Form):
     submit_label = "Share"
     email = forms.EmailField(label="Email address of the person", error_messages={
-        "required": "Enter the email address of the person to share this log with",
         "invalid": "Enter an email address in the correct format, like name@example.com",
     })
 
-    def __init__(self, *args, allowed, **kwargs):
-        self.allowed = allowed
+    def __init__(self, *args, allowed, service, **kwargs):
+        self.allowed, self.noun = allowed, service.noun
         super().__init__(*args, **kwargs)
+        self.fields["email"].error_messages["required"] = (
+            f"Enter the email address of the person to share this {self.noun} with")
 
     def clean_email(self):
         person = self.allowed.filter(email__iexact=self.cleaned_data["email"]).first()
         if person is None:  # the same answer whether or not the address has an account
-            raise forms.ValidationError("You can only share a log with someone in an organisation related to it")
+            raise forms.ValidationError(f"You can only share a {self.noun} with someone in an organisation related to it")
         return person
 
 
@@ -100,15 +105,16 @@ class ShareForm(GDSFormMixin, forms.Form):
 def share(request, pk):
     log = Log(changeable_log(request, pk))
     allowed = people_of(related_organisations(log.record))
-    form = ShareForm(request.POST or None, allowed=allowed)
+    form = ShareForm(request.POST or None, allowed=allowed, service=request.tenant)
     if request.method == "POST" and form.is_valid():
         person = form.cleaned_data["email"]
         assign_perm(f"records.{SHARE_PERMISSION}", person, log.record)
-        messages.success(request, f"Log shared with {person.name}")
+        messages.success(request, f"{capfirst(request.tenant.noun)} shared with {person.name}")
         return redirect("log-share", pk=pk)
     shared = [u for u in get_users_with_perms(log.record, only_with_perms_in=[SHARE_PERMISSION])]
     return render(request, "forms/share.html", {
-        "form": form, "log": log, "shared": shared, "page_title": "Share this log", "caption": f"Log {pk}",
+        "form": form, "log": log, "shared": shared, "page_title": f"Share this {request.tenant.noun}",
+        "caption": f"{capfirst(request.tenant.noun)} {pk}",
     })
 
 
@@ -118,5 +124,5 @@ def unshare(request, pk, user_pk):
     log = Log(changeable_log(request, pk))
     person = get_object_or_404(User, pk=user_pk)
     remove_perm(f"records.{SHARE_PERMISSION}", person, log.record)
-    messages.success(request, f"{person.name} can no longer see this log")
+    messages.success(request, f"{person.name} can no longer see this {request.tenant.noun}")
     return redirect("log-share", pk=pk)

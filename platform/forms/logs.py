@@ -33,7 +33,7 @@ def changeable_log(request, pk):
     analyst's) is a 403; one they may not see, a 404 as everywhere."""
     record = visible_log(request, pk)
     if not may_change(request.user, record):
-        raise PermissionDenied("You can see this log but not change it")
+        raise PermissionDenied(f"You can see this {request.tenant.noun} but not change it")
     return record
 
 

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.text import capfirst
 from django.views.decorators.http import require_http_methods
 
 from cldc.platform import registry
@@ -214,7 +215,7 @@ def create_log(request):
     if not request.tenant.collections:
         raise Http404("This service collects nothing")
     if not may_create_records(request.user):
-        raise PermissionDenied("You do not act for an organisation, so you cannot set up logs")
+        raise PermissionDenied(f"You do not act for an organisation, so you cannot set up {request.tenant.nouns}")
     types = dict(record_type_choices(request.tenant))
     sent = request.POST if request.method == "POST" else request.GET
     chosen = next(iter(types)) if len(types) == 1 else sent.get("record_type")
@@ -271,7 +272,7 @@ def task_list(request, pk):
     duplicates = Record.objects.visible_to(request.user).duplicates_of(log.record)
     fields = [log.definition.variables[v].label.lower() for v in log.definition.duplicate_check_variables]
     return render(request, "forms/tasks.html", {
-        "log": log, "page_title": f"Log {log.record.pk}", "duplicates": duplicates,
+        "log": log, "page_title": f"{capfirst(request.tenant.noun)} {log.record.pk}", "duplicates": duplicates,
         "duplicate_fields": ", ".join(dict.fromkeys(fields)), "can_change": may_change(request.user, log.record),
     })
 
@@ -311,7 +312,8 @@ def review(request, pk):
         if (rows := answer_rows(log, sub, here))
     ]
     return render(request, "forms/review.html", {
-        "log": log, "tasks": tasks, "derived": derived_rows(log), "page_title": f"Review log {log.record.pk}",
+        "log": log, "tasks": tasks, "derived": derived_rows(log),
+        "page_title": f"Review {request.tenant.noun} {log.record.pk}",
         "can_change": may_change(request.user, log.record),
     })
 
@@ -412,7 +414,8 @@ def soft_check(request, pk, rule):
             submit(log.record, {}, source="form", user=request.user, confirm=[rule],
                    expected_version=form.cleaned_data["lock_version"])
         except StaleRecord:
-            messages.error(request, "This log has changed since you opened this page. Check the answers again.")
+            messages.error(request, f"This {request.tenant.noun} has changed since you opened this page. "
+                                    "Check the answers again.")
             return redirect(request.get_full_path())
         except WindowClosed as closed:  # a confirmation is a change too
             messages.error(request, str(closed))

@@ -23,8 +23,8 @@ from cldc.platform.forms.templatetags.form_text import in_sentence
 from cldc.platform.guidance.lookup import help_for_question
 from cldc.platform.records.gateway import NOT_ASKED, StaleRecord, WindowClosed, submit
 
-CHANGED_MESSAGE = (
-    "This log has changed since you opened this page: someone else saved it. "
+CHANGED_MESSAGE = (  # says the service's noun
+    "This {noun} has changed since you opened this page: someone else saved it. "
     "Check the answers below, which are the latest, and save the page again."
 )
 
@@ -166,7 +166,8 @@ class LogWizard(NamedUrlWizardView):
             )
         except StaleRecord:
             self.log = Log(changeable_log(self.request, self.log.record.pk))
-            return self.render(self.get_form(), problem=CHANGED_MESSAGE)  # the latest answers, and why
+            changed = CHANGED_MESSAGE.format(noun=self.request.tenant.noun)
+            return self.render(self.get_form(), problem=changed)  # the latest answers, and why
         except WindowClosed as closed:  # the gateway refuses changes after the collection year's last day for them
             self.log = Log(changeable_log(self.request, self.log.record.pk))
             return self.render(self.get_form(), problem=str(closed))

@@ -12,6 +12,12 @@ other answers route away is not stored and is reported (`notes`), and so is the
 missing half of a pair (an income without its frequency: the pack's `built_in:
 completeness` rules). A change outside the collection window is refused
 (WindowClosed), whichever channel sends it.
+
+One result a layer: evaluate(), the pure part, returns an Evaluation (the typed answers
+and derived values, errors, warnings, notes, status, and the rule engine's Findings);
+submit() returns an Outcome, that Evaluation extended with the record, the changes
+stored, whether the record was `created` and `saved`, and whether a value sent was
+`refused`. Every channel reads the Outcome (the API's `Writer.write` returns it too).
 """
 
 import datetime as dt
@@ -36,38 +42,6 @@ NUMBER_CHECKS = ("numeric_format", "numeric_min_max", "numeric_step")  # the nor
 
 class StaleRecord(Exception):
     """Someone else changed the record since it was read (optimistic locking)."""
-
-
-@dataclass
-class Outcome:
-    record: Record
-    errors: list = field(default_factory=list)  # hard: dicts with field, rule, severity, message
-    warnings: list = field(default_factory=list)  # soft checks waiting for confirmation
-    confirmed: list = field(default_factory=list)  # soft checks that fired and are confirmed
-    rejected: dict = field(default_factory=dict)  # submitted values not stored, by variable
-    cleared: list = field(default_factory=list)  # answers removed because they no longer apply
-    missing: list = field(default_factory=list)  # applicable questions not yet answered
-    notes: list = field(default_factory=list)  # answers given but not stored, and halves of pairs missing
-    changes: dict = field(default_factory=dict)  # variable -> [old, new], as stored
-    status: str = Status.NOT_STARTED
-    saved: bool = False
-
-    @property
-    def ok(self):
-        return not self.errors
-
-    def as_dict(self):
-        return {
-            "id": self.record.pk,
-            "status": self.status,
-            "answers": self.record.answers,
-            "derived": self.record.derived,
-            "errors": self.errors,
-            "warnings": self.warnings,
-            "cleared": self.cleared,
-            "missing": self.missing,
-            "notes": self.notes,
-        }
 
 
 def context_for(record, definition, today=None):
@@ -96,7 +70,40 @@ class Evaluation:
     missing: list  # applicable questions not yet answered
     status: str
     findings: list  # every rule that fired, including those that refused a value
-    notes: list = field(default_factory=list)  # severity "warning": nothing to confirm (see `notes`)
+    notes: list = field(default_factory=list)  # answers given but not stored, halves of pairs missing
+
+
+@dataclass(kw_only=True)
+class Outcome(Evaluation):
+    """What submit() did: the Evaluation of the answers, and what became of the record.
+    `answers` and `derived` are typed; the record holds them as JSON (`as_dict`)."""
+
+    record: Record
+    changes: dict  # variable -> [old, new], as stored
+    created: bool  # the record was new (no primary key) when submitted
+    saved: bool = False
+
+    @property
+    def ok(self):
+        return not self.errors
+
+    @property
+    def refused(self):
+        """A value sent was not stored (`rejected`): its format or a hard rule refused it."""
+        return bool(self.rejected)
+
+    def as_dict(self):
+        return {
+            "id": self.record.pk,
+            "status": self.status,
+            "answers": self.record.answers,
+            "derived": self.record.derived,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "cleared": self.cleared,
+            "missing": self.missing,
+            "notes": self.notes,
+        }
 
 
 NOTE = "warning"  # the severity of a note: told, never blocking, nothing to confirm
@@ -271,11 +278,7 @@ def submit(record, incoming, source, user=None, *, confirm=(), expected_version=
     reading = validate_only and not incoming and not confirm  # a page showing what a record needs
     if record.pk is None or (changes and not reading):
         check_window(record, today, windows)
-    outcome = Outcome(
-        record=record, errors=result.errors, warnings=result.warnings, confirmed=result.confirmed,
-        rejected=result.rejected, cleared=result.cleared, missing=result.missing, notes=result.notes, changes=changes,
-        status=result.status,
-    )
+    outcome = Outcome(**vars(result), record=record, changes=changes, created=record.pk is None)
     record.answers, record.derived = new_answers, to_json(result.derived)
     record.confirmations, record.status = confirmations, result.status
     record.provider_reference = provider_reference(definition, new_answers)

@@ -13,6 +13,22 @@ from cldc.platform import registry
 RECORD_NOUNS = ("record", "records")  # the platform's own word
 
 
+def record_nouns(collections):
+    """What people call a record of these collections, (singular, plural): the `noun`
+    their definitions name ("log", "case"); "record" when they name none or do not agree."""
+    named = set()
+    for name in collections:
+        collection = registry.get(name)
+        for record_type in collection.record_types:
+            for version in collection.versions(record_type):
+                definition = collection.definition(record_type, version)
+                noun = definition.raw.get("noun")
+                if noun and not (isinstance(noun, list) and len(noun) == 2 and all(isinstance(w, str) for w in noun)):
+                    raise ValueError(f"{definition.source}: noun must be [singular, plural], e.g. [log, logs]")
+                named.add(tuple(noun) if noun else RECORD_NOUNS)
+    return named.pop() if len(named) == 1 else RECORD_NOUNS
+
+
 def validate_collections(value):
     unknown = sorted(set(value) - set(registry.collection_names()))
     if unknown:
@@ -58,20 +74,9 @@ class Service(TenantMixin):
 
     @cached_property
     def record_nouns(self):
-        """What this service's people call a record, (singular, plural): the `noun` its
-        collections' definitions name ("log", "case"); "record" when they name none or
-        do not agree. Pages say it as {{ service.noun }} and {{ service.nouns }}."""
-        named = set()
-        for name in self.collections:
-            collection = registry.get(name)
-            for record_type in collection.record_types:
-                for version in collection.versions(record_type):
-                    definition = collection.definition(record_type, version)
-                    noun = definition.raw.get("noun")
-                    if noun and not (isinstance(noun, list) and len(noun) == 2 and all(isinstance(w, str) for w in noun)):
-                        raise ValueError(f"{definition.source}: noun must be [singular, plural], e.g. [log, logs]")
-                    named.add(tuple(noun) if noun else RECORD_NOUNS)
-        return named.pop() if len(named) == 1 else RECORD_NOUNS
+        """What this service's people call a record. Pages say it as {{ service.noun }}
+        and {{ service.nouns }}."""
+        return record_nouns(self.collections)
 
     @property
     def noun(self):

@@ -45,11 +45,15 @@ def visible_uploads(user):
     return uploads.filter(Q(organisation__in=policy.organisations_acted_for(user)) | Q(user=user))
 
 
+ON_ERRORS = [("wait", "Create no {nouns} until I have fixed them"),  # in the service's noun
+             ("create_valid", "Create the {nouns} of the valid rows now, and fix the rest later"),
+             ("check_only", "Only check the file: do not create or change any {nouns}")]
+
+
 class UploadForm(GDSFormMixin, forms.Form):
     submit_label = "Upload and check the file"
 
-    record_type = forms.ChoiceField(label="What type of logs are in the file?", widget=forms.RadioSelect,
-                                    error_messages={"required": "Select the type of logs"})
+    record_type = forms.ChoiceField(widget=forms.RadioSelect)  # its label in the service's noun
     year = forms.TypedChoiceField(label="Which collection year are they for?", coerce=int, widget=forms.RadioSelect,
                                   error_messages={"required": "Select the collection year"})
     organisation = forms.TypedChoiceField(label="Which organisation is uploading?", coerce=int,
@@ -60,14 +64,17 @@ class UploadForm(GDSFormMixin, forms.Form):
         error_messages={"required": "Select a file", "empty": "The selected file is empty."})
     on_errors = forms.ChoiceField(
         label="If some rows have errors", widget=forms.RadioSelect, initial="wait",
-        choices=[("wait", "Create no logs until I have fixed them"),
-                 ("create_valid", "Create the logs of the valid rows now, and fix the rest later"),
-                 ("check_only", "Only check the file: do not create or change any logs")],
         error_messages={"required": "Select what to do if some rows have errors"})
 
     def __init__(self, *args, service, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["record_type"].choices = record_type_choices(service)
+        if len(self.fields["record_type"].choices) == 1:  # one type of record: nothing to ask
+            self.fields["record_type"].widget = forms.HiddenInput()
+            self.fields["record_type"].initial = self.fields["record_type"].choices[0][0]
+        self.fields["record_type"].label = f"What type of {service.nouns} are in the file?"
+        self.fields["record_type"].error_messages["required"] = f"Select the type of {service.nouns}"
+        self.fields["on_errors"].choices = [(value, label.format(nouns=service.nouns)) for value, label in ON_ERRORS]
         self.fields["year"].choices = changeable_year_choices(service)  # corrections after new logs close
         self.fields["organisation"].choices = [("", "Select an organisation")] + [
             (o.pk, o.name) for o in policy.organisations_acted_for(user)]
@@ -102,7 +109,7 @@ def upload_list(request):
 @login_required
 def new_upload(request):
     if not may_create_records(request.user):  # as setting up a log: for the organisations one acts for
-        raise PermissionDenied("You do not act for an organisation, so you cannot upload logs")
+        raise PermissionDenied(f"You do not act for an organisation, so you cannot upload {request.tenant.nouns}")
     form = UploadForm(request.POST or None, request.FILES or None, service=request.tenant, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -125,7 +132,8 @@ def new_upload(request):
                 return redirect("upload-columns", pk=upload.pk)
             start(upload, request.tenant.schema_name)
             return redirect("upload-detail", pk=upload.pk)
-    return render(request, "pages/form.html", {"form": form, "page_title": "Upload logs", "multipart": True})
+    return render(request, "pages/form.html", {"form": form, "page_title": f"Upload {request.tenant.nouns}",
+                                               "multipart": True})
 
 
 @login_required

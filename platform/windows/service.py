@@ -11,9 +11,11 @@ a version without a window is closed.
 """
 
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from cldc.platform import registry
 from cldc.platform.windows.models import CollectionWindow, collection_year, long_date
+from cldc.platform.tenancy.models import record_nouns
 from cldc.platform.windows.seed import windows_file
 
 
@@ -54,29 +56,31 @@ def refusal(record, today=None, windows=None):
     today = today or timezone.localdate()
     window = (windows or Windows()).get(record.collection, record.record_type, record.version)
     if record.pk is None:
-        return _new_logs_refusal(window, record.version, today)
+        return _new_logs_refusal(window, record.collection, record.version, today)
     if window is None or today > window.editing_end:
-        return _editing_refusal(window, record.version)
+        return _editing_refusal(window, record.collection, record.version)
     return None
 
 
-def _new_logs_refusal(window, version, today):
-    year = collection_year(version)
+# The messages say the collection's own noun ("log", "case"): every channel shows them.
+
+def _new_logs_refusal(window, collection, version, today):
+    year, (_, nouns) = collection_year(version), record_nouns([collection])
     if window is None:
-        return f"You cannot create logs for the {year} collection year yet."
+        return f"You cannot create {nouns} for the {year} collection year yet."
     if today < window.opens_on:
-        return f"You can create logs for the {year} collection year from {long_date(window.opens_on)}."
+        return f"You can create {nouns} for the {year} collection year from {long_date(window.opens_on)}."
     if today > window.new_logs_end:
-        return (f"You can no longer create logs for the {year} collection year. "
+        return (f"You can no longer create {nouns} for the {year} collection year. "
                 f"The deadline was {long_date(window.submission_deadline)}.")
     return None
 
 
-def _editing_refusal(window, version):
-    year = collection_year(version)
+def _editing_refusal(window, collection, version):
+    year, (noun, nouns) = collection_year(version), record_nouns([collection])
     if window is None:
-        return f"You cannot change this log. The {year} collection year is closed."
-    return (f"You cannot change this log any more. Logs for the {year} collection year "
+        return f"You cannot change this {noun}. The {year} collection year is closed."
+    return (f"You cannot change this {noun} any more. {capfirst(nouns)} for the {year} collection year "
             f"could be changed until {long_date(window.editing_end)}.")
 
 
@@ -132,7 +136,7 @@ def version_for_new_log(collection, record_type, log_date, today=None):
     version = registry.get(collection).version_for(record_type, log_date)
     if version is None:
         raise WindowClosed(_enter_a_date_in_an_open_year(collection, record_type, today))
-    refused = _new_logs_refusal(window_for(collection, record_type, version), version, today)
+    refused = _new_logs_refusal(window_for(collection, record_type, version), collection, version, today)
     if refused:
         raise WindowClosed(refused)
     return version
@@ -142,7 +146,8 @@ def _enter_a_date_in_an_open_year(collection, record_type, today):
     package = registry.get(collection)
     definitions = [package.definition(record_type, v) for v in open_for_new_logs(collection, record_type, today)]
     if not definitions:
-        return "You cannot create logs at the moment. No collection year is open for new logs."
+        nouns = record_nouns([collection])[1]
+        return f"You cannot create {nouns} at the moment. No collection year is open for new {nouns}."
     years = " or ".join(collection_year(d.version) for d in definitions)
     noun, verb = ("collection years", "are") if len(definitions) > 1 else ("collection year", "is")
     # Open years are usually next to each other: one range reads best.

@@ -77,6 +77,15 @@ def test_confirmations_are_recorded_with_the_values_they_confirmed(demo_collecti
     assert Record.objects.get(pk=record.pk).confirmations == {}
 
 
+def test_the_outcome_says_whether_the_record_was_created_and_a_value_refused(demo_collection, core, orgs):
+    first = submit(new_record(orgs["child"]), {**COMPLETE, "hhmemb": 2, "age2": 30}, source="form")
+    assert (first.created, first.saved, first.refused) == (True, True, False)
+    again = submit(first.record, {"age2": 130, "brent": "110"}, source="form")
+    assert (again.created, again.saved, again.refused, again.rejected) == (False, True, True, {"age2": 130})
+    checked = submit(new_record(orgs["child"]), {**COMPLETE, "brent": "a lot"}, source="api", validate_only=True)
+    assert (checked.created, checked.saved, checked.refused) == (True, False, True)
+
+
 def test_validate_only_stores_nothing(demo_collection, core, orgs):
     outcome = submit(new_record(orgs["child"]), COMPLETE, source="api", validate_only=True)
     assert outcome.status == "completed" and not outcome.saved

@@ -133,3 +133,14 @@ def test_a_blank_template_is_refused_in_the_packs_words(client_for, core_service
                   "is correct.") in response.content.decode()
     with schema_context("core"):
         assert not Upload.objects.exists()
+
+
+def test_a_service_with_one_type_of_record_does_not_ask_it(client_for, hclic_service, council, officer):
+    """H-CLIC collects one type: the form said "Select the type of cases" to a person who had no choice."""
+    client = client_for("hclic", officer)
+    form = client.get("/uploads/new/").content.decode()
+    assert 'type="hidden" name="record_type" value="hclic:case"' in form and 'type="radio" name="record_type"' not in form
+    response = client.post("/uploads/new/", {"record_type": "hclic:case", "year": "2026", "organisation": council.pk,
+                                             "file": SimpleUploadedFile("cases.csv", b"Case reference\r\nC-1\r\n"),
+                                             "on_errors": "check_only"})
+    assert response.status_code == 302, response.content.decode()[:2000]

@@ -61,6 +61,10 @@ FILES = {
     "guidance": PackageFile("guidance/*.txt", "seed guidance pages: title on line 1, `slug: some-slug` on line 2, then paragraphs"),
     "example": PackageFile("examples/{record_type}/{version}.json", "a complete create body for the API reference page"),
     "example_change": PackageFile("examples/{record_type}/{version}-change.json", "a change to it, for the same page"),
+    "rule_cases": PackageFile(
+        "rule_cases/*.yaml",
+        "the package's tests: for each rule, answers that make it fire and a near miss that does not, each file "
+        "naming its record_type and version; run by `cldc cases` (docs/testing-a-package.md)"),
 }
 
 

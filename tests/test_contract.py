@@ -103,5 +103,4 @@ def test_every_file_of_a_package_is_one_the_contract_lists(name, package_dir):
     patterns = [re.sub(r"\{\w+\}", "*", spec.path) for spec in contract.FILES.values()]
     files = [p.relative_to(package_dir).as_posix() for p in package_dir.rglob("*")
              if p.is_file() and "__pycache__" not in p.parts and p.name != "__init__.py"]
-    files = [f for f in files if not f.startswith("rule_cases/")]  # the package's tests (docs/testing-a-package.md)
     assert files and [f for f in files if not any(fnmatch.fnmatch(f, p) for p in patterns)] == []

@@ -1,6 +1,6 @@
 """Where the CORE service's own checks decide, the platform decides the same way: the
 number forms a person types, and numbers checked only where their question is asked.
-(Rule-level parity is in the rule cases: tests/core/rule_cases/.)"""
+(Rule-level parity is in the rule cases: collections/core/rule_cases/, run by tests/core/test_rule_cases.py.)"""
 
 import datetime as dt
 

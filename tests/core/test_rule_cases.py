@@ -1,25 +1,25 @@
 """Every rule has a case that makes it fire and one that does not.
 
-Cases live in tests/core/rule_cases/<record_type>_*.yaml, in the format (and run by
-the runner) of tests/rule_cases.py, which any package's tests use.
+Cases live in collections/core/rule_cases/<record_type>_*.yaml, in the format (and run
+by the runner) of cldc.platform.rules.cases, as `cldc cases --collection core` runs them.
 """
-
-from pathlib import Path
 
 import pytest
 
-from cldc.tests.rule_cases import assert_case, lacking_cases, load_cases
+from cldc.platform import registry
+from cldc.platform.rules.cases import failure, lacking_cases, load_cases
 
-CASES_DIR = Path(__file__).parent / "rule_cases"
+CORE = registry.get("core")
+CASES = load_cases(CORE)
 
 
-@pytest.mark.parametrize("record_type, version, rule_id, expectation, answers, context, stored",
-                         list(load_cases(CASES_DIR)))
-def test_rule_case(record_type, version, rule_id, expectation, answers, context, stored):
-    assert_case("core", record_type, version, rule_id, expectation, answers, context, stored)
+@pytest.mark.parametrize("case", [pytest.param(case, id=case.name) for case in CASES])
+def test_rule_case(case):
+    problem = failure(CORE, case)
+    assert problem is None, problem
 
 
 @pytest.mark.parametrize("record_type", ["lettings", "sales"])
 def test_every_running_rule_has_a_case_that_fires_and_one_that_passes(record_type):
-    lacking = lacking_cases("core", CASES_DIR, record_type, 2026)
+    lacking = lacking_cases(CORE, CASES, record_type, 2026)
     assert lacking == [], f"rules without a firing and a passing case: {lacking}"

@@ -136,3 +136,43 @@ def test_validate_refuses_an_unknown_channel_or_organisation_type(demo_collectio
     path.write_text("[]")
     with pytest.raises(CommandError, match="invalid choice"):
         cldc("validate", *SELECT, option, value, str(path))
+
+
+DEMO_CASES = """
+record_type: case
+version: 2026
+cases:
+  scheme_needs_supported:                 # can never fire: routing clears a scheme of general needs
+    fires: {needstype: 1, scheme: S1}
+    passes: {needstype: 2, scheme: S1}
+  person_age_2:
+    fires: {hhmemb: 2, age2: 111}
+    passes: {hhmemb: 2, age2: 110}
+  high_rent:
+    fires: [{brent: 401}, {brent: 40}]    # the second is wrong
+    passes: {brent: 400}
+  upload_only:
+    fires: {hhmemb: 3}
+  no_such_rule:
+    fires: {brent: 1}
+"""
+
+
+def test_cases_names_each_failing_case_and_each_rule_without_both_and_fails(demo_collection):
+    """The passing run is the example package's (tests/test_example_package.py)."""
+    (demo_collection.package_dir / "rule_cases").mkdir()
+    (demo_collection.package_dir / "rule_cases" / "case.yaml").write_text(DEMO_CASES)
+    out = StringIO()
+    with pytest.raises(CommandError, match="3 cases failed, and some running rules have no cases"):
+        call_command("cldc", "cases", "--collection", "demo", stdout=out)
+    assert out.getvalue().splitlines() == [
+        "scheme_needs_supported: case:scheme_needs_supported:fires: expected it to fire, but it did not fire",
+        "high_rent: case:high_rent:fires:2: expected it to fire, but it did not fire",
+        "no_such_rule: case:no_such_rule:fires: no rule no_such_rule in case 2026",
+        "9 cases, 3 failed; coverage: rules that run without a firing case and a near miss: case 2026: upload_only",
+    ]
+
+
+def test_cases_refuses_an_unknown_record_type(demo_collection):
+    with pytest.raises(CommandError, match="demo has no record type 'lettings'; it has case"):
+        cldc("cases", "--collection", "demo", "--record-type", "lettings")

@@ -13,6 +13,7 @@ SUBCOMMANDS = {
     "demo": "cldc.platform.cli.demo",
     "totp": "cldc.platform.cli.totp",
     "lint": "cldc.platform.cli.lint",
+    "cases": "cldc.platform.cli.cases",
     "rules": "cldc.platform.cli.rules",
     "validate": "cldc.platform.cli.validate",
     "diff": "cldc.platform.cli.diff",

@@ -32,7 +32,7 @@ TOP_KEYS = {
     "collection", "record_type", "version", "title", "valid_from", "valid_to", "reference_key", "ages_at",
     "search_fields", "record_fields", "predicates", "sections",
     "option_lists",  # named lists of options, that a question names as its `options:` (resolve_option_lists)
-    "noun",  # what people call a record, [singular, plural]: read by Service.record_nouns
+    "noun",  # what people call a record, [singular, plural]: Definition.noun
 }
 # A version that states only its differences (apply_changes): these replace the base's.
 DELTA_COPIED_KEYS = (
@@ -327,6 +327,7 @@ class Definition:
     # The date question at which ages are counted (a tenancy start date): an upload may
     # give a date of birth where the form asks an age.
     ages_at: str = ""
+    noun: tuple = ()  # what people call a record of it, (singular, plural), e.g. ("log", "logs"); () if unnamed
     source: str = ""  # the file it came from
     raw: dict = field(default_factory=dict, repr=False)
 
@@ -440,6 +441,14 @@ def load_definition(path, layout_path=None):
     return raw
 
 
+def _noun(noun, source):
+    if noun is None:
+        return ()
+    if not (isinstance(noun, list) and len(noun) == 2 and all(isinstance(word, str) and word for word in noun)):
+        raise DefinitionError(f"{source}: noun must be [singular, plural], e.g. [log, logs]")
+    return tuple(noun)
+
+
 def build(raw, source="", base_loader=None):
     """Build a Definition from a file's data. A file that `extends` another version is
     applied as changes to it; base_loader(version) returns that version's raw data."""
@@ -470,6 +479,7 @@ def build(raw, source="", base_loader=None):
             record_fields=dict(raw.get("record_fields") or {}),
             search_fields=list(raw.get("search_fields") or []),
             ages_at=str(raw.get("ages_at") or ""),
+            noun=_noun(raw.get("noun"), source),
             source=str(source),
             raw=raw,
         )

@@ -132,8 +132,8 @@ def log_list(request):
 # --- Setting up a log --------------------------------------------------------------------
 #
 # Two steps where a service collects more than one type of log: the type, then the
-# set-up questions in that type's own words (CORE's lettings and sales ask who owns the
-# log differently). The type chosen travels in the URL, then in the set-up form itself.
+# set-up questions in that type's own words (two types of one service may ask who owns
+# the log differently). The type chosen travels in the URL, then in the set-up form itself.
 
 ASK_RECORD_TYPE = "record_type"  # the `step` value of the page asking the type of log
 
@@ -211,7 +211,7 @@ class SetUpForm(GDSFormMixin, forms.Form):
 @login_required
 def create_log(request):
     """/logs/new/: the type of log (when the service has several), then the set-up
-    questions for that type (?record_type=core:lettings, posted back in the form)."""
+    questions for that type (?record_type=<collection>:<record type>, posted back in the form)."""
     if not request.tenant.collections:
         raise Http404("This service collects nothing")
     if not may_create_records(request.user):

@@ -2,15 +2,15 @@
 that does not, in the package's rule_cases/*.yaml (contract.FILES["rule_cases"]). Run
 by `cldc cases` and by a package's pytest tests alike (docs/testing-a-package.md).
 
-    record_type: lettings
+    record_type: visit
     version: 2026
     context: {today: 2026-09-01}            # optional, for every case in the file
     cases:
-      mrcdate_not_after_startdate:          # a rule id (repeat rules: one of their ids, e.g. x_2)
-        fires: {startdate: 2026-05-01, mrcdate: 2026-06-01}
-        passes: {startdate: 2026-05-01, mrcdate: 2026-04-01}
+      visit_not_before_referral:            # a rule id (repeat rules: one of their ids, e.g. x_2)
+        fires: {referred_on: 2026-05-01, visited_on: 2026-04-01}
+        passes: {referred_on: 2026-05-01, visited_on: 2026-06-01}
         context: {owning_organisation_type: local_authority}   # optional, for this case
-        stored: {tshortfall: 100.01}          # optional: answers the record already holds
+        stored: {people: 2}                   # optional: answers the record already holds
 
 `fires` and `passes` may each be a list of answer sets, one case per item.
 

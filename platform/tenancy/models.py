@@ -21,11 +21,7 @@ def record_nouns(collections):
         collection = registry.get(name)
         for record_type in collection.record_types:
             for version in collection.versions(record_type):
-                definition = collection.definition(record_type, version)
-                noun = definition.raw.get("noun")
-                if noun and not (isinstance(noun, list) and len(noun) == 2 and all(isinstance(w, str) for w in noun)):
-                    raise ValueError(f"{definition.source}: noun must be [singular, plural], e.g. [log, logs]")
-                named.add(tuple(noun) if noun else RECORD_NOUNS)
+                named.add(collection.definition(record_type, version).noun or RECORD_NOUNS)
     return named.pop() if len(named) == 1 else RECORD_NOUNS
 
 

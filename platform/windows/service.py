@@ -1,7 +1,7 @@
 """What the windows allow today: which versions take new records, and whether a
 record may still change. None of it names a collection.
 
-    version = version_for_new_log("core", "lettings", start_date)   # or WindowClosed
+    version = version_for_new_log(collection, record_type, start_date)   # or WindowClosed
     message = refusal(record)   # why it may not be started or changed today, or None
 
 The gateway refuses every change outside a window (gateway.check_window, with

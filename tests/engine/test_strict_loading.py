@@ -283,3 +283,12 @@ def test_reads_as_names_only_the_question_s_own_options(raw_definition):
     question["reads_as"] = {9: "Nine"}
     with pytest.raises(DefinitionError, match="reads_as: 9 is not an option of the question"):
         build(raw_definition, "demo.yaml")
+
+
+@pytest.mark.parametrize("noun", [["log"], "log", ["log", 3], ["", "logs"]])
+def test_a_noun_is_a_singular_and_a_plural_checked_when_the_definition_is_loaded(raw_definition, noun):
+    raw_definition["noun"] = ["visit", "visits"]
+    assert build(raw_definition, "demo.yaml").noun == ("visit", "visits")
+    raw_definition["noun"] = noun
+    with pytest.raises(DefinitionError, match=r"demo.yaml: noun must be \[singular, plural\]"):
+        build(raw_definition, "demo.yaml")

@@ -5,7 +5,7 @@ import json
 
 from django.test import Client
 
-SERVICES = {"core": "core.localhost", "hclic": "hclic.localhost"}
+from cldc.tests.conftest import SERVICES
 
 
 class Api:

@@ -8,8 +8,9 @@ cannot drift from what the code does. docs/collection-packages.md says the same 
 people, with a minimal package; tests/test_contract.py checks it against the code.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 # --- Finding packages ----------------------------------------------------------------------
 
@@ -61,6 +62,10 @@ FILES = {
     "guidance": PackageFile("guidance/*.txt", "seed guidance pages: title on line 1, `slug: some-slug` on line 2, then paragraphs"),
     "example": PackageFile("examples/{record_type}/{version}.json", "a complete create body for the API reference page"),
     "example_change": PackageFile("examples/{record_type}/{version}-change.json", "a change to it, for the same page"),
+    "exports": PackageFile(
+        "exports/{record_type}/{version}.yaml",
+        "optional: export layouts, column by column, and who may have them (docs/exports.md); "
+        "without one, a version exports every answer"),
     "rule_cases": PackageFile(
         "rule_cases/*.yaml",
         "the package's tests: for each rule, answers that make it fire and a near miss that does not, each file "
@@ -93,8 +98,9 @@ CONTEXT_SOMETIMES = {
 # --- The functions a package may register ------------------------------------------------
 # With cldc.platform.rules.functions.rule_function("<collection>.<name>"), in the package's
 # functions module; a rules or derived file names one with `function: <collection>.<name>`.
-# They must not touch the database: the engine runs them for a record in memory, in every
-# channel, and in `cldc validate`, `cldc backtest` and the bulk-upload workers.
+# Rule and derived functions must not touch the database: the engine runs them for a record
+# in memory, in every channel, and in `cldc validate`, `cldc backtest` and the bulk-upload
+# workers. An export format is registered by its own decorator (below).
 
 
 def rule(answers: Mapping, context: Mapping) -> dict | bool | None:
@@ -108,4 +114,11 @@ def derived(answers: Mapping, context: Mapping) -> object:
     the same name then stands). Given the answers and the derived values declared before it."""
 
 
-FUNCTIONS = {"rule": rule, "derived": derived}
+def export_format(selection, rows: Iterator[list], path: Path) -> None:
+    """An export format, registered with cldc.platform.exports.formats.export_format(
+    "<collection>.<name>"): write the rows (one list of values per record, in
+    selection.columns' order, codes or labels as selection.codes says) to `path` as they
+    come, never holding them all. It may read the database (organisations, people)."""
+
+
+FUNCTIONS = {"rule": rule, "derived": derived, "export_format": export_format}

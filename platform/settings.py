@@ -57,6 +57,7 @@ TENANT_APPS = [
     "cldc.platform.records",
     "cldc.platform.windows",
     "cldc.platform.uploads",
+    "cldc.platform.exports",
     "cldc.platform.forms",
     "cldc.platform.guidance",
     "cldc.api",

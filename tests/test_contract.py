@@ -98,6 +98,7 @@ def test_every_kind_of_file_is_asked_for_by_the_platform_and_listed_for_people()
 @pytest.mark.parametrize("name, package_dir", [
     ("hclic", ROOT / "collections" / "hclic"),
     ("rough_sleeping", ROOT / "tests" / "packages" / "rough_sleeping"),
+    ("visits", ROOT / "tests" / "packages" / "visits"),
 ])
 def test_every_file_of_a_package_is_one_the_contract_lists(name, package_dir):
     patterns = [re.sub(r"\{\w+\}", "*", spec.path) for spec in contract.FILES.values()]

@@ -60,15 +60,15 @@ EXPECTED = {  # (role, action, organisation): outcome, e.g. ("analyst", "edit", 
 # What the page behind a change answers a GET with, for each outcome of the change.
 PAGE_STATUS = {OK: 200, NOT_OFFERED: 200, FORBIDDEN: 403, NOT_FOUND: 404, SIGN_IN: 302}
 
-SOFT_CHECK = "void_date_value_check"  # a void date years before the tenancy starts
-LETTING = {"tenancycode": "T-1", "startdate": "2026-05-04", "needstype": 1, "renewal": 0, "voiddate": "2020-01-01"}
+SOFT_CHECK = "older_person_in_work_1"  # someone of 70 in work
+VISIT = {"visitref": "V-1", "visitdate": "2026-05-04", "hhmemb": 1, "age1": 70, "work1": 1}
 
 
 # --- The organisations, the people in each role, and a log of each organisation --------------
 
 
 @pytest.fixture
-def world(make_organisation, make_person, client_for, core_service):
+def world(make_organisation, make_person, client_for, visits_service):
     parent = make_organisation("Parent Homes")
     orgs = {"parent": parent, "child": make_organisation("Child Lettings", parent=parent),
             "other": make_organisation("Other Housing"), "partner": make_organisation("Partner Support")}
@@ -89,29 +89,29 @@ def world(make_organisation, make_person, client_for, core_service):
     # Whom the share and stop sharing actions name: partners, not in the table.
     newcomer = make_person("newcomer@partner.example", orgs["partner"])
     leaving = make_person("leaving@partner.example", orgs["partner"])
-    with schema_context("core"):
-        logs = {name: submit(Record(collection="core", record_type="lettings", version=2026,
+    with schema_context("visits"):
+        logs = {name: submit(Record(collection="visits", record_type="visit", version=2026,
                                     owning_organisation=orgs[name], managing_organisation=orgs[name]),
-                             LETTING, source="form").record
+                             VISIT, source="form").record
                 for name in ORGANISATIONS}
         assert all(SOFT_CHECK in [w["rule"] for w in submit(log, {}, source="form", validate_only=True).warnings]
                    for log in logs.values())
         assign_perm(f"records.{SHARE_PERMISSION}", people["shared by name"], logs["child"])
         for log in logs.values():
             assign_perm(f"records.{SHARE_PERMISSION}", leaving, log)
-    clients = {role: client_for("core", person) for role, person in people.items()}
+    clients = {role: client_for("visits", person) for role, person in people.items()}
     User.objects.filter(pk=people["deactivated"].pk).update(is_active=False)  # after signing in
     return {"orgs": orgs, "people": people, "logs": logs, "clients": clients, "newcomer": newcomer, "leaving": leaving,
             "assignees": {name: people[f"{name} coordinator"] for name in ORGANISATIONS}}
 
 
 def stored(log):
-    with schema_context("core"):
+    with schema_context("visits"):
         return Record.objects.get(pk=log.pk)
 
 
 def is_shared(person, log):
-    with schema_context("core"):
+    with schema_context("visits"):
         return shared_with(person).filter(record_id=log.pk).exists()
 
 
@@ -131,10 +131,10 @@ def see(client, world, organisation):
 
 def edit(client, world, organisation):
     log = world["logs"][organisation]
-    url = f"/logs/{log.pk}/page/tenant_code/"
-    answer = client.post(url, {"log_wizard-current_step": "tenant_code", "lock_version": stored(log).lock_version,
-                               "tenancycode": "CHANGED"})
-    return client.get(url), answer, stored(log).answers["tenancycode"] == "CHANGED"
+    url = f"/logs/{log.pk}/page/visit/"
+    answer = client.post(url, {"log_wizard-current_step": "visit", "lock_version": stored(log).lock_version,
+                               "visitref": "CHANGED", "visitdate_0": "4", "visitdate_1": "5", "visitdate_2": "2026"})
+    return client.get(url), answer, stored(log).answers["visitref"] == "CHANGED"
 
 
 def confirm(client, world, organisation):
@@ -165,19 +165,19 @@ def stop_sharing(client, world, organisation):
 
 def create(client, world, organisation):
     owner = world["orgs"][organisation]
-    answer = client.post("/logs/new/", {"record_type": "core:lettings", "year": "2026", "owning_organisation": owner.pk,
+    answer = client.post("/logs/new/", {"record_type": "visits:visit", "year": "2026", "owning_organisation": owner.pk,
                                         "managing_organisation": owner.pk, "assigned_to": ""})
-    with schema_context("core"):
+    with schema_context("visits"):
         made = Record.objects.filter(owning_organisation=owner).count() > 1  # the fixture's log and a new one
     return client.get("/logs/new/"), answer, made
 
 
-def upload(client, world, organisation, official_template_csv):
+def upload(client, world, organisation, visits_template_csv):
     owner = world["orgs"][organisation]
     answer = client.post("/uploads/new/", {
-        "record_type": "core:lettings", "year": "2026", "organisation": owner.pk, "on_errors": "check_only",
-        "file": SimpleUploadedFile("logs.csv", official_template_csv("lettings", owner), content_type="text/csv")})
-    with schema_context("core"):
+        "record_type": "visits:visit", "year": "2026", "organisation": owner.pk, "on_errors": "check_only",
+        "file": SimpleUploadedFile("visits.csv", visits_template_csv(owner), content_type="text/csv")})
+    with schema_context("visits"):
         made = Upload.objects.filter(organisation=owner).exists()
     return client.get("/uploads/new/"), answer, made
 
@@ -207,7 +207,7 @@ def test_who_may_do_what_to_whose_log(role, action, organisation, world, request
     act = ACTIONS[action]
     if action == "upload":
         request.getfixturevalue("eager_celery")
-        page, answer, done = act(world["clients"][role], world, organisation, request.getfixturevalue("official_template_csv"))
+        page, answer, done = act(world["clients"][role], world, organisation, request.getfixturevalue("visits_template_csv"))
     else:
         page, answer, done = act(world["clients"][role], world, organisation)
     expected = EXPECTED[role, action, organisation]
@@ -226,7 +226,7 @@ def test_the_one_rule_is_the_table(role, world):
     person: neither)."""
     person = User.objects.get(pk=world["people"][role].pk)
     seeing, changing, _ = TABLE[role]
-    with schema_context("core"):
+    with schema_context("visits"):
         for rule, outcomes in ((Record.objects.visible_to, seeing), (Record.objects.changeable_by, changing)):
             found = set(rule(person).values_list("pk", flat=True))
             assert found == {world["logs"][name].pk for name, result in zip(ORGANISATIONS, outcomes) if result == OK}
@@ -243,8 +243,8 @@ def change_links(html):
 def test_a_log_is_shown_with_change_links_only_to_those_who_may_change_it(role, shown, world):
     client, log = world["clients"][role], world["logs"]["child"]
     pages = [client.get(url).content.decode() for url in (
-        "/logs/", f"/logs/{log.pk}/", f"/logs/{log.pk}/review/", f"/logs/{log.pk}/setup/check-answers/")]
-    assert all("T-1" in page for page in pages[2:])  # the answers, to read
+        "/logs/", f"/logs/{log.pk}/", f"/logs/{log.pk}/review/", f"/logs/{log.pk}/visit_details/check-answers/")]
+    assert all("V-1" in page for page in pages[2:])  # the answers, to read
     assert [bool(change_links(page)) for page in pages] == [shown] * len(pages)
 
 
@@ -255,6 +255,6 @@ def test_a_log_is_shown_with_change_links_only_to_those_who_may_change_it(role, 
 def test_a_persons_session_is_no_key_to_the_api(role, world):
     client, url = world["clients"][role], f"/api/v1/records/{world['logs']['child'].pk}/"
     assert client.get(url).status_code == 401
-    assert client.patch(url, {"answers": {"tenancycode": "CHANGED"}}, content_type="application/json").status_code == 401
+    assert client.patch(url, {"answers": {"visitref": "CHANGED"}}, content_type="application/json").status_code == 401
     assert client.delete(url).status_code == 401
-    assert stored(world["logs"]["child"]).answers["tenancycode"] == "T-1"
+    assert stored(world["logs"]["child"]).answers["visitref"] == "V-1"

@@ -39,7 +39,7 @@ def test_it_lints_clean_and_every_rule_case_passes(capsys):
     call_command("cldc", "cases", "--collection", "visits")
     assert capsys.readouterr().out.splitlines() == [
         "1 definitions checked, 0 problems",
-        "16 cases, 0 failed; coverage: every running rule has a firing case and a near miss"]
+        "20 cases, 0 failed; coverage: every running rule has a firing case and a near miss"]
     assert all(failure(registry.get("visits"), case) is None for case in load_cases(registry.get("visits")))
 
 

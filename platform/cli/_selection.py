@@ -9,6 +9,19 @@ def add_selection_arguments(parser):
     parser.add_argument("--version", required=True, type=int, help="e.g. 2026 for 2026/27")
 
 
+def service_collecting(service_name, record_type):
+    """(the service named, the name of its collection that has this record type), or LookupError."""
+    from cldc.platform.tenancy.models import Service
+
+    service = Service.objects.filter(schema_name=service_name).first()
+    if service is None:
+        raise LookupError(f"No service called {service_name!r}")
+    collections = [c for c in service.collections if record_type in registry.get(c).record_types]
+    if not collections:
+        raise LookupError(f"The service {service.name} collects no {record_type} records")
+    return service, collections[0]
+
+
 def selected(options):
     collection = registry.get(options["collection"])
     return collection, collection.definition(options["record_type"], options["version"]), collection.rule_pack(

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django_tenants.utils import schema_context
 
-from cldc.platform import registry
+from cldc.platform.cli._selection import service_collecting
 
 HELP = "Import a bulk-upload file into a service (or check it with --dry-run); prints a JSON summary."
 
@@ -28,18 +28,12 @@ def add_arguments(parser):
 def run(options, out):
     from cldc.platform.organisations.models import Organisation
     from cldc.platform.people.models import User
-    from cldc.platform.tenancy.models import Service
     from cldc.platform.uploads.importer import Importer, prepare
     from cldc.platform.uploads.models import Upload
     from cldc.platform.uploads.refusals import UploadError
     from cldc.platform.uploads.report import summary
 
-    service = Service.objects.filter(schema_name=options["service"]).first()
-    if service is None:
-        raise LookupError(f"No service called {options['service']!r}")
-    collections = [c for c in service.collections if options["record_type"] in registry.get(c).record_types]
-    if not collections:
-        raise LookupError(f"The service {service.name} collects no {options['record_type']} records")
+    service, collection = service_collecting(options["service"], options["record_type"])
     user = User.objects.filter(email__iexact=options["user"], is_active=True).first()
     if user is None:
         raise LookupError(f"No active person with the email address {options['user']}")
@@ -53,7 +47,7 @@ def run(options, out):
     kept.mkdir(parents=True, exist_ok=True)
     with schema_context(service.schema_name):
         upload = Upload.objects.create(
-            collection=collections[0], record_type=options["record_type"], version=options["version"],
+            collection=collection, record_type=options["record_type"], version=options["version"],
             organisation=organisation, user=user, filename=source.name, path="", dry_run=options["dry_run"],
             create_valid_now=options["create_valid"],
         )

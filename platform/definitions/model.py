@@ -185,6 +185,9 @@ def delta_key_problems(raw, source):
     return problems
 
 
+RECORD_NOUNS = ("record", "records")  # the platform's own word, where a definition names none
+
+
 @dataclass(frozen=True)
 class Offer:
     """One `offered_when` clause: while `when` holds, the question offers only `codes`.
@@ -377,6 +380,11 @@ class Definition:
 
     def covers(self, day):
         return self.valid_from <= day <= self.valid_to
+
+    @property
+    def nouns(self):
+        """(singular, plural) that people read: the definition's noun, else the platform's word."""
+        return self.noun or RECORD_NOUNS
 
     def display(self, name, value):
         """A value as people read it: the label of a code, money as £1,234.50, a date

@@ -72,7 +72,8 @@ class LogFilters(forms.Form):
         self.fields["year"].choices = [("", "Any year")] + [(y, year_label(y)) for y in years]
         organisations = [("", "Any organisation")] + [(o.pk, o.name) for o in policy.organisations_visible_to(user)]
         self.fields["owning_organisation"].choices = organisations
-        self.fields["managing_organisation"].choices = organisations
+        if "managing_organisation" in self.fields:
+            self.fields["managing_organisation"].choices = organisations
 
 
 def searched_answers(service):
@@ -194,6 +195,9 @@ class SetUpForm(GDSFormMixin, forms.Form):
             self.fields[column].label = f"Which organisation {verb} this {service.noun}?"
         self.fields["assigned_to"].label = f"Who is this {service.noun} assigned to?"
         definition = set_up_definition(service, record_type)
+        if "managing_organisation" not in definition.record_fields:  # managed by its owner, as the API does
+            del self.fields["managing_organisation"]
+            self.lay_out()
         for column, variable in definition.record_fields.items():
             if column in self.fields:
                 self.fields[column].label = definition.variables[variable].text
@@ -201,8 +205,9 @@ class SetUpForm(GDSFormMixin, forms.Form):
         self.fields["year"].choices = open_year_choices(service, record_type=record_type)
         self.fields["year"].accepted = registry.get(name).versions(rt)
         organisations = [("", "Select an organisation")] + [(o.pk, o.name) for o in policy.organisations_acted_for(user)]
-        self.fields["owning_organisation"].choices = organisations
-        self.fields["managing_organisation"].choices = organisations
+        for column in ("owning_organisation", "managing_organisation"):
+            if column in self.fields:
+                self.fields[column].choices = organisations
         people = assignable_people(policy.organisations_acted_for(user))  # the log's own organisations are checked on saving
         self.fields["assigned_to"].choices = [("", "Nobody yet")] + [(p.pk, p.name or p.email) for p in people]
         self.fields["assigned_to"].initial = user.pk
@@ -229,7 +234,7 @@ def create_log(request):
         acted_for = {o.pk: o for o in policy.organisations_acted_for(request.user)}
         named = References(definition, acted_for).resolve({  # as every channel names them
             "owning_organisation": f"ORG{data['owning_organisation']}",
-            "managing_organisation": f"ORG{data['managing_organisation']}",
+            "managing_organisation": f"ORG{data.get('managing_organisation') or data['owning_organisation']}",
             "assigned_to": str(data["assigned_to"] or ""),
         })
         columns = {variable: column for column, variable in definition.record_fields.items()}

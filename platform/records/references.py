@@ -37,13 +37,14 @@ from cldc.platform.people.models import User
 ORGANISATION_COLUMNS = ("owning_organisation", "managing_organisation")
 PERSON_COLUMNS = ("assigned_to",)
 COLUMNS = ORGANISATION_COLUMNS + PERSON_COLUMNS
-# What a collection without its own rule says (the rule id is the column's, then this).
+# What a collection without its own rule says (the rule id is the column's, then this),
+# in the definition's own words for a record.
 CANNOT_USE = {
     "owning_organisation": "You cannot use this organisation: check the reference, and that it is an organisation "
-                           "you submit logs for.",
+                           "you submit {nouns} for.",
     "managing_organisation": "You cannot use this organisation: check the reference, and that it is an organisation "
-                             "you submit logs for.",
-    "assigned_to": "You cannot assign this log to this person: check the email address, and that they are in the "
+                             "you submit {nouns} for.",
+    "assigned_to": "You cannot assign this {noun} to this person: check the email address, and that they are in the "
                    "owning or managing organisation.",
 }
 
@@ -166,7 +167,9 @@ class References:
                          if r.pipeline == check and (r.attach_to or r.fields)[:1] == [variable]), None)
             if rule is not None:
                 return self.issue(variable, rule)
-        return {"field": variable, "rule": f"{column}_permitted", "severity": "hard", "message": CANNOT_USE[column]}
+        noun, nouns = self.definition.nouns
+        return {"field": variable, "rule": f"{column}_permitted", "severity": "hard",
+                "message": CANNOT_USE[column].format(noun=noun, nouns=nouns)}
 
     def issue(self, variable, rule):
         return {"field": variable, "rule": rule.id, "severity": rule.severity,

@@ -9,8 +9,8 @@ from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
 from cldc.platform import registry
+from cldc.platform.definitions.model import RECORD_NOUNS
 
-RECORD_NOUNS = ("record", "records")  # the platform's own word
 
 
 def record_nouns(collections):
@@ -21,7 +21,7 @@ def record_nouns(collections):
         collection = registry.get(name)
         for record_type in collection.record_types:
             for version in collection.versions(record_type):
-                named.add(collection.definition(record_type, version).noun or RECORD_NOUNS)
+                named.add(collection.definition(record_type, version).nouns)
     return named.pop() if len(named) == 1 else RECORD_NOUNS
 
 

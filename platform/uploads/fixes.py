@@ -203,16 +203,21 @@ def answer_field(question):
     there are many), else text, with an error message that names the question."""
     label = question.label or question.text or question.id
     named = label[0].lower() + label[1:] if label[1:2].islower() else label
+    if named.split(" ", 1)[0] not in QUESTION_WORDS:  # "Select the rent period", "Select how the visit was made"
+        named = f"the {named}"
     if question.is_coded:
         options = [(str(code), text) for code, text in question.options]
         many = len(options) > MAX_RADIOS
         return forms.ChoiceField(label=label, choices=[("", "Select an answer"), *options] if many else options,
                                  widget=forms.Select if many else forms.RadioSelect,
-                                 error_messages={"required": f"Select the {named}", "invalid_choice": f"Select the {named}"})
+                                 error_messages={"required": f"Select {named}", "invalid_choice": f"Select {named}"})
     if question.type == "date":
         return WrittenDate(label=label, max_length=200, help_text=f"Write it as {WRITE_DATES}",
-                           error_messages={"required": f"Enter the {named}"})
-    return forms.CharField(label=label, max_length=200, error_messages={"required": f"Enter the {named}"})
+                           error_messages={"required": f"Enter {named}"})
+    return forms.CharField(label=label, max_length=200, error_messages={"required": f"Enter {named}"})
+
+
+QUESTION_WORDS = {"how", "what", "which", "who", "whom", "whose", "when", "where", "why", "whether", "if"}
 
 
 def day_first(value):

@@ -328,8 +328,8 @@ class Importer:
             first = self.seen_references.setdefault(row.reference, number)
             if first != number:
                 row.issues.append(self.issue_at(row, self.definition.reference_key[0], "duplicate_in_file", "hard",
-                                             f"This row is the same log as row {first} (the same reference). "
-                                             "Remove one of them."))
+                                             f"This row is the same {self.definition.nouns[0]} as row {first} "
+                                             "(the same reference). Remove one of them."))
                 row.outcome = "rejected"
         else:  # its log is found by the duplicate-check answers instead
             row.duplicate = self.duplicate_key_of(row.answers)
@@ -399,8 +399,8 @@ class Importer:
                 commit(outcome, source="upload", user=upload.user)  # a savepoint of its own
             except StaleRecord:
                 row.issues.append(self.issue_at(row, "", "changed_during_upload", "hard",
-                                             "Someone changed this log while the file was being imported. "
-                                             "Upload the file again."))
+                                             f"Someone changed this {self.definition.nouns[0]} while the file was "
+                                             "being imported. Upload the file again."))
                 row.outcome, row.record = "rejected", None
         return None
 
@@ -439,16 +439,18 @@ class Importer:
         bu_duplicate_log), else the platform's own, saying which logs and what to do."""
         missing = [name for name in self.definition.reference_key if not row.answers.get(name)]
         names = " and ".join(f"“{question_label(self.definition, name)}”" for name in missing)
+        noun, nouns = self.definition.nouns
         logs = ", ".join(str(pk) for pk in sorted(log_ids)[:5]) + (" and others" if len(log_ids) > 5 else "")
-        fill_in = f"Fill in {names} so that we know which log it is, or remove" if names else "Remove"
-        to_do = f"{fill_in} the row if the log is there already."
+        fill_in = f"Fill in {names} so that we know which {noun} it is, or remove" if names else "Remove"
+        to_do = f"{fill_in} the row if the {noun} is there already."
         rule = self.pack.pipeline_rule("duplicate_stored")
         if rule is not None:
             rule_id, message = rule.id, (f"{rule.render(row.answers, {}, self.definition)} It has the same answers to "
-                                         f"the duplicate check as log {logs}. {to_do}")
+                                         f"the duplicate check as {noun} {logs}. {to_do}")
         else:
-            rule_id, message = POSSIBLE_DUPLICATE, (f"This row may be one of the logs you already have (log {logs}): "
-                                                    f"it has the same answers to the duplicate check. {to_do}")
+            rule_id, message = POSSIBLE_DUPLICATE, (f"This row may be one of the {nouns} you already have "
+                                                    f"({noun} {logs}): it has the same answers to the duplicate "
+                                                    f"check. {to_do}")
         # Hard whatever the pack says: nothing is created for a row that could be any of them.
         row.issues.append(self.issue_at(row, missing[0] if missing else "", rule_id, "hard", message))
         row.outcome = "rejected"

@@ -11,7 +11,7 @@ from cldc.tests.conftest import SERVICES
 class Api:
     """A test client for one service's API, with a key (or none)."""
 
-    def __init__(self, key=None, service="core", client=None):
+    def __init__(self, key=None, service="visits", client=None):
         headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"} if key else {}
         self.http = Client(HTTP_HOST=SERVICES[service], **headers)
         self.key, self.client = key, client

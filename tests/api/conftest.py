@@ -19,12 +19,12 @@ def fresh_rate_limits():
 
 
 @pytest.fixture
-def api_for(core_service, coordinator):
-    """api_for(organisation=... | supplier=..., service="core", created_by=person): a new
-    client of that service (made by the parent's coordinator unless said) and an Api
-    that calls with its key."""
+def api_for(db, coordinator):
+    """api_for(organisation=... | supplier=..., service="visits", created_by=person): a
+    new client of that service (the test collection's unless said), made by the parent's
+    coordinator unless said, and an Api that calls with its key."""
 
-    def make(service="core", created_by=None, **fields):
+    def make(service="visits", created_by=None, **fields):
         with schema_context(service):
             new = create_client(name="Test system", created_by=created_by or coordinator, **fields)
         return Api(new.key, service, new.client)
@@ -33,15 +33,18 @@ def api_for(core_service, coordinator):
 
 
 @pytest.fixture
-def supplier(core_service):
-    with schema_context("core"):
+def visits_supplier(visits_service):
+    with schema_context("visits"):
         return Supplier.objects.create(name="Homes Software Ltd", contact="api@homes-software.example")
 
 
 @pytest.fixture
 def authorise(coordinator):
-    def grant(organisation, supplier):
-        with schema_context("core"):
+    """authorise(organisation, supplier, service="visits"): the organisation lets the
+    supplier (of that service) act for it."""
+
+    def grant(organisation, supplier, service="visits"):
+        with schema_context(service):
             return SupplierAuthorisation.objects.create(organisation=organisation, supplier=supplier,
                                                         granted_by=coordinator)
 

@@ -16,7 +16,7 @@ KEY = re.compile(r"cldc_[0-9a-f]{12}_[A-Za-z0-9_-]{40,}")
 
 @pytest.fixture
 def web(client_for, coordinator):
-    return client_for("core", coordinator)
+    return client_for("visits", coordinator)
 
 
 def test_a_coordinator_creates_a_key_and_sees_it_once(web, orgs):
@@ -26,10 +26,10 @@ def test_a_coordinator_creates_a_key_and_sees_it_once(web, orgs):
                                               "lifetime": "30"})
     assert response.status_code == 200 and response["Cache-Control"].startswith("max-age=0")
     (key,) = set(KEY.findall(response.content.decode()))
-    assert Api(key).get("records/").status_code == 200
+    assert Api(key, "visits").get("records/").status_code == 200
     listing = web.get("/api-clients/").content.decode()
     assert "Housing system (live)" in listing and key not in listing and key.split("_")[1] in listing
-    with schema_context("core"):
+    with schema_context("visits"):
         client = ApiClient.objects.get()
         assert client.organisation == orgs["parent"]
         assert abs(client.expires_at - client.created_at - timedelta(days=30)) < timedelta(minutes=1)
@@ -38,7 +38,7 @@ def test_a_coordinator_creates_a_key_and_sees_it_once(web, orgs):
 def test_a_coordinator_cannot_make_keys_for_other_organisations(web, orgs):
     response = web.post("/api-clients/new/", {"name": "Sneaky", "organisation": orgs["other"].pk, "lifetime": "365"})
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
-    with schema_context("core"):
+    with schema_context("visits"):
         assert not ApiClient.objects.exists()
 
 
@@ -50,20 +50,20 @@ def test_a_coordinator_revokes_a_key_and_it_stops_working(web, api_for, orgs):
     assert web.get(f"/api-clients/{api.client.pk}/revoke/").status_code == 404  # once only
 
 
-def test_other_organisations_keys_are_404(web, api_for, orgs, supplier):
+def test_other_organisations_keys_are_404(web, api_for, orgs, visits_supplier):
     others = api_for(organisation=orgs["other"])
     childs = api_for(organisation=orgs["child"])  # a parent's coordinator manages its own organisation only
-    suppliers = api_for(supplier=supplier)
+    suppliers = api_for(supplier=visits_supplier)
     for api in (others, childs, suppliers):
         assert web.get(f"/api-clients/{api.client.pk}/revoke/").status_code == 404
         assert web.post(f"/api-clients/{api.client.pk}/revoke/").status_code == 404
     assert "Other Housing" not in web.get("/api-clients/").content.decode()
-    with schema_context("core"):
+    with schema_context("visits"):
         assert not ApiClient.objects.filter(revoked_at__isnull=False).exists()
 
 
 def test_people_who_coordinate_nothing_have_no_keys_page(client_for, make_person, orgs):
-    provider = client_for("core", make_person("provider@parent.example", orgs["parent"]))
+    provider = client_for("visits", make_person("provider@parent.example", orgs["parent"]))
     assert provider.get("/api-clients/").status_code == 404
     assert provider.get("/api-clients/new/").status_code == 404
     assert "API keys" not in provider.get("/logs/").content.decode()
@@ -73,34 +73,38 @@ def test_the_navigation_offers_the_page_to_coordinators(web):
     assert 'href="/api-clients/"' in web.get("/logs/").content.decode()
 
 
-def test_a_coordinator_authorises_a_supplier_and_withdraws_it(web, api_for, orgs, supplier):
+def test_a_coordinator_authorises_a_supplier_and_withdraws_it(web, api_for, orgs, visits_supplier):
     from cldc.platform.records.gateway import submit
     from cldc.platform.records.models import Record
 
-    with schema_context("core"):
-        record = submit(Record(collection="core", record_type="lettings", version=2026, owning_organisation=orgs["child"],
-                               managing_organisation=orgs["child"]), {"tenancycode": "S1"}, source="form").record
-    vendor = api_for(supplier=supplier)
+    with schema_context("visits"):
+        record = submit(Record(collection="visits", record_type="visit", version=2026,
+                               owning_organisation=orgs["child"], managing_organisation=orgs["child"]),
+                        {"visitref": "S1"}, source="form").record
+    vendor = api_for(supplier=visits_supplier)
     assert vendor.get(f"records/{record.pk}/").status_code == 404
-    response = web.post("/api-clients/suppliers/authorise/", {"organisation": orgs["parent"].pk, "supplier": supplier.pk})
+    response = web.post("/api-clients/suppliers/authorise/", {"organisation": orgs["parent"].pk,
+                                                              "supplier": visits_supplier.pk})
     assert response.status_code == 302
     assert vendor.get(f"records/{record.pk}/").status_code == 200  # the parent's child too
-    again = web.post("/api-clients/suppliers/authorise/", {"organisation": orgs["parent"].pk, "supplier": supplier.pk})
+    again = web.post("/api-clients/suppliers/authorise/", {"organisation": orgs["parent"].pk,
+                                                           "supplier": visits_supplier.pk})
     assert "already authorises" in again.content.decode()
-    with schema_context("core"):
+    with schema_context("visits"):
         authorisation = SupplierAuthorisation.objects.get()
     assert "Homes Software Ltd" in web.get("/api-clients/").content.decode()
     assert web.post(f"/api-clients/suppliers/authorisations/{authorisation.pk}/withdraw/").status_code == 302
     assert vendor.get(f"records/{record.pk}/").status_code == 404
-    other = web.post("/api-clients/suppliers/authorise/", {"organisation": orgs["other"].pk, "supplier": supplier.pk})
+    other = web.post("/api-clients/suppliers/authorise/", {"organisation": orgs["other"].pk,
+                                                           "supplier": visits_supplier.pk})
     assert "Select a valid choice" in other.content.decode()
 
 
 def test_support_manages_every_key_and_adds_suppliers(client_for, make_person, api_for, orgs):
-    support = client_for("core", make_person("support@example.com", staff_role="support"))
+    support = client_for("visits", make_person("support@example.com", staff_role="support"))
     assert support.post("/api-clients/suppliers/new/", {"name": "Acme Housing Systems", "contact": "dev@acme.example"}
                         ).status_code == 302
-    with schema_context("core"):
+    with schema_context("visits"):
         acme = Supplier.objects.get(name="Acme Housing Systems")
     response = support.post("/api-clients/new/", {"name": "Acme live", "supplier": acme.pk, "lifetime": "365"})
     assert KEY.search(response.content.decode())

@@ -10,23 +10,23 @@ from cldc.platform.records.models import Record
 
 @pytest.fixture
 def api(api_for, orgs):
-    return api_for(organisation=orgs["parent"])
+    return api_for(service="visits", organisation=orgs["parent"])
 
 
 @pytest.fixture
 def payload(orgs):
-    return {"record_type": "lettings", "version": 2026, "organisation": f"ORG{orgs['parent'].pk}",
-            "answers": {"tenancycode": "E1"}}
+    return {"record_type": "visit", "version": 2026, "organisation": f"ORG{orgs['parent'].pk}",
+            "answers": {"visitref": "E1"}}
 
 
 def test_malformed_json(api):
-    response = api.http.post("/api/v1/records/", '{"record_type": "lettings",', content_type="application/json")
+    response = api.http.post("/api/v1/records/", '{"record_type": "visit",', content_type="application/json")
     problem = problem_of(response, 400)
     assert problem["type"] == "urn:cldc:problem:malformed-body" and "JSON parse error" in problem["detail"]
 
 
 def test_a_body_that_is_not_json(api, payload):
-    response = api.http.post("/api/v1/records/", "record_type=lettings", content_type="application/x-www-form-urlencoded")
+    response = api.http.post("/api/v1/records/", "record_type=visit", content_type="application/x-www-form-urlencoded")
     problem = problem_of(response, 415)
     assert problem["type"] == "urn:cldc:problem:unsupported-media-type"
     assert "application/x-www-form-urlencoded" in problem["detail"]
@@ -40,13 +40,13 @@ def test_unknown_fields_are_named(api, payload):
 
 @pytest.mark.parametrize("change, field, rule", [
     ({"version": "twenty"}, "version", "invalid"),
-    ({"answers": ["tenancycode", "E1"]}, "answers", "not_a_dict"),
-    ({"answers": {"tenancycode": {"nested": 1}}}, "answers.tenancycode", "wrong_type"),
+    ({"answers": ["visitref", "E1"]}, "answers", "not_a_dict"),
+    ({"answers": {"visitref": {"nested": 1}}}, "answers.visitref", "wrong_type"),
     ({"record_type": None}, "record_type", "null"),
     ({"organisation": ["ORG1"]}, "organisation", "invalid"),
     ({"confirm": "rule"}, "confirm", "not_a_list"),
-    ({"answers": {"tenancycode": "E\u00001"}}, "answers.tenancycode", "null_characters_not_allowed"),
-    ({"answers": {"tenancycode": "E\ud8001"}}, "answers.tenancycode", "surrogate_characters_not_allowed"),
+    ({"answers": {"visitref": "E\u00001"}}, "answers.visitref", "null_characters_not_allowed"),
+    ({"answers": {"visitref": "E\ud8001"}}, "answers.visitref", "surrogate_characters_not_allowed"),
 ])
 def test_wrong_types_are_named(api, payload, change, field, rule):
     problem = problem_of(api.post("records/", {**payload, **change}), 400)
@@ -61,9 +61,9 @@ def test_a_missing_field_and_a_body_that_is_not_an_object(api, payload):
 
 
 def test_an_answer_of_the_wrong_type_for_its_question_is_a_field_error(api, payload):
-    problem = problem_of(api.post("records/", {**payload, "answers": {"startdate": "4 May", "needstype": "x"}}), 422)
-    assert {(e["field"], e["rule"]) for e in problem["errors"]} == {("startdate", "date_format"),
-                                                                    ("needstype", "invalid_option")}
+    problem = problem_of(api.post("records/", {**payload, "answers": {"visitdate": "4 May", "repairs": "x"}}), 422)
+    assert {(e["field"], e["rule"]) for e in problem["errors"]} == {("visitdate", "date_format"),
+                                                                    ("repairs", "invalid_option")}
 
 
 def test_an_unknown_record_type_or_version(api, payload):
@@ -71,14 +71,14 @@ def test_an_unknown_record_type_or_version(api, payload):
     assert problem["errors"][0]["field"] == "record_type"
     problem = problem_of(api.post("records/", {**payload, "version": 1999}), 400)
     assert problem["errors"][0] == {"field": "version", "rule": "unknown_version", "severity": "hard",
-                                    "message": "There is no version 1999 of lettings. Versions: 2026"}
+                                    "message": "There is no version 1999 of visit. Versions: 2026"}
 
 
 def test_an_oversized_body_is_refused_before_it_is_read(api, payload, settings):
     settings.CLDC_API_MAX_BODY_BYTES = 1000
-    problem = problem_of(api.post("records/", {**payload, "answers": {"tenancycode": "x" * 2000}}), 413)
+    problem = problem_of(api.post("records/", {**payload, "answers": {"visitref": "x" * 2000}}), 413)
     assert problem["type"] == "urn:cldc:problem:too-large" and "at most 1,000 bytes" in problem["detail"]
-    with schema_context("core"):
+    with schema_context("visits"):
         assert not Record.objects.exists()
 
 
@@ -105,7 +105,7 @@ def test_an_unexpected_error_is_a_500_problem_without_details(api, payload, monk
 
 
 def test_the_web_pages_are_untouched(client_for):
-    response = Api().http.get("/no-such-page/")
+    response = Api(service="visits").http.get("/no-such-page/")
     assert response.status_code == 404 and "text/html" in response["Content-Type"]
 
 
@@ -121,8 +121,8 @@ def test_a_body_nested_too_deep_is_a_400_problem(api, payload, where, caplog):
     """1,000 levels of nesting once gave a 500 and a traceback in the log."""
     deep = "[" * 1000 + "]" * 1000
     body = {"body": deep,
-            "answers": f'{{"record_type": "lettings", "version": 2026, "answers": {deep}}}',
-            "answer": f'{{"record_type": "lettings", "version": 2026, "answers": {{"tenancycode": {deep}}}}}',
+            "answers": f'{{"record_type": "visit", "version": 2026, "answers": {deep}}}',
+            "answer": f'{{"record_type": "visit", "version": 2026, "answers": {{"visitref": {deep}}}}}',
             "batch": f'{{"records": [{{"answers": {deep}}}]}}'}[where]
     path = "/api/v1/records/batch/" if where == "batch" else "/api/v1/records/"
     problem = problem_of(api.http.post(path, body, content_type="application/json"), 400)

@@ -13,23 +13,23 @@ from cldc.platform.records.gateway import submit
 from cldc.platform.records.models import Record
 
 
-def stored(service, owner, collection="core", record_type="lettings", version=2026, answers=None):
+def stored(service, owner, collection="visits", record_type="visit", version=2026, answers=None):
     with schema_context(service):
         record = Record(collection=collection, record_type=record_type, version=version,
                         owning_organisation=owner, managing_organisation=owner)
-        return submit(record, answers or {"tenancycode": f"T{owner.pk}"}, source="form").record
+        return submit(record, answers or {"visitref": f"V{owner.pk}"}, source="form").record
 
 
 @pytest.fixture
-def records(orgs, hclic_service):
-    found = {"own": stored("core", orgs["parent"]), "child": stored("core", orgs["child"]),
-             "other": stored("core", orgs["other"])}
-    core_ids = {r.pk for r in found.values()}
-    # A record of the parent in the H-CLIC service, with an id no core record has, so
-    # that a 404 on the core domain can only mean "another service".
+def records(orgs, visits_service, hclic_service):
+    found = {"own": stored("visits", orgs["parent"]), "child": stored("visits", orgs["child"]),
+             "other": stored("visits", orgs["other"])}
+    visits_ids = {r.pk for r in found.values()}
+    # A record of the parent in the H-CLIC service, with an id no visit has, so that a
+    # 404 on the visits domain can only mean "another service".
     found["service"] = stored("hclic", orgs["parent"], "hclic", "case", 2026, {"caseref": "C1"})
     clashing = []
-    while found["service"].pk in core_ids:
+    while found["service"].pk in visits_ids:
         clashing.append(found["service"].pk)
         found["service"] = stored("hclic", orgs["parent"], "hclic", "case", 2026, {"caseref": "C1"})
     with schema_context("hclic"):  # one H-CLIC record, whatever the sequences were (a test run alone starts at 1)
@@ -38,20 +38,20 @@ def records(orgs, hclic_service):
 
 
 @pytest.fixture
-def clients(api_for, orgs, supplier, authorise):
-    with schema_context("core"):
+def clients(api_for, orgs, visits_supplier, authorise):
+    with schema_context("visits"):
         stranger = Supplier.objects.create(name="Never Authorised Ltd")
         withdrawn = Supplier.objects.create(name="Withdrawn Systems Ltd")
-    authorise(orgs["parent"], supplier)
-    ended = authorise(orgs["parent"], withdrawn)
-    with schema_context("core"):
+    authorise(orgs["parent"], visits_supplier, service="visits")
+    ended = authorise(orgs["parent"], withdrawn, service="visits")
+    with schema_context("visits"):
         SupplierAuthorisation.objects.filter(pk=ended.pk).update(revoked_at=timezone.now())
     return {
-        "parent": api_for(organisation=orgs["parent"]),
-        "child": api_for(organisation=orgs["child"]),
-        "supplier": api_for(supplier=supplier),
-        "unauthorised supplier": api_for(supplier=stranger),
-        "withdrawn supplier": api_for(supplier=withdrawn),
+        "parent": api_for(service="visits", organisation=orgs["parent"]),
+        "child": api_for(service="visits", organisation=orgs["child"]),
+        "supplier": api_for(service="visits", supplier=visits_supplier),
+        "unauthorised supplier": api_for(service="visits", supplier=stranger),
+        "withdrawn supplier": api_for(service="visits", supplier=withdrawn),
     }
 
 
@@ -84,7 +84,7 @@ def as_stored(record):
 
 
 CHANGES = {  # what a client sends to change a record (a soft check is confirmed the same way), and its answer if it may
-    "change": (lambda api, pk: api.patch(f"records/{pk}/", {"answers": {"tenancycode": "CHANGED"}}), 200),
+    "change": (lambda api, pk: api.patch(f"records/{pk}/", {"answers": {"visitref": "CHANGED"}}), 200),
     "delete": (lambda api, pk: api.delete(f"records/{pk}/"), 204),
 }
 
@@ -102,7 +102,7 @@ def test_each_client_changes_exactly_the_records_it_sees(client, action, clients
         if name in MATRIX[client]:
             assert response.status_code == allowed, (client, name, response.content[:2000])
             assert as_stored(record) == (None if action == "delete" else {
-                **before, "answers": {**before["answers"], "tenancycode": "CHANGED"}})
+                **before, "answers": {**before["answers"], "visitref": "CHANGED"}})
         else:
             assert problem_of(response, 404)["type"] == "urn:cldc:problem:not-found", (client, name)
             assert as_stored(record) == before
@@ -128,35 +128,21 @@ def test_the_record_in_another_service_is_seen_with_that_services_key(api_for, o
 ])
 def test_a_client_creates_records_only_for_organisations_it_acts_for(clients, orgs, client, organisation, allowed):
     reference = orgs[organisation].regulator_number  # any reference form works
-    response = clients[client].post("records/", {"record_type": "lettings", "version": 2026, "organisation": reference,
-                                                 "answers": {"tenancycode": "NEW-1"}})
+    response = clients[client].post("records/", {"record_type": "visit", "version": 2026, "organisation": reference,
+                                                 "answers": {"visitref": "NEW-1"}})
     if allowed:
         assert response.status_code == 201, response.json()
         assert response.json()["owning_organisation"]["id"] == orgs[organisation].pk
     else:
-        problem = problem_of(response, 422)  # the pack's rule and message, whether the organisation exists or not
-        assert [(e["field"], e["rule"]) for e in problem["errors"]] == [("organisation", "bu_owning_org_permitted")]
-        assert problem["detail"] == ("You cannot use this owning organisation: check the reference, and that it is an "
-                                     "organisation you submit logs for.")
-
-
-def test_an_organisation_in_the_answers_must_be_one_the_client_acts_for(clients, orgs):
-    api = clients["parent"]
-    response = api.post("records/", {"record_type": "lettings", "version": 2026, "organisation": f"ORG{orgs['parent'].pk}",
-                                     "answers": {"managing_organisation_id": f"ORG{orgs['other'].pk}"}})
-    problem = problem_of(response, 422)
-    assert [(e["field"], e["rule"]) for e in problem["errors"]] == [
-        ("managing_organisation_id", "bu_managing_org_exists")]
-    with schema_context("core"):
-        assert not Record.objects.filter(managing_organisation=orgs["other"]).exists()
-    ok = api.post("records/", {"record_type": "lettings", "version": 2026, "organisation": f"ORG{orgs['parent'].pk}",
-                               "answers": {"managing_organisation_id": orgs["child"].regulator_number}})
-    assert ok.status_code == 201 and ok.json()["managing_organisation"]["id"] == orgs["child"].pk
-    assert ok.json()["labels"]["managing_organisation_id"] == "Child Lettings"
+        # The platform's rule and message (the collection has none of its own), whether the organisation exists or not.
+        problem = problem_of(response, 422)
+        assert [(e["field"], e["rule"]) for e in problem["errors"]] == [("organisation", "owning_organisation_permitted")]
+        assert problem["detail"] == ("You cannot use this organisation: check the reference, and that it is an "
+                                     "organisation you submit visits for.")
 
 
 def test_clients_outside_the_api_are_not_people(clients, client_for, records):
     """An API key is not a session: the web pages do not accept it."""
     api = clients["parent"]
     assert api.http.get(f"/logs/{records['own'].pk}/").status_code in (302, 404)
-    assert Api().get(f"records/{records['own'].pk}/").status_code == 401
+    assert Api(service="visits").get(f"records/{records['own'].pk}/").status_code == 401

@@ -42,26 +42,26 @@ def test_the_schema_generates_without_warnings_and_validates():
         "description": "An API key made by your organisation's data coordinator"}
 
 
-def test_the_schema_is_served_without_a_key(core_service):
-    response = Api().get("schema/")
+def test_the_schema_is_served_without_a_key(visits_service):
+    response = Api(service="visits").get("schema/")
     assert response.status_code == 200
     served = yaml.safe_load(response.content)
     assert served["info"]["title"] == "CLDC submission API" and set(served["paths"]) == set(PATHS)
-    assert Api().get("schema/", HTTP_ACCEPT="application/json").json()["openapi"].startswith("3.")
+    assert Api(service="visits").get("schema/", HTTP_ACCEPT="application/json").json()["openapi"].startswith("3.")
 
 
-def test_the_rules_and_json_schema_of_a_version_are_public(core_service):
-    rules = Api().get("definitions/core/lettings/2026/rules/")
+def test_the_rules_and_json_schema_of_a_version_are_public(visits_service):
+    anonymous = Api(service="visits")
+    rules = anonymous.get("definitions/visits/visit/2026/rules/")
     assert rules.status_code == 200
-    package = registry.get("core")
-    assert rules.json() == export(package.definition("lettings", 2026), package.rule_pack("lettings", 2026))
-    schema = Api().get("definitions/core/lettings/2026/schema/").json()
-    assert schema["$id"] == "urn:cldc:core:lettings:2026" and "needstype" in schema["properties"] and schema["required"]
-    assert Api().get("definitions/core/lettings/2026/schema/?partial=true").json().get("required", []) == []
-    listed = Api().get("definitions/").json()
-    assert {(d["collection"], d["record_type"], d["version"]) for d in listed} >= {("core", "lettings", 2026),
-                                                                                   ("core", "sales", 2026)}
-    assert listed[0]["rules_url"].startswith("http://core.localhost/api/v1/definitions/")
-    for path in ("definitions/hclic/case/2026/rules/", "definitions/core/lettings/1999/schema/",
-                 "definitions/core/nothing/2026/rules/"):
-        problem_of(Api().get(path), 404)  # hclic is another service's collection
+    package = registry.get("visits")
+    assert rules.json() == export(package.definition("visit", 2026), package.rule_pack("visit", 2026))
+    schema = anonymous.get("definitions/visits/visit/2026/schema/").json()
+    assert schema["$id"] == "urn:cldc:visits:visit:2026" and "visitmode" in schema["properties"] and schema["required"]
+    assert anonymous.get("definitions/visits/visit/2026/schema/?partial=true").json().get("required", []) == []
+    listed = anonymous.get("definitions/").json()
+    assert {(d["collection"], d["record_type"], d["version"]) for d in listed} == {("visits", "visit", 2026)}
+    assert listed[0]["rules_url"].startswith("http://visits.localhost/api/v1/definitions/")
+    for path in ("definitions/core/lettings/2026/rules/", "definitions/visits/visit/1999/schema/",
+                 "definitions/visits/nothing/2026/rules/"):
+        problem_of(anonymous.get(path), 404)  # core is another service's collection

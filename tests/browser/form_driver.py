@@ -1,35 +1,24 @@
-"""A generic driver for the single-log web form in a real browser.
+"""A generic driver for the single-record web form in a real browser, in any service.
 
 It knows no definition: on each question page it reads the inputs the page shows and
 answers them from a plan keyed by variable (radio: the input whose value is the code;
 checkbox: the option variables to tick; date: the Day, Month and Year boxes; select, or
 the accessible autocomplete a long select becomes: the option's name typed and chosen;
-text). It confirms soft checks, returns from check your answers to the log, and goes
-on from the task list until no task is left to do.
+text). It confirms soft checks, returns from check your answers to the record, and
+goes on from the task list until no task is left to do.
 
     driver = FormDriver(page, plan)
-    driver.complete()          # from a log's task list, until every task is completed
+    driver.complete()          # from a record's task list, until every task is completed
 """
 
 import re
-
-from cldc.platform import registry
-from cldc.platform.uploads.files import open_upload
 
 QUESTION_PAGE = re.compile(r"/logs/\d+/page/([^/]+)/")
 SOFT_CHECK = re.compile(r"/logs/\d+/soft-check/([^/]+)/")
 CHECK_ANSWERS = re.compile(r"/logs/\d+/[^/]+/check-answers/")
 TASK_LIST = re.compile(r"/logs/\d+/$")
 MAX_VISITS = 3  # a page shown more often than this is not getting answered
-
-
-def template_row(record_type, collection="core", version="2026_27"):
-    """The official bulk-upload template's data row, by field number, read by the
-    bulk-upload reader itself."""
-    path = registry.get(collection).reference_dir / "spec" / f"{version}_{record_type}_bulk_upload.csv"
-    with open_upload(path, path.name) as upload:
-        ((_, values),) = list(upload.rows())
-        return upload.keyed(values)
+BACK_TO_RECORD = re.compile(r"^Save and return to the ")  # "... to the log", "... to the visit": the service's noun
 
 
 class FormDriver:
@@ -125,7 +114,7 @@ class FormDriver:
         return False
 
     def step(self):
-        """Deal with the page the browser is on; False once the log has nothing left to do."""
+        """Deal with the page the browser is on; False once the record has nothing left to do."""
         path = self.page.url.split("?")[0]
         self.visits[path] = self.visits.get(path, 0) + 1
         if self.visits[path] > MAX_VISITS and not TASK_LIST.search(path):
@@ -136,7 +125,7 @@ class FormDriver:
             self.confirm_soft_check()
         elif CHECK_ANSWERS.search(path):
             with self.page.expect_navigation():
-                self.page.get_by_role("link", name="Save and return to the log").click()
+                self.page.get_by_role("link", name=BACK_TO_RECORD).click()
         elif TASK_LIST.search(path):
             return self.next_task()
         else:
@@ -147,7 +136,7 @@ class FormDriver:
         for _ in range(max_steps):
             if not self.step():
                 return self
-        raise AssertionError(f"the log was not finished in {max_steps} pages")
+        raise AssertionError(f"the record was not finished in {max_steps} pages")
 
 
 def choose(page, box, name):

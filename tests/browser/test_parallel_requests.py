@@ -20,7 +20,7 @@ PASSWORD = "correct-horse-battery-staple"
 PARALLEL = 30
 
 
-HOST = {"Host": "core.localhost"}  # Python resolves no *.localhost name: ask 127.0.0.1 for the service
+HOST = {"Host": "visits.localhost"}  # Python resolves no *.localhost name: ask 127.0.0.1 for the service
 
 
 def opener():
@@ -82,7 +82,7 @@ def test_parallel_api_clients_stay_within_the_rate_limit(live_port, settings):
     coordinator = User.objects.filter(email="rates@parallel.example").first() or User.objects.create_user(
         "rates@parallel.example", PASSWORD, name="Rate Coordinator")
     Membership.objects.get_or_create(user=coordinator, organisation=organisation, role="data_coordinator")
-    with schema_context("core"):
+    with schema_context("visits"):
         key = create_client(name="Parallel system", created_by=coordinator, organisation=organisation).key
     # A day's window: 120 quick calls never straddle two windows of a fixed-window count.
     limit, calls = 40, 120

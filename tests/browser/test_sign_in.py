@@ -20,16 +20,16 @@ def person(email, staff_role="", organisation=None):
     return user
 
 
-def test_a_provider_signs_in_on_core(page, url, axe):
+def test_a_provider_signs_in_on_a_service(page, url, axe):
     organisation, _ = Organisation.objects.get_or_create(
         name="Browser Homes", defaults={"type": "prp", "regulator_number": "LH9001"}
     )
-    person("officer@browser.example", organisation=organisation)
+    person("officer@signing-in.example", organisation=organisation)
 
-    page.goto(url("core"))
+    page.goto(url("visits"))
     assert page.evaluate("document.compatMode") == "CSS1Compat"  # nothing before the doctype
-    assert page.locator(".govuk-service-navigation__service-name").inner_text() == "Test service core"
-    assert page.locator("h1").inner_text() == "Test service core"
+    assert page.locator(".govuk-service-navigation__service-name").inner_text() == "Test service visits"
+    assert page.locator("h1").inner_text() == "Test service visits"
     assert page.locator(".govuk-header__logotype").count() == 1  # GOV.UK branding
     axe(page)
 
@@ -37,7 +37,7 @@ def test_a_provider_signs_in_on_core(page, url, axe):
     page.wait_for_url(re.compile(r"/sign-in/"))
     axe(page)
 
-    page.get_by_label("Email address").fill("officer@browser.example")
+    page.get_by_label("Email address").fill("officer@signing-in.example")
     page.get_by_label("Password").fill("not my password")
     page.get_by_role("button", name="Sign in").click()
     summary = page.locator(".govuk-error-summary")
@@ -48,7 +48,7 @@ def test_a_provider_signs_in_on_core(page, url, axe):
 
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(url("core", "/"))
+    page.wait_for_url(url("visits", "/"))
     assert "You are signed in as Browser Officer" in page.locator("main").inner_text()
     axe(page)
 
@@ -59,7 +59,7 @@ def test_a_provider_signs_in_on_core(page, url, axe):
 
 
 def test_the_govuk_fonts_and_assets_load_from_static(page, url):
-    page.goto(url("core", "/sign-in/"))
+    page.goto(url("visits", "/sign-in/"))
     page.evaluate("document.fonts.ready")
     assert page.evaluate("document.fonts.check('19px GDS Transport')")
     assert page.evaluate("[...document.fonts].some(f => f.family.includes('GDS Transport') && f.status === 'loaded')")
@@ -68,7 +68,7 @@ def test_the_govuk_fonts_and_assets_load_from_static(page, url):
 
 def test_staff_set_up_two_factor_and_reach_the_admin(page, url, axe):
     person("support@browser.example", staff_role="support")
-    page.goto(url("core", "/admin/"))
+    page.goto(url("visits", "/admin/"))
     page.wait_for_url(re.compile(r"/sign-in/"))
     page.get_by_label("Email address").fill("support@browser.example")
     page.get_by_label("Password").fill(PASSWORD)
@@ -82,7 +82,7 @@ def test_staff_set_up_two_factor_and_reach_the_admin(page, url, axe):
     assert key.strip()
     page.get_by_label("Security code").fill(f"{totp(device.bin_key):06d}")
     page.get_by_role("button", name="Continue").click()
-    page.wait_for_url(url("core", "/admin/"))
+    page.wait_for_url(url("visits", "/admin/"))
     assert page.title() == "Dashboard - Wagtail"
 
 
@@ -121,7 +121,7 @@ def test_a_service_can_choose_the_white_label_theme_in_wagtail_settings(page, ur
         assert "GDS Transport" not in font
         axe(page)
         # The other service keeps its own look.
-        page.goto(url("core"))
+        page.goto(url("visits"))
         assert page.locator(".govuk-header__logotype").count() == 1
     finally:
         with schema_context("hclic"):

@@ -2,8 +2,9 @@
 (cldc.platform.records.references): its organisations must be ones the submitter acts
 for, a managing organisation related to the owner, an assignee a current member of the
 owning or managing organisation; what names nothing and what may not be used are told
-alike. The web form holds to it here; uploads and the API in their own tests
-(tests/uploads/test_pipeline.py, tests/api/test_api_one_rule.py)."""
+alike. The web form holds to it here (and, with CORE's rule that a managing organisation
+is related to the owner, tests/core/test_core_references.py); uploads and the API in
+their own tests (tests/uploads/test_pipeline.py, tests/core/test_core_api.py)."""
 
 import re
 
@@ -15,15 +16,15 @@ from cldc.platform.organisations import policy
 from cldc.platform.records.models import Record
 from cldc.platform.records.references import References
 
-ASSIGNEE_REFUSED = ("You cannot assign this log to this person: check the email address, and that they are in the "
+ASSIGNEE_REFUSED = ("You cannot assign this visit to this person: check the email address, and that they are in the "
                     "owning or managing organisation.")
-OWNER_REFUSED = ("You cannot use this owning organisation: check the reference, and that it is an organisation you "
-                 "submit logs for.")
+OWNER_REFUSED = ("You cannot use this organisation: check the reference, and that it is an organisation you "
+                 "submit visits for.")
 
 
 @pytest.fixture
 def references(coordinator):
-    definition = registry.get("core").definition("lettings", 2026)
+    definition = registry.get("visits").definition("visit", 2026)
     return References(definition, {o.pk: o for o in policy.organisations_acted_for(coordinator)})
 
 
@@ -34,12 +35,11 @@ def issues(named):
 def test_what_names_nothing_and_what_may_not_be_used_are_told_alike(references, orgs):
     unknown = references.resolve({"owning_organisation": "ORG999999"})
     not_ours = references.resolve({"owning_organisation": orgs["other"].regulator_number})
-    assert issues(unknown) == issues(not_ours) == [("owning_organisation_id", "bu_owning_org_permitted", OWNER_REFUSED)]
+    assert issues(unknown) == issues(not_ours) == [("owning_organisation_id", "owning_organisation_permitted", OWNER_REFUSED)]
     ours = references.resolve({"owning_organisation": orgs["child"].regulator_number,
                                "managing_organisation": f"ORG{orgs['parent'].pk}"})
     assert ours.ok and (ours.owning_organisation, ours.managing_organisation) == (orgs["child"], orgs["parent"])
-    assert ours.answers == {"owning_organisation_id": str(orgs["child"].pk),
-                            "managing_organisation_id": str(orgs["parent"].pk)}
+    assert ours.answers == {"owning_organisation_id": str(orgs["child"].pk)}  # a visit's answers name no manager
 
 
 def test_an_assignee_is_a_current_member_of_the_owning_or_managing_organisation(references, orgs, make_person):
@@ -48,7 +48,7 @@ def test_an_assignee_is_a_current_member_of_the_owning_or_managing_organisation(
     leaver.memberships.get().end()
     own = {"owning_organisation": f"ORG{orgs['parent'].pk}", "managing_organisation": f"ORG{orgs['parent'].pk}"}
     managed = {**own, "managing_organisation": f"ORG{orgs['child'].pk}"}
-    refused = [("assigned_to_id", "bu_assigned_user_related", ASSIGNEE_REFUSED)]
+    refused = [("assigned_to_id", "assigned_to_permitted", ASSIGNEE_REFUSED)]
     assert issues(references.resolve({**own, "assigned_to": "member@child.example"})) == refused
     assert references.resolve({**managed, "assigned_to": "MEMBER@child.example"}).assigned_to == member
     assert references.resolve({**managed, "assigned_to": str(member.pk)}).assigned_to == member
@@ -64,39 +64,16 @@ def test_an_assignee_is_a_current_member_of_the_owning_or_managing_organisation(
 
 
 def set_up(client, owner, manager, assignee=None):
-    return client.post("/logs/new/", {"record_type": "core:lettings", "year": "2026", "owning_organisation": owner.pk,
+    return client.post("/logs/new/", {"record_type": "visits:visit", "year": "2026", "owning_organisation": owner.pk,
                                       "managing_organisation": manager.pk, "assigned_to": assignee.pk if assignee else ""})
 
 
-def test_the_set_up_page_names_only_whom_every_channel_may_name(client_for, coordinator, orgs, make_person, core_service):
-    client = client_for("core", coordinator)
-    child_officer = make_person("officer@child.example", orgs["child"])
-    # A person of the child, whom the parent's coordinator acts for, in a log the parent owns and manages:
-    response = set_up(client, orgs["parent"], orgs["parent"], child_officer)
-    assert response.status_code == 200
-    assert f'<a href="#id_assigned_to">{ASSIGNEE_REFUSED}</a>' in response.content.decode()
-    # A managing organisation unrelated to the owner, though the coordinator acts for both:
-    coordinator.memberships.create(organisation=orgs["other"], role="data_coordinator")
-    response = set_up(client, orgs["parent"], orgs["other"])
-    assert response.status_code == 200
-    assert ("This managing organisation does not have a relationship with the owning organisation."
-            in response.content.decode())
-    with schema_context("core"):
-        assert not Record.objects.exists()
-    # The log the child manages may be assigned to the child's person.
-    response = set_up(client, orgs["parent"], orgs["child"], child_officer)
-    assert response.status_code == 302, response.content.decode()[:2000]
-    with schema_context("core"):
-        record = Record.objects.get(pk=int(re.search(r"/logs/(\d+)/", response.url).group(1)))
-        assert record.assigned_to == child_officer and record.answers["assigned_to_id"] == str(child_officer.pk)
-
-
 def test_someone_whose_membership_has_ended_is_not_offered_nor_assigned(client_for, coordinator, orgs, make_person,
-                                                                        core_service):
-    client = client_for("core", coordinator)
+                                                                        visits_service):
+    client = client_for("visits", coordinator)
     leaver = make_person("leaver@parent.example", orgs["parent"], name="Lee Leaver")
     leaver.memberships.get().end()
-    assert "Lee Leaver" not in client.get("/logs/new/?record_type=core:lettings").content.decode()
+    assert "Lee Leaver" not in client.get("/logs/new/?record_type=visits:visit").content.decode()
     refused = set_up(client, orgs["parent"], orgs["parent"], leaver)
     assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()
     response = set_up(client, orgs["parent"], orgs["parent"])
@@ -105,5 +82,5 @@ def test_someone_whose_membership_has_ended_is_not_offered_nor_assigned(client_f
     assert "Lee Leaver" not in page and "coordinator@parent.example" in page
     assigned = client.post(f"/logs/{pk}/assign/", {"person": leaver.pk})
     assert assigned.status_code == 200 and "Select a valid choice" in assigned.content.decode()
-    with schema_context("core"):
+    with schema_context("visits"):
         assert Record.objects.get(pk=pk).assigned_to is None

@@ -5,7 +5,7 @@ tmp_path; no database."""
 
 import csv
 import io
-from pathlib import Path
+from types import SimpleNamespace
 
 import openpyxl
 import pytest
@@ -14,8 +14,6 @@ from cldc.platform.uploads import annotated
 from cldc.platform.uploads.annotated import CSV_TYPE, XLSX_TYPE, annotated_file, download_name
 from cldc.platform.uploads.files import open_upload
 
-TEMPLATE = (Path(__file__).resolve().parents[2] / "collections" / "core" / "reference" / "spec"
-            / "2026_27_lettings_bulk_upload.csv")
 ATTACK = "=cmd|' /C calc'!A0"
 
 
@@ -172,21 +170,23 @@ def test_the_callers_file_is_left_open(tmp_path):
     assert out.getvalue().startswith(b"\xef\xbb\xbfCode\r\nT1")
 
 
-# --- the official template -------------------------------------------------------------
+# --- a file in the template's layout --------------------------------------------------------
 
-def test_the_template_keeps_its_heading_rows_and_is_headed_in_the_field_number_row(tmp_path):
-    original = list(csv.reader(TEMPLATE.open(encoding="utf-8-sig", newline="")))
+def test_the_template_keeps_its_heading_rows_and_is_headed_in_the_field_number_row(tmp_path, visits_template_csv):
+    template = tmp_path / "2026_27_visits_bulk_upload.csv"
+    template.write_bytes(visits_template_csv(SimpleNamespace(pk=1)))  # an owner's number, no database
+    original = list(csv.reader(template.open(encoding="utf-8-sig", newline="")))
     width = len(original[7])
     assert original[7][0] == "Field number"
-    issues = [(9, 8, "hard", "Tenancy start date", "The day must be between 1 and 31."),
-              (9, 13, "soft", "Tenant code", "Check it.")]
-    (_, name), data = annotate(TEMPLATE, issues)
+    issues = [(9, 4, "hard", "Date of visit", "The day must be between 1 and 31."),
+              (9, 3, "soft", "Visit reference", "Check it.")]
+    (_, name), data = annotate(template, issues)
     rows = csv_rows(data)
-    assert name == "2026_27_lettings_bulk_upload-errors.csv"
+    assert name == "2026_27_visits_bulk_upload-errors.csv"
     assert len(rows) == len(original) == 9
     assert [row[:width] for row in rows] == original
     assert [row[width:] for row in rows[:7]] == [["", ""]] * 7
-    assert rows[7][width:] == ["Errors: Tenancy start date (column I)", "Warnings: Tenant code (column N)"]
+    assert rows[7][width:] == ["Errors: Date of visit (column E)", "Warnings: Visit reference (column D)"]
     assert rows[8][width:] == ["The day must be between 1 and 31.", "Check it."]
 
 

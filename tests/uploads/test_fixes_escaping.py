@@ -15,8 +15,8 @@ MESSAGE = "No organisation has the reference â€œ<script>window.__xss=1</script>â
 
 
 @pytest.fixture(scope="module")
-def lettings():
-    return registry.get("core").definition("lettings", 2026)
+def visit():
+    return registry.get("visits").definition("visit", 2026)
 
 
 def assert_shown_as_text(html):
@@ -24,25 +24,25 @@ def assert_shown_as_text(html):
     assert "<svg" not in html and "<script>window" not in html
 
 
-def test_the_column_matching_form_shows_a_heading_as_text(lettings):
+def test_the_column_matching_form_shows_a_heading_as_text(visit):
     plan = [ColumnChoice(0, HEADING, None, "unmapped", []), ColumnChoice(1, CELL, None, "unmapped", [])]
-    html = render_crispy_form(ColumnsForm(plan=plan, definition=lettings))
+    html = render_crispy_form(ColumnsForm(plan=plan, definition=visit))
     assert_shown_as_text(html)
     assert "&quot;&gt;&lt;svg" in html
 
 
-def test_the_column_matching_error_shows_both_headings_as_text(lettings):
+def test_the_column_matching_error_shows_both_headings_as_text(visit):
     plan = [ColumnChoice(0, HEADING, None, "unmapped", []), ColumnChoice(1, CELL, None, "unmapped", [])]
-    form = ColumnsForm({"column_0": "tenancycode", "column_1": "tenancycode"}, plan=plan, definition=lettings)
+    form = ColumnsForm({"column_0": "visitref", "column_1": "visitref"}, plan=plan, definition=visit)
     assert not form.is_valid()
     html = render_crispy_form(form)
     assert_shown_as_text(html)
     assert "fill the same answer" in html
 
 
-def test_the_value_matching_form_shows_a_cell_value_as_text(lettings):
-    html = render_crispy_form(ValuesForm(wanted=[("period", "x", HEADING, 2), ("sexrab1", "y", CELL, 1)],
-                                         definition=lettings))
+def test_the_value_matching_form_shows_a_cell_value_as_text(visit):
+    html = render_crispy_form(ValuesForm(wanted=[("period", "x", HEADING, 2), ("work1", "y", CELL, 1)],
+                                         definition=visit))
     assert_shown_as_text(html)
     assert "&quot;&gt;&lt;svg" in html
 

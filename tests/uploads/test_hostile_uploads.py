@@ -263,23 +263,23 @@ def test_the_row_limit_is_refused_as_soon_as_it_is_passed(tmp_path):
 
 @override_settings(CLDC_UPLOAD_MAX_ROWS=10)
 @pytest.mark.usefixtures("eager_celery")
-def test_a_file_over_the_row_limit_is_refused_on_the_upload_form(client_for, core_service, make_organisation,
-                                                                  make_person, official_template_csv):
+def test_a_file_over_the_row_limit_is_refused_on_the_upload_form(client_for, visits_service, make_organisation,
+                                                                  make_person, visits_template_csv):
     council = make_organisation("Row Limit Council", type="local_authority")
     officer = make_person("rows@example.com", council, role="data_coordinator")
-    data = {"record_type": "core:lettings", "year": "2026", "organisation": council.pk, "on_errors": "wait",
-            "file": SimpleUploadedFile("logs.csv", official_template_csv("lettings", council, rows=11))}
-    response = client_for("core", officer).post("/uploads/new/", data)
+    data = {"record_type": "visits:visit", "year": "2026", "organisation": council.pk, "on_errors": "wait",
+            "file": SimpleUploadedFile("visits.csv", visits_template_csv(council, rows=[{}] * 11))}
+    response = client_for("visits", officer).post("/uploads/new/", data)
     assert response.status_code == 200
     assert response.context["form"].errors == {"file": [ROW_LIMIT_MESSAGE]}
-    with schema_context("core"):
+    with schema_context("visits"):
         assert not Upload.objects.exists() and not Record.objects.exists()
 
 
 # --- issues of an all-or-nothing run are not held in memory --------------------------------
 
-def test_an_all_or_nothing_run_keeps_its_issues_out_of_memory(tmp_path, core_service, make_organisation,
-                                                              make_person, official_template_csv, settings):
+def test_an_all_or_nothing_run_keeps_its_issues_out_of_memory(tmp_path, visits_service, make_organisation,
+                                                              make_person, visits_template_csv, settings):
     """Every row has formula cells (refused before the gateway, so the run is quick):
     5,000 rows, 40,000 issues, all stored once the transaction is undone. Holding them
     all until then took 49 MB at the peak; holding a chunk's worth, 10 MB."""
@@ -288,7 +288,7 @@ def test_an_all_or_nothing_run_keeps_its_issues_out_of_memory(tmp_path, core_ser
     settings.CLDC_UPLOAD_PROCESSES = 1
     council = make_organisation("Many Issues Council", type="local_authority")
     officer = make_person("issues@example.com", council, role="data_coordinator")
-    lines = list(csv.reader(io.StringIO(official_template_csv("lettings", council).decode())))
+    lines = list(csv.reader(io.StringIO(visits_template_csv(council).decode())))
     header, data = lines[:-1], lines[-1]
     out = io.StringIO()
     writer = csv.writer(out)
@@ -301,8 +301,8 @@ def test_an_all_or_nothing_run_keeps_its_issues_out_of_memory(tmp_path, core_ser
         writer.writerow(row)
     path = tmp_path / "formulas.csv"
     path.write_text(out.getvalue())
-    with schema_context("core"):
-        upload = Upload.objects.create(collection="core", record_type="lettings", version=2026, organisation=council,
+    with schema_context("visits"):
+        upload = Upload.objects.create(collection="visits", record_type="visit", version=2026, organisation=council,
                                        user=officer, filename=path.name, path=str(path))
         tracemalloc.start()
         started = time.perf_counter()
@@ -319,27 +319,20 @@ def test_an_all_or_nothing_run_keeps_its_issues_out_of_memory(tmp_path, core_ser
 
 # --- who exists is not told -------------------------------------------------------------------
 
-def upload_rows(tmp_path, template_csv, organisation, record_type, rows):
-    """Upload the official template (lettings or sales) with a row for each of `rows`
-    ({variable: text}) from the command line; the (rule, message) of the issues on the
+def upload_rows(tmp_path, visits_template_csv, organisation, rows):
+    """Upload complete visits in the template's layout, one changed by each of `rows`
+    ({variable: text}), from the command line; the (rule, message) of the issues on the
     variables changed, by row number."""
-    lines = list(csv.reader(io.StringIO(template_csv(record_type, organisation).decode())))
-    definition = registry.get("core").definition(record_type, 2026)
-    at = next(i for i, line in enumerate(lines) if line and line[0].strip().lower().startswith("field number"))
-    column = {int(n): i for i, n in enumerate(lines[at]) if n.strip().isdigit()}
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerows(lines[:-1])
-    for changes in rows:
-        row = list(lines[-1])
-        for variable, value in changes.items():
-            (number,) = definition.variables[variable].bulk_upload["fields"]
-            row[column[number]] = value
-        writer.writerow(row)
-    path = tmp_path / f"{record_type}.csv"
-    path.write_text(out.getvalue())
+    path = tmp_path / "visits.csv"
+    path.write_bytes(visits_template_csv(organisation, rows))
+    return issues_on_changed(path, "visits", "visit", organisation, rows)
+
+
+def issues_on_changed(path, service, record_type, organisation, rows):
+    """A dry run of a file from the command line, as enumerate@example.com: the (rule,
+    message) of the issues on the variables `rows` changed, by row number."""
     printed = io.StringIO()
-    call_command("cldc", "upload", "--service", "core", "--record-type", record_type, "--version", "2026",
+    call_command("cldc", "upload", "--service", service, "--record-type", record_type, "--version", "2026",
                  "--organisation", f"ORG{organisation.pk}", "--user", "enumerate@example.com", str(path),
                  "--dry-run", stdout=printed)
     report = json.loads(printed.getvalue())
@@ -351,22 +344,19 @@ def upload_rows(tmp_path, template_csv, organisation, record_type, rows):
     return issues
 
 
-@pytest.mark.parametrize("record_type", ["lettings", "sales"])
-@pytest.mark.parametrize("record_field", ["owning_organisation", "managing_organisation", "assigned_to"])
-def test_an_unknown_and_a_forbidden_reference_get_the_same_answer(tmp_path, core_service, make_organisation,
-                                                                  make_person, official_template_csv, record_type,
-                                                                  record_field):
+@pytest.mark.parametrize("record_field", ["owning_organisation", "assigned_to"])
+def test_an_unknown_and_a_forbidden_reference_get_the_same_answer(tmp_path, visits_service, make_organisation,
+                                                                  make_person, visits_template_csv, record_field):
     council = make_organisation("Enumerating Council", type="local_authority")
     make_person("enumerate@example.com", council, role="data_coordinator")
     stranger = make_organisation("Somebody Else's Homes")
     make_person("someone@elsewhere.example", stranger)
-    variable = registry.get("core").definition(record_type, 2026).record_fields[record_field]
+    variable = registry.get("visits").definition("visit", 2026).record_fields[record_field]
     if record_field == "assigned_to":
         unknown, forbidden = "no-one@nowhere.example", "someone@elsewhere.example"
     else:
         unknown, forbidden = "ORG99999999", f"ORG{stranger.pk}"
-    issues = upload_rows(tmp_path, official_template_csv, council, record_type,
-                         [{variable: unknown}, {variable: forbidden}])
+    issues = upload_rows(tmp_path, visits_template_csv, council, [{variable: unknown}, {variable: forbidden}])
     assert len(issues) == 2, issues
     first, second = issues.values()
     assert first == second, issues

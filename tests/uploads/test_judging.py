@@ -3,8 +3,6 @@ reads no database, a file judged in processes ends exactly as one judged in one
 process, a real Celery prefork worker may start judging processes, and without a
 pool the rows are judged in the process itself."""
 
-import csv
-import io
 import logging
 import os
 import subprocess
@@ -20,6 +18,7 @@ from cldc.platform.celery import app
 from cldc.platform.records.gateway import submit
 from cldc.platform.records.models import Record, Revision
 from cldc.platform.uploads import importer, judging
+from cldc.platform.uploads.files import open_upload
 from cldc.platform.uploads.models import Upload
 from cldc.platform.uploads.template_rows import answers_from_field_numbers
 from cldc.platform.windows.service import Windows
@@ -35,60 +34,51 @@ def officer(make_person, council):
     return make_person("judging@example.com", council, role="data_coordinator")
 
 
-def template_answers(official_template_row, organisation, person):
-    """The official template's data row as answers, as the pipeline gives them to the gateway."""
-    definition = registry.get("core").definition("lettings", 2026)
-    answers, problems = answers_from_field_numbers(definition, official_template_row("lettings"))
+def template_answers(visits_template_csv, organisation, person, tmp_path):
+    """The complete visit in the template's layout, read back as answers by the
+    bulk-upload reader, as the pipeline gives them to the gateway."""
+    definition = registry.get("visits").definition("visit", 2026)
+    path = tmp_path / "visit.csv"
+    path.write_bytes(visits_template_csv(organisation))
+    with open_upload(path, path.name) as upload:
+        ((_, values),) = list(upload.rows())
+        answers, problems = answers_from_field_numbers(definition, upload.keyed(values))
     assert problems == []
-    for name in ("owning_organisation", "managing_organisation"):
-        answers[definition.record_fields[name]] = str(organisation.pk)
+    answers[definition.record_fields["owning_organisation"]] = str(organisation.pk)
     answers[definition.record_fields["assigned_to"]] = str(person.pk)
     return answers
 
 
-def core_windows():
-    """The lettings 2026 window, read here: judging processes may not query (the pipeline
+def new_visit(organisation):
+    """A visit not yet stored: judging sets its answers."""
+    return Record(collection="visits", record_type="visit", version=2026, owning_organisation=organisation)
+
+
+def visits_windows():
+    """The visit 2026 window, read here: judging processes may not query (the pipeline
     reads it the same way before it judges)."""
-    with schema_context("core"):
+    with schema_context("visits"):
         windows = Windows()
-        windows.get("core", "lettings", 2026)
+        windows.get("visits", "visit", 2026)
         return windows
 
 
-def lettings_file(path, official_template_csv, council, rows, changes=None):
-    """The official template's data row `rows` times, each with its own tenancy code
-    (J-0, J-1, ...); `changes` sets answers by row index: {index: {variable: text}}."""
-    definition = registry.get("core").definition("lettings", 2026)
-    lines = list(csv.reader(io.StringIO(official_template_csv("lettings", council).decode("utf-8"))))
-    at = next(i for i, line in enumerate(lines) if line and line[0].strip().lower().startswith("field number"))
-    column = {int(n): i for i, n in enumerate(lines[at]) if n.strip().isdigit()}
-
-    def where(variable):
-        (number,) = definition.variables[variable].bulk_upload["fields"]
-        return column[number]
-
-    out = lines[: at + 1]
-    for index in range(rows):
-        row = list(lines[at + 1])
-        row[where("tenancycode")] = f"J-{index}"
-        for variable, value in (changes or {}).get(index, {}).items():
-            row[where(variable)] = value
-        out.append(row)
-    with path.open("w", newline="", encoding="utf-8") as file:
-        csv.writer(file).writerows(out)
+def visits_file(path, visits_template_csv, council, rows, changes=None):
+    """The complete visit `rows` times in the template's layout, each with its own
+    reference (J-0, J-1, ...); `changes` sets answers by row index: {index: {variable: text}}."""
+    path.write_bytes(visits_template_csv(council, rows=[{"visitref": f"J-{index}", **(changes or {}).get(index, {})}
+                                                        for index in range(rows)]))
     return path
 
 
-def test_judging_a_chunk_reads_no_database(core_service, council, officer, official_template_row,
+def test_judging_a_chunk_reads_no_database(visits_service, council, officer, visits_template_csv, tmp_path,
                                            django_assert_num_queries):
-    answers = template_answers(official_template_row, council, officer)
-    with schema_context("core"):
-        stored = submit(Record(collection="core", record_type="lettings", version=2026, owning_organisation=council,
-                               managing_organisation=council), answers, source="upload").record
+    answers = template_answers(visits_template_csv, council, officer, tmp_path)
+    with schema_context("visits"):
+        stored = submit(new_visit(council), answers, source="upload").record
         existing = Record.objects.select_related("owning_organisation", "managing_organisation").get(pk=stored.pk)
-        new = Record(collection="core", record_type="lettings", version=2026,
-                     owning_organisation=council, managing_organisation=council)
-        windows = core_windows()
+        new = new_visit(council)
+        windows = visits_windows()
         with django_assert_num_queries(0):  # what lets judging processes share nothing with their parent
             outcomes = judging.judge([(existing, {**answers, "age1": "41"}), (new, {**answers, "age1": "41"})],
                                      user=None, confirm=[], windows=windows)
@@ -96,15 +86,15 @@ def test_judging_a_chunk_reads_no_database(core_service, council, officer, offic
     assert [(o.status, o.errors, o.warnings, o.missing) for o in outcomes] == [("completed", [], [], [])] * 2
 
 
-def test_a_chunk_judged_in_processes_is_judged_as_here(core_service, council, officer, official_template_row, settings):
+def test_a_chunk_judged_in_processes_is_judged_as_here(visits_service, council, officer, visits_template_csv,
+                                                       tmp_path, settings):
     settings.CLDC_UPLOAD_PROCESSES = 2
-    answers = template_answers(official_template_row, council, officer)
+    answers = template_answers(visits_template_csv, council, officer, tmp_path)
 
     def rows():  # new records: judging sets their answers
-        return [(Record(collection="core", record_type="lettings", version=2026, owning_organisation=council,
-                        managing_organisation=council), {**answers, "age1": age}) for age in ("30", "200", "41")]
+        return [(new_visit(council), {**answers, "age1": age}) for age in ("30", "200", "41")]
 
-    windows = core_windows()
+    windows = visits_windows()
     here = judging.judge(rows(), user=None, confirm=[], windows=windows)
     sent = rows()
     with judging.Judge(parallel=True) as judge:
@@ -119,24 +109,24 @@ def test_a_chunk_judged_in_processes_is_judged_as_here(core_service, council, of
         assert cursor.fetchone() == (1,)
 
 
-def test_a_file_judged_in_processes_ends_as_in_one_process(tmp_path, core_service, council, officer,
-                                                           make_organisation, official_template_csv, settings,
+def test_a_file_judged_in_processes_ends_as_in_one_process(tmp_path, visits_service, council, officer,
+                                                           make_organisation, visits_template_csv, settings,
                                                            monkeypatch, caplog):
     """Three uploads: a file with errors (nothing stored), the same with its valid rows
     created now, and a corrected file (created, updated, unchanged), in chunks of 8 rows."""
     monkeypatch.setattr(importer, "CHUNK", 8)
     stranger = make_organisation("Stranger Homes")
-    definition = registry.get("core").definition("lettings", 2026)
+    definition = registry.get("visits").definition("visit", 2026)
     owner = definition.record_fields["owning_organisation"]
-    errors = lettings_file(tmp_path / "errors.csv", official_template_csv, council, 30,
-                           {4: {"age1": "200"}, 11: {"tenancycode": "J-2"}, 17: {owner: f"ORG{stranger.pk}"}})
-    corrected = lettings_file(tmp_path / "corrected.csv", official_template_csv, council, 30,
-                              {21: {"age1": "41"}, 28: {"age1": "41"}})
+    errors = visits_file(tmp_path / "errors.csv", visits_template_csv, council, 30,
+                         {4: {"age1": "200"}, 11: {"visitref": "J-2"}, 17: {owner: f"ORG{stranger.pk}"}})
+    corrected = visits_file(tmp_path / "corrected.csv", visits_template_csv, council, 30,
+                            {21: {"age1": "41"}, 28: {"age1": "41"}})
 
     def uploads():
         results = []
         for path, options in ((errors, {}), (errors, {"create_valid_now": True}), (corrected, {})):
-            upload = Upload.objects.create(collection="core", record_type="lettings", version=2026,
+            upload = Upload.objects.create(collection="visits", record_type="visit", version=2026,
                                            organisation=council, user=officer, filename=path.name, path=str(path),
                                            **options)
             importer.Importer(upload).run()
@@ -153,7 +143,7 @@ def test_a_file_judged_in_processes_ends_as_in_one_process(tmp_path, core_servic
             })
         return results
 
-    with schema_context("core"):
+    with schema_context("visits"):
         settings.CLDC_UPLOAD_PROCESSES = 1
         with transaction.atomic():
             alone = uploads()
@@ -185,11 +175,11 @@ from django_tenants.utils import schema_context
 @app.task(name="tests.judge_in_a_worker")
 def judge_in_a_worker(answers, organisation_pk, rows):
     organisation = Organisation(pk=organisation_pk, name="Worker Homes", type="local_authority")
-    records = [(Record(collection="core", record_type="lettings", version=2026, owning_organisation=organisation,
-                       managing_organisation=organisation), answers) for _ in range(rows)]
+    records = [(Record(collection="visits", record_type="visit", version=2026, owning_organisation=organisation),
+                answers) for _ in range(rows)]
     windows = Windows()
-    with schema_context("core"):  # the window as launched (committed), read before judging
-        windows.get("core", "lettings", 2026)
+    with schema_context("visits"):  # the window as launched (committed), read before judging
+        windows.get("visits", "visit", 2026)
     with Judge(parallel=True) as judge:
         outcomes = judge.chunk(records, user=None, confirm=[], windows=windows).result()
         return {"in_parallel": judge.in_parallel, "outcomes": [[o.status, o.errors, o.warnings] for o in outcomes]}
@@ -199,9 +189,10 @@ app.worker_main(["worker", "--pool=prefork", "--concurrency=1", "-Q", sys.argv[1
 """
 
 
-def test_a_celery_prefork_worker_judges_in_processes(core_service, council, officer, official_template_row):
-    """billiard makes its pool processes daemonic, which multiprocessing refuses children."""
-    answers = template_answers(official_template_row, council, officer)
+def test_a_celery_prefork_worker_judges_in_processes(visits_service, council, officer, visits_template_csv, tmp_path):
+    """billiard makes its pool processes daemonic, which multiprocessing refuses children.
+    The worker knows the test collection from CLDC_COLLECTION_PACKAGES (tests/conftest.py)."""
+    answers = template_answers(visits_template_csv, council, officer, tmp_path)
     queue = f"test-{uuid.uuid4().hex[:8]}"  # no other worker listens here
     worker = subprocess.Popen(
         [sys.executable, "-c", WORKER, queue],
@@ -218,17 +209,16 @@ def test_a_celery_prefork_worker_judges_in_processes(core_service, council, offi
 
 
 def test_without_judging_processes_rows_are_judged_here_and_the_log_says_why_once(
-        core_service, council, officer, official_template_row, settings, monkeypatch, caplog):
+        visits_service, council, officer, visits_template_csv, tmp_path, settings, monkeypatch, caplog):
     def no_processes(*args, **kwargs):
         raise OSError("Cannot allocate memory")
 
     settings.CLDC_UPLOAD_PROCESSES = 2
     monkeypatch.setattr(judging, "ProcessPoolExecutor", no_processes)
     monkeypatch.setattr(judging, "_fallback_logged", False)
-    answers = template_answers(official_template_row, council, officer)
-    record = Record(collection="core", record_type="lettings", version=2026, owning_organisation=council,
-                    managing_organisation=council)
-    windows = core_windows()
+    answers = template_answers(visits_template_csv, council, officer, tmp_path)
+    record = new_visit(council)
+    windows = visits_windows()
     with caplog.at_level(logging.WARNING, logger=judging.__name__):
         for _ in range(2):
             with judging.Judge(parallel=True) as judge:

@@ -1,44 +1,30 @@
 """A bulk upload row holds to the options a question offers (`offered_when`), as every
-channel does: a council's row that gives a housing association's source of referral
-(the template's field 132, for PRP properties) is refused on referral_register: in
-CORE's own words for the referral fields (bu_referral_fields_consistent), as CORE's
-bulk upload says it, and without that rule in the gateway's, as the API says it."""
+channel does: a council's row that gives a visit mode offered only to housing
+associations (3, by video call) is refused on visitmode, without a bulk-upload rule
+of the pack's own on that field in the gateway's words, as the API says it; a
+council's own mode is stored. (A pack's own bulk-upload rule on the field taking the
+place of the gateway's error is tested in CORE's words:
+tests/core/test_core_referral_upload.py.)"""
 
 import pytest
 from django_tenants.utils import schema_context
 
 from cldc.platform import registry
 from cldc.platform.records.models import Record
-from tests.uploads.test_upload_defects import as_csv, template_rows
 from tests.uploads.test_upload_fixes import post_file, upload_of
 
 pytestmark = pytest.mark.usefixtures("eager_celery")  # tasks run in this process
-COUNCIL_REFERRAL = (  # as the API says it (tests/api/test_api_one_rule.py)
-    "Select a source of referral for a log owned by a local authority: “Renewal to the same tenant in the same "
-    "property” (1), “Internal transfer from another property owned by the same local authority - for existing social "
-    "tenants only” (2), “From a housing register (waiting list)” (3) or “Tenant applied directly (not via a nomination "
-    "or housing register)” (4).")
-CORE_REFERRAL = ("Your answers for each part of \"What is the source of referral for this letting?\" are incompatible with "
-                 "each other. Use the bulk upload specification or paper form to see which combinations are valid "
-                 "(available from ‘Templates and specifications’ on the Bulk uploads page).")
+COUNCIL_MODE = "Select in person or by phone for a visit made by a council."  # as the API says it
 
 
 @pytest.fixture
 def council(make_organisation):
-    return make_organisation("Referring Borough Council", type="local_authority")
+    return make_organisation("Visiting Borough Council", type="local_authority")
 
 
 @pytest.fixture
-def client(client_for, core_service, make_person, council):
-    return client_for("core", make_person("referrals@council.example", council, role="data_coordinator"))
-
-
-def referral_row(official_template_csv, council, for_la, for_prp):
-    """The official template's row for the council, with fields 131 (LA properties) and 132 (PRP properties)."""
-    rows, column = template_rows(official_template_csv("lettings", council))
-    la, prp = registry.get("core").definition("lettings", 2026).variables["referral_register"].bulk_upload["fields"]
-    rows[-1][column[la]], rows[-1][column[prp]] = for_la, for_prp
-    return as_csv(rows)
+def client(client_for, visits_service, make_person, council):
+    return client_for("visits", make_person("visits@council.example", council, role="data_coordinator"))
 
 
 def errors_of(client, council, content):
@@ -47,33 +33,25 @@ def errors_of(client, council, content):
     return upload, set(upload.issues.filter(severity="hard").values_list("field", "rule", "message"))
 
 
-def test_a_council_row_with_a_housing_associations_source_of_referral_is_refused_as_core_refuses_it(
-        client, council, official_template_csv):
-    # CORE's bulk upload says its own words for the referral fields, and the gateway's
-    # error on the same field is not said twice (pipeline.take).
-    with schema_context("core"):
-        upload, errors = errors_of(client, council, referral_row(official_template_csv, council, "", "6"))
-        assert errors == {("referral_register", "bu_referral_fields_consistent", CORE_REFERRAL)}
-        assert (upload.created, upload.rejected) == (0, 1) and not Record.objects.exists()
-
-
 def test_without_a_bulk_upload_rule_of_its_own_a_row_is_held_to_the_options_offered(
-        client, council, official_template_csv, monkeypatch):
+        client, council, visits_template_csv, monkeypatch):
     # The gateway holds every channel to offered_when, whatever rules a collection's pack
-    # has for its files: without CORE's, the row is refused with the API's message.
-    pack = registry.get("core").rule_pack("lettings", 2026)
-    monkeypatch.setattr(pack, "rules", [r for r in pack.rules if r.id != "bu_referral_fields_consistent"])
-    monkeypatch.setattr(pack, "_running", {channel: [r for r in rules if r.id != "bu_referral_fields_consistent"]
+    # has for its files: without visits' own rule on the mode (visitmode_given_in_upload,
+    # which would take the field once the value not offered is refused), the row is
+    # refused with the API's message.
+    pack = registry.get("visits").rule_pack("visit", 2026)
+    monkeypatch.setattr(pack, "rules", [r for r in pack.rules if r.id != "visitmode_given_in_upload"])
+    monkeypatch.setattr(pack, "_running", {channel: [r for r in rules if r.id != "visitmode_given_in_upload"]
                                            for channel, rules in pack._running.items()})
-    with schema_context("core"):
-        upload, errors = errors_of(client, council, referral_row(official_template_csv, council, "", "6"))
-        assert errors == {("referral_register", "option_not_offered", COUNCIL_REFERRAL)}
+    with schema_context("visits"):
+        upload, errors = errors_of(client, council, visits_template_csv(council, rows=({"visitmode": 3},)))
+        assert errors == {("visitmode", "option_not_offered", COUNCIL_MODE)}
         assert (upload.created, upload.rejected) == (0, 1) and not Record.objects.exists()
 
 
-def test_a_council_row_with_a_councils_source_of_referral_is_stored(client, council, official_template_csv):
-    with schema_context("core"):
-        upload = upload_of(post_file(client, council, referral_row(official_template_csv, council, "3", "")))
+def test_a_council_row_with_a_councils_mode_is_stored(client, council, visits_template_csv):
+    with schema_context("visits"):
+        upload = upload_of(post_file(client, council, visits_template_csv(council, rows=({"visitmode": 2},))))
         upload.refresh_from_db()
         assert list(upload.issues.filter(severity="hard").values_list("rule", flat=True)) == []
-        assert upload.created == 1 and Record.objects.get().answers["referral_register"] == 3
+        assert upload.created == 1 and Record.objects.get().answers["visitmode"] == 2

@@ -29,8 +29,8 @@ def officer(make_person, council):
 
 
 @pytest.fixture
-def client(client_for, core_service, officer):
-    return client_for("core", officer)
+def client(client_for, visits_service, officer):
+    return client_for("visits", officer)
 
 
 def csv_bytes(headers, rows):
@@ -39,9 +39,9 @@ def csv_bytes(headers, rows):
     return out.getvalue().encode()
 
 
-def post_file(client, organisation, content, name="logs.csv", on_errors="wait"):
+def post_file(client, organisation, content, name="visits.csv", on_errors="wait", record_type="visits:visit"):
     return client.post("/uploads/new/", {
-        "record_type": "core:lettings", "year": "2026", "organisation": organisation.pk, "on_errors": on_errors,
+        "record_type": record_type, "year": "2026", "organisation": organisation.pk, "on_errors": on_errors,
         "file": SimpleUploadedFile(name, content, content_type="text/csv")})
 
 
@@ -69,19 +69,19 @@ def first_suggestion(form_html, name):
     return re.search(r'<optgroup label="Suggested">\s*<option value="([^"]*)"', select).group(1)
 
 
-def weekly_is_52_weeks(client, url):
-    """Answer the values page as a person would: "Weekly " is weekly for 52 weeks (code 1),
-    which is suggested first but not chosen for them (it could be any weekly period)."""
+def calendar_month_is_monthly(client, url):
+    """Answer the values page as a person would: "Calendar month" is Monthly (code 4),
+    which is suggested first but not chosen for them (it is not an option's words)."""
     page = client.get(url).content.decode()
     names = re.findall(r'<select name="([^"]+)"', page)
-    assert all(first_suggestion(page, name) == "1" for name in names)
-    return client.post(url, {name: "1" for name in names})
+    assert all(first_suggestion(page, name) == "4" for name in names)
+    return client.post(url, {name: "4" for name in names})
 
 
-def test_a_provider_layout_is_matched_once_and_re_uploading_it_changes_nothing(client, council, provider_layout_csv):
-    content, targets = provider_layout_csv(["OWN-1", "OWN-2"])
+def test_a_provider_layout_is_matched_once_and_re_uploading_it_changes_nothing(client, council, visits_provider_csv):
+    content, targets = visits_provider_csv(["OWN-1", "OWN-2"])
     headers = list(targets)
-    with schema_context("core"):
+    with schema_context("visits"):
         response = post_file(client, council, content)
         upload = upload_of(response)
         assert response["Location"].endswith(f"/uploads/{upload.pk}/columns/")
@@ -93,17 +93,17 @@ def test_a_provider_layout_is_matched_once_and_re_uploading_it_changes_nothing(c
 
         response = accept_page(client, f"/uploads/{upload.pk}/columns/")
         upload.refresh_from_db()
-        assert upload.status == "values"  # "Weekly ": not worded as our options ("Female" is)
+        assert upload.status == "values"  # "Calendar month": not worded as our options ("In work" is)
         page = client.get(f"/uploads/{upload.pk}/values/").content.decode()
-        assert "“Weekly ” as an answer to" in page and "“Female” as an answer to" not in page
-        assert chosen(page, "value_0") == "" and first_suggestion(page, "value_0") == "1"  # weekly for 52 weeks
-        response = weekly_is_52_weeks(client, f"/uploads/{upload.pk}/values/")
+        assert "“Calendar month” as an answer to" in page and "“In work” as an answer to" not in page
+        assert chosen(page, "value_0") == "" and first_suggestion(page, "value_0") == "4"  # Monthly
+        response = calendar_month_is_monthly(client, f"/uploads/{upload.pk}/values/")
         upload.refresh_from_db()
         assert (upload.status, upload.created, upload.rejected) == ("done", 2, 0), list(upload.issues.values("row", "message"))
 
-        record = Record.objects.get(answers__tenancycode="OWN-1")
+        record = Record.objects.get(answers__visitref="OWN-1")
         assert record.status == "completed" and record.owning_organisation == council and record.source == "upload"
-        assert str(record.answers["period"]) == "1" and str(record.answers["sexrab1"]) == "F"
+        assert str(record.answers["period"]) == "4" and str(record.answers["work1"]) == "1"
         assert SavedMapping.objects.filter(organisation=council, kind="column").count() == len(headers)
 
         again = post_file(client, council, content)
@@ -114,78 +114,77 @@ def test_a_provider_layout_is_matched_once_and_re_uploading_it_changes_nothing(c
         assert Record.objects.count() == 2 and record.revisions.count() == 1
 
 
-def test_a_partial_upload_updates_only_its_columns(client, council, provider_layout_csv):
-    content, _ = provider_layout_csv()
-    with schema_context("core"):
+def test_a_partial_upload_updates_only_its_columns(client, council, visits_provider_csv):
+    content, _ = visits_provider_csv()
+    with schema_context("visits"):
         upload = upload_of(post_file(client, council, content))
         accept_page(client, f"/uploads/{upload.pk}/columns/")
-        weekly_is_52_weeks(client, f"/uploads/{upload.pk}/values/")
+        calendar_month_is_monthly(client, f"/uploads/{upload.pk}/values/")
         record = Record.objects.get()
         before = dict(record.answers)
-        partial = csv_bytes(["Tenant code", "Tenancy start day", "Tenancy start month", "Tenancy start year",
-                             "Number of bedrooms"],
-                            [["OWN-1", *before["startdate"].split("-")[::-1], "3"]])
+        partial = csv_bytes(["Visit Ref", "Visit day", "Visit month", "Visit year", "Number of people"],
+                            [["OWN-1", *before["visitdate"].split("-")[::-1], "3"]])
         upload = upload_of(post_file(client, council, partial))
         upload.refresh_from_db()
         assert (upload.status, upload.updated) == ("done", 1), list(upload.issues.values("message"))
         record.refresh_from_db()
-        assert record.answers["beds"] == 3 and record.answers["postcode_full"] == before["postcode_full"]
-        assert {k: v for k, v in record.answers.items() if k != "beds"} == {k: v for k, v in before.items() if k != "beds"}
+        assert record.answers["hhmemb"] == 3 and record.answers["repairsdetail"] == before["repairsdetail"]
+        assert {k: v for k, v in record.answers.items() if k != "hhmemb"} == {k: v for k, v in before.items() if k != "hhmemb"}
 
 
-def test_rows_with_errors_store_nothing_until_the_person_chooses(client, council, official_template_csv):
-    content = official_template_csv("lettings", council, rows=2, last_row={"tenancycode": "SECOND", "age1": "200"})
-    with schema_context("core"):
+def test_rows_with_errors_store_nothing_until_the_person_chooses(client, council, visits_template_csv):
+    content = visits_template_csv(council, rows=({}, {"visitref": "SECOND", "age1": 200}))
+    with schema_context("visits"):
         upload = upload_of(post_file(client, council, content))
         upload.refresh_from_db()
         assert (upload.status, upload.created, upload.rejected) == ("checked", 1, 1)
         assert not Record.objects.exists()
         page = client.get(f"/uploads/{upload.pk}/").content.decode()
-        assert "No logs created yet" in page and "Create the 1 valid log now" in page
+        assert "No visits created yet" in page and "Create the 1 valid visit now" in page
 
         annotated = client.get(f"/uploads/{upload.pk}/annotated")
         rows = list(csv.reader(io.StringIO(b"".join(annotated.streaming_content).decode("utf-8-sig"))))
         heading = next(r for r in rows if r and r[0].lower().startswith("field number"))
-        errors_at = next(i for i, h in enumerate(heading) if h.startswith("Errors: Field 41"))  # the lead's age
+        errors_at = next(i for i, h in enumerate(heading) if h.startswith("Errors: Field 13"))  # person 1's age
         assert rows[-2][errors_at] == "" and "age" in rows[-1][errors_at].lower()
 
         client.post(f"/uploads/{upload.pk}/create-valid/")
         upload.refresh_from_db()
         assert (upload.status, upload.created, upload.rejected) == ("done", 1, 1) and Record.objects.count() == 1
 
-        # Correct the failing cell in the browser, then check again: the second log is created.
+        # Correct the failing cell in the browser, then check again: the second visit is created.
         (issue,) = upload.issues.filter(severity="hard", cell__isnull=False)
         form = client.get(f"/uploads/{upload.pk}/rows/{issue.row}/").content.decode()
         assert 'value="200"' in form
-        client.post(f"/uploads/{upload.pk}/rows/{issue.row}/", {f"cell_{issue.cell}": "41"})
+        client.post(f"/uploads/{upload.pk}/rows/{issue.row}/", {f"cell_{issue.cell}": "42"})
         client.post(f"/uploads/{upload.pk}/check-again/")
         upload.refresh_from_db()
         assert (upload.status, upload.created, upload.unchanged, upload.rejected) == ("done", 1, 1, 0)
         assert Record.objects.count() == 2
 
 
-def test_one_correction_fixes_every_row_with_the_same_value(client, council, official_template_csv):
-    content = official_template_csv("lettings", council, last_row={"period": "Weekly "})
-    with schema_context("core"):
+def test_one_correction_fixes_every_row_with_the_same_value(client, council, visits_template_csv):
+    content = visits_template_csv(council, rows=({"period": "Calendar month"},))
+    with schema_context("visits"):
         upload = upload_of(post_file(client, council, content))
         upload.refresh_from_db()
-        assert upload.status == "checked" and upload.issues.filter(field="period", value="Weekly").exists()
+        assert upload.status == "checked" and upload.issues.filter(field="period", value="Calendar month").exists()
         page = client.get(f"/uploads/{upload.pk}/values/").content.decode()
-        assert "“Weekly” as an answer to" in page
-        weekly_is_52_weeks(client, f"/uploads/{upload.pk}/values/")
+        assert "“Calendar month” as an answer to" in page
+        calendar_month_is_monthly(client, f"/uploads/{upload.pk}/values/")
         upload.refresh_from_db()
         assert (upload.status, upload.created) == ("done", 1)
-        assert str(Record.objects.get().answers["period"]) == "1"
-        assert SavedMapping.objects.filter(kind="value", variable="period", source="weekly", target="1").exists()
+        assert str(Record.objects.get().answers["period"]) == "4"
+        assert SavedMapping.objects.filter(kind="value", variable="period", source="calendar month", target="4").exists()
 
 
-def test_warnings_of_a_kind_are_confirmed_at_once(client, council, official_template_csv):
-    content = official_template_csv("lettings", council, last_row={"age1": "70", "ecstat1": "1"})
-    with schema_context("core"):
+def test_warnings_of_a_kind_are_confirmed_at_once(client, council, visits_template_csv):
+    content = visits_template_csv(council, rows=({"age1": 70, "work1": 1},))
+    with schema_context("visits"):
         upload = upload_of(post_file(client, council, content))
         upload.refresh_from_db()
         warnings = set(upload.issues.filter(severity="soft").values_list("rule", flat=True))
-        assert "person_1_not_retired_over_soft_max_age" in warnings  # and a pregnancy check, as the lead is 70
+        assert warnings == {"older_person_in_work_1"}
         record = Record.objects.get()
         assert record.status == "in_progress"  # unconfirmed warnings
         for warning in sorted(warnings):
@@ -197,12 +196,12 @@ def test_warnings_of_a_kind_are_confirmed_at_once(client, council, official_temp
         assert client.post(f"/uploads/{upload.pk}/confirm/", {"rule": "no_such_rule"}).status_code == 404
 
 
-DATE_HEADERS = ["Tenant code", "Tenancy start day", "Tenancy start month", "Tenancy start year"]
+DATE_HEADERS = ["Visit reference", "Date of visit - day DD", "Date of visit - month MM", "Date of visit - year YY"]
 
 
 def test_formula_cells_are_refused_with_a_message(client, council):
     rows = [["=cmd|' /C calc'!A0", "5", "5", "2026"]]
-    with schema_context("core"):
+    with schema_context("visits"):
         upload = upload_of(post_file(client, council, csv_bytes(DATE_HEADERS, rows)))
         upload.refresh_from_db()
         assert (upload.status, upload.rejected) == ("checked", 1) and not Record.objects.exists()
@@ -212,18 +211,18 @@ def test_formula_cells_are_refused_with_a_message(client, council):
 
 BAD_FILES = {
     "empty": (b"", "The selected file is empty"),
-    "header only": (b"Tenant code,Basic rent\r\n", "no rows of data"),
+    "header only": (b"Visit reference,Rent\r\n", "no rows of data"),
     "renamed": (b"%PDF-1.7\n" + bytes(range(256)) * 4, "PDF"),
     "binary junk": (bytes(range(256)) * 8, "not"),
-    "duplicate headers": (b"Tenant code,Basic rent,Tenant code\r\nA,1,B\r\n", "is in columns A and C"),
-    "mixed encodings": ("Tenant code,Notes\r\nA,caf\u00e9\r\n".encode() + "B,caf\u00e9\r\n".encode("cp1252"), "encoding"),
+    "duplicate headers": (b"Visit reference,Rent,Visit reference\r\nA,1,B\r\n", "is in columns A and C"),
+    "mixed encodings": ("Visit reference,Notes\r\nA,caf\u00e9\r\n".encode() + "B,caf\u00e9\r\n".encode("cp1252"), "encoding"),
 }
 
 
 @pytest.mark.parametrize("case", BAD_FILES)
 def test_bad_files_are_refused_on_the_form_and_nothing_is_kept(client, council, case):
     content, message = BAD_FILES[case]
-    with schema_context("core"):
+    with schema_context("visits"):
         response = post_file(client, council, content)
         assert response.status_code == 200
         page = response.content.decode()
@@ -233,27 +232,27 @@ def test_bad_files_are_refused_on_the_form_and_nothing_is_kept(client, council, 
 
 def test_an_oversized_file_is_refused(client, council, settings):
     settings.CLDC_UPLOAD_MAX_BYTES = 1024 * 1024
-    with schema_context("core"):
-        response = post_file(client, council, b"Tenant code\r\n" + b"A\r\n" * 600_000)
+    with schema_context("visits"):
+        response = post_file(client, council, b"Visit reference\r\n" + b"A\r\n" * 600_000)
         assert "must be smaller than 1 MB" in response.content.decode() and not Upload.objects.exists()
 
 
 def test_blank_lines_keep_their_row_numbers(client, council):
     rows = [["T-1001", "5", "5", "2026"], [], ["T-1003", "40", "5", "2026"]]
-    with schema_context("core"):
-        SavedMapping.objects.create(organisation=council, collection="core", record_type="lettings", kind="column",
-                                    source="tenant code", target="tenancycode")
+    with schema_context("visits"):
+        SavedMapping.objects.create(organisation=council, collection="visits", record_type="visit", kind="column",
+                                    source="visit reference", target="visitref")
         upload = upload_of(post_file(client, council, csv_bytes(DATE_HEADERS, rows)))
         upload.refresh_from_db()
-        (issue,) = upload.issues.filter(field="startdate", row=4)  # the 40th of May
+        (issue,) = upload.issues.filter(field="visitdate", row=4)  # the 40th of May
         assert upload.total_rows == 2 and not upload.issues.filter(row=3).exists()  # row 3 is blank
 
 
 def test_other_organisations_cannot_steer_an_upload(client, council, client_for, make_organisation, make_person,
-                                                   provider_layout_csv):
-    with schema_context("core"):
-        upload = upload_of(post_file(client, council, provider_layout_csv()[0]))
-        stranger = client_for("core", make_person("nosy@example.com", make_organisation("Nosy Homes"),
+                                                   visits_provider_csv):
+    with schema_context("visits"):
+        upload = upload_of(post_file(client, council, visits_provider_csv()[0]))
+        stranger = client_for("visits", make_person("nosy@example.com", make_organisation("Nosy Homes"),
                                                   role="data_coordinator"))
         for url in ("columns/", "values/", "rows/2/", "annotated"):
             assert stranger.get(f"/uploads/{upload.pk}/{url}").status_code == 404
@@ -261,22 +260,22 @@ def test_other_organisations_cannot_steer_an_upload(client, council, client_for,
 
 
 
-def test_the_annotated_file_corrected_in_a_spreadsheet_uploads_again(client, council, official_template_csv,
-                                                                     provider_layout_csv):
-    content = official_template_csv("lettings", council, rows=2, last_row={"tenancycode": "SECOND", "age1": "200"})
-    with schema_context("core"):
+def test_the_annotated_file_corrected_in_a_spreadsheet_uploads_again(client, council, visits_template_csv,
+                                                                     visits_provider_csv):
+    content = visits_template_csv(council, rows=({}, {"visitref": "SECOND", "age1": 200}))
+    with schema_context("visits"):
         upload = upload_of(post_file(client, council, content))
         annotated = b"".join(client.get(f"/uploads/{upload.pk}/annotated").streaming_content).decode("utf-8-sig")
         rows = list(csv.reader(io.StringIO(annotated)))
-        rows[-1] = ["41" if cell == "200" else cell for cell in rows[-1]]  # the person's correction
+        rows[-1] = ["42" if cell == "200" else cell for cell in rows[-1]]  # the person's correction
         out = io.StringIO()
         csv.writer(out).writerows(rows)
-        again = upload_of(post_file(client, council, out.getvalue().encode(), name="logs-errors.csv"))
+        again = upload_of(post_file(client, council, out.getvalue().encode(), name="visits-errors.csv"))
         again.refresh_from_db()
         assert (again.status, again.created, again.rejected) == ("done", 2, 0), list(again.issues.values("message"))
 
         # In a provider's own layout, the added columns are not questions to match.
-        content, _ = provider_layout_csv()
+        content, _ = visits_provider_csv()
         first = upload_of(post_file(client, council, content))
         accept_page(client, f"/uploads/{first.pk}/columns/")
         headers, *data = list(csv.reader(io.StringIO(content.decode())))
@@ -286,9 +285,19 @@ def test_the_annotated_file_corrected_in_a_spreadsheet_uploads_again(client, cou
         assert not response["Location"].endswith("/columns/")
 
 
-def test_while_an_upload_is_processed_its_pages_lead_back_to_its_progress(client, council, provider_layout_csv):
-    with schema_context("core"):
-        upload = upload_of(post_file(client, council, provider_layout_csv()[0]))
+def test_while_an_upload_is_processed_its_pages_lead_back_to_its_progress(client, council, visits_provider_csv):
+    with schema_context("visits"):
+        upload = upload_of(post_file(client, council, visits_provider_csv()[0]))
         Upload.objects.filter(pk=upload.pk).update(status="processing")
         for url in ("columns/", "values/"):
             assert client.get(f"/uploads/{upload.pk}/{url}")["Location"].endswith(f"/uploads/{upload.pk}/")
+
+
+def test_an_every_row_answers_error_names_its_question_in_plain_words():
+    from cldc.platform import registry
+    from cldc.platform.uploads.fixes import answer_field
+
+    definition = registry.get("visits").definition("visit", 2026)
+    assert answer_field(definition.questions["visitmode"]).error_messages["required"] == "Select how the visit was made"
+    assert answer_field(definition.questions["period"]).error_messages["required"] == "Select the rent period"
+    assert answer_field(definition.questions["visitref"]).error_messages["required"] == "Enter the visit reference"

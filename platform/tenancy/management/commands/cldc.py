@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "backtest": "cldc.platform.cli.backtest",
     "upload": "cldc.platform.cli.upload",
     "automap": "cldc.platform.cli.automap",
+    "export": "cldc.platform.cli.export",
 }
 
 

@@ -35,9 +35,7 @@ import csv
 import io
 import json
 import re
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -52,9 +50,7 @@ from cldc.platform.uploads.files import open_upload
 from cldc.platform.uploads.importer import inferred_variables
 from cldc.platform.uploads.models import Upload
 from cldc.platform.uploads.template_rows import answers_from_field_numbers
-
-sys.path.insert(0, str(Path(__file__).parent / "api"))
-from api_helpers import Api  # noqa: E402 - tests/api is not a package
+from cldc.tests.api.api_helpers import Api
 
 pytestmark = pytest.mark.usefixtures("eager_celery")
 EXAMPLE = registry.get("core").package_dir / "examples" / "lettings" / "2026.json"
@@ -182,7 +178,7 @@ def given(answers, record_type):
 
 def through_the_api(case, answers, council, officer):
     with schema_context("core"):
-        api = Api(create_client(name="Housing system", created_by=officer, organisation=council).key)
+        api = Api(create_client(name="Housing system", created_by=officer, organisation=council).key, service="core")
     body = {"record_type": case.record_type, "version": 2026, "organisation": f"ORG{council.pk}",
             "answers": {**answers, "assigned_to_id": officer.email}}
     if case.example:

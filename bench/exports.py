@@ -1,0 +1,145 @@
+"""How fast exports run and how much memory they take: N complete CORE lettings records
+2026/27 in the database, exported by `cldc export` (the command a schedule runs) to CSV,
+Parquet and XLSX in CORE's `all` layout (every answer and derived value: about 300
+columns), each in a process of its own so that its peak memory is its own.
+
+    scripts/services up
+    .venv/bin/python bench/exports.py                     # 100,000 then 1,000,000 records
+    .venv/bin/python bench/exports.py --sizes 20000 --formats csv
+
+It uses its own database (cldc_bench_exports, made if missing, dropped afterwards unless
+--keep). One record goes through the gateway from CORE's worked example; the rest are
+copies of it made by PostgreSQL (generate_series), so making a million takes seconds.
+It prints records a second and peak resident memory (Django included) per format and
+size, never asserted. Targets (issue 13): 50,000 a second for CSV and Parquet, memory
+under 300 MB whatever the size.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT.parent))  # `cldc` is the repository folder
+DATABASE = "cldc_bench_exports"
+
+
+def database(name, drop=False):
+    import psycopg
+
+    with psycopg.connect(host="127.0.0.1", port=os.environ.get("CLDC_DB_PORT", "54329"), user="postgres",
+                         dbname="postgres", autocommit=True) as connection:
+        if drop:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        elif not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def fill(size):
+    """`size` complete lettings records in the bench service: one through the gateway, the
+    rest copied from it by the database."""
+    import datetime as dt
+
+    from django.db import connection
+    from django_tenants.utils import schema_context
+
+    from cldc.platform import registry
+    from cldc.platform.organisations.models import Organisation
+    from cldc.platform.records.gateway import submit
+    from cldc.platform.records.models import Record
+
+    council, _ = Organisation.objects.get_or_create(name="Bench Council", defaults={"type": "local_authority",
+                                                                                    "ons_code": "E06000999"})
+    example = registry.get("core").file("example", record_type="lettings", version=2026)
+    with schema_context("bench"):
+        Record.objects.all().delete()
+        record = Record(collection="core", record_type="lettings", version=2026, owning_organisation=council,
+                        managing_organisation=council)
+        answers = {**json.loads(example.read_text())["answers"], "owning_organisation_id": council.pk,
+                   "managing_organisation_id": council.pk}
+        submit(record, answers, "api", today=dt.date(2026, 9, 1))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO records_record (collection, record_type, version, owning_organisation_id, "
+                "managing_organisation_id, status, answers, derived, confirmations, provider_reference, duplicate_key, "
+                "source, lock_version, created_at, updated_at) "
+                "SELECT collection, record_type, version, owning_organisation_id, managing_organisation_id, status, "
+                "answers, derived, confirmations, '', '', source, 1, now(), now() "
+                "FROM records_record, generate_series(2, %s) WHERE id = %s", [size, record.pk])
+        return record.status, Record.objects.count()
+
+
+# The export command, then the process's own peak memory (VmHWM: a fork's counter would
+# start at this process's size, which exec does not reset for ru_maxrss).
+EXPORT = """
+import sys
+from django.core.management import execute_from_command_line
+try:
+    execute_from_command_line(["manage.py", *sys.argv[1:]])
+finally:
+    peak = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
+    print(int(peak.split()[1]) // 1024, file=sys.stderr)
+"""
+
+
+def export(fmt, environment):
+    """One export in a process of its own: (seconds, records, peak MB of that process)."""
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", EXPORT, "cldc", "export", "--service", "bench", "--record-type",
+                           "lettings", "--version", "2026", "--format", fmt, "--full"],
+                          env=environment, capture_output=True, text=True, cwd=ROOT)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"cldc export --format {fmt} failed:\n{done.stderr}")
+    return seconds, int(done.stdout.splitlines()[1].split()[0]), int(done.stderr.split()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="100000,1000000", help="comma-separated record counts")
+    parser.add_argument("--formats", default="csv,parquet,xlsx")
+    parser.add_argument("--keep", action="store_true", help=f"keep the {DATABASE} database afterwards")
+    args = parser.parse_args()
+
+    environment = {**os.environ, "CLDC_DB_NAME": DATABASE, "DJANGO_SETTINGS_MODULE": "cldc.platform.settings"}
+    os.environ.update(environment)
+    database(DATABASE)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from cldc.platform.tenancy.launch import launch_service
+    from cldc.platform.tenancy.models import Service
+
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            environment["CLDC_VAR_DIR"] = folder
+            call_command("migrate_schemas", "--shared", verbosity=0)
+            if not Service.objects.filter(schema_name="bench").exists():
+                launch_service("bench", "bench.localhost", "Bench", collections=["core"])
+            for size in [int(s) for s in args.sizes.split(",")]:
+                started = time.perf_counter()
+                status, count = fill(size)
+                print(f"{count:,} records ({status}) made in {time.perf_counter() - started:.1f} s")
+                for fmt in args.formats.split(","):
+                    seconds, records, peak = export(fmt, environment)
+                    files = sorted(Path(folder, "media", "exports", "bench").glob(f"*.{fmt}"))
+                    print(f"  {fmt:8} {records:>9,} records in {seconds:6.1f} s  {records / seconds:8,.0f} a second  "
+                          f"file {files[-1].stat().st_size / 1e6:7.1f} MB  peak memory "
+                          f"{peak:5,.0f} MB")
+    finally:
+        if not args.keep:
+            from django.db import connections
+
+            connections.close_all()
+            database(DATABASE, drop=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Each export run, in the service's schema: what was asked, by whom, how many records
+and the file, so that a run can be fetched again and the next partial one knows where
+the last one started."""
+
+from django.conf import settings
+from django.db import models
+
+
+class ExportRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    collection = models.CharField(max_length=40)
+    record_type = models.CharField(max_length=40)
+    version = models.PositiveIntegerField()
+    layout = models.CharField(max_length=60)
+    format = models.CharField(max_length=40)
+    codes = models.BooleanField(default=True, help_text="Codes rather than labels")
+    role = models.CharField(max_length=40, blank=True, help_text="The role it was made for; blank: the command line")
+    full = models.BooleanField(default=False, help_text="Everything, rather than what changed since the last run")
+    since = models.DateTimeField(null=True, blank=True, help_text="Records changed from then on; blank: all")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    records = models.PositiveIntegerField(default=0)
+    path = models.CharField(max_length=500, blank=True, help_text="The file, once written")
+    message = models.TextField(blank=True, help_text="Why it failed")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["collection", "record_type", "version", "layout", "format", "status"])]
+
+    def __str__(self):
+        return f"{self.collection} {self.record_type} {self.version} {self.layout} {self.format} ({self.status})"

@@ -31,6 +31,9 @@ class ServiceHomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["guidance_pages"] = self.get_children().live().specific()
         context["can_create"] = may_create_records(request.user)
+        from cldc.platform.exports.views import may_download  # views: not loaded while models are
+
+        context["can_download"] = may_download(request.user)
         return context
 
 

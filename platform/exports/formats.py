@@ -5,9 +5,9 @@ package adds its own with @export_format("<collection>.<name>") in its functions
 
 import csv
 import datetime as dt
-from decimal import Decimal
 
-from cldc.platform.uploads.cell_safety import FORMULA_START, safe_cell
+from cldc.platform.exports.columns import free_text_positions
+from cldc.platform.uploads.cell_safety import safe_cell
 
 FORMATS = {}  # name -> (writer, file extension)
 PARQUET_BATCH = 10_000
@@ -28,32 +28,29 @@ def writer_for(name):
     return FORMATS[name]
 
 
-def _text(value):
-    """A value as a cell of a file a person opens: dates ISO 8601, booleans true/false,
-    and text that a spreadsheet would run as a formula made safe."""
-    kind = type(value)
-    if kind is int:
-        return value
-    if kind is str:
-        return safe_cell(value) if value[:1] in FORMULA_START or value[:1] == " " else value
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        return value.isoformat(timespec="seconds")
-    if isinstance(value, (dt.date, int, float, Decimal)):
-        return str(value)
-    return safe_cell(str(value))
+def _for_people(selection, rows, cell):
+    """Rows for a file a person opens: their own words (text answers, names, emails) safe
+    from running as formulas, and times to the second; `cell` adapts a time."""
+    safe_at = free_text_positions(selection)
+    time_at = [i for i, column in enumerate(selection.columns) if column.record in ("created_at", "updated_at")]
+    for row in rows:
+        if safe_at or time_at:
+            row = list(row)
+            for i in safe_at:
+                if row[i]:
+                    row[i] = safe_cell(row[i])
+            for i in time_at:
+                if row[i] is not None:
+                    row[i] = cell(row[i])
+        yield row
 
 
 @export_format("csv")
 def write_csv(selection, rows, path):
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        out = csv.writer(handle)
+        out = csv.writer(handle)  # None is written as an empty cell
         out.writerow([column.name for column in selection.columns])
-        for row in rows:
-            out.writerow([_text(value) for value in row])
+        out.writerows(_for_people(selection, rows, lambda moment: moment.isoformat(timespec="seconds")))
 
 
 @export_format("xlsx")
@@ -63,17 +60,9 @@ def write_xlsx(selection, rows, path):
     workbook = Workbook(write_only=True)  # rows go to disk as they are written
     sheet = workbook.create_sheet(selection.layout.record_type[:31])
     sheet.append([column.name for column in selection.columns])
-    for row in rows:
-        sheet.append([_cell(value) for value in row])
+    for row in _for_people(selection, rows, lambda moment: moment.astimezone(dt.UTC).replace(tzinfo=None)):
+        sheet.append(row)
     workbook.save(path)
-
-
-def _cell(value):
-    if isinstance(value, str):
-        return safe_cell(value)
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(dt.UTC).replace(tzinfo=None)
-    return value
 
 
 @export_format("parquet")

@@ -36,3 +36,35 @@ class ExportRun(models.Model):
 
     def __str__(self):
         return f"{self.collection} {self.record_type} {self.version} {self.layout} {self.format} ({self.status})"
+
+
+class Download(models.Model):
+    """A person's request for a file in the web service: it exists from the moment they
+    ask, so that its progress page survives a reload while a worker makes the file; the
+    ExportRun it made (who, as which role, how many records, the file) is `run`."""
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    collection = models.CharField(max_length=40)
+    record_type = models.CharField(max_length=40)
+    version = models.PositiveIntegerField()
+    layout = models.CharField(max_length=60)
+    layout_title = models.CharField(max_length=200)
+    format = models.CharField(max_length=40)
+    codes = models.BooleanField(default=False, help_text="Codes rather than labels")
+    role = models.CharField(max_length=40)
+    run = models.OneToOneField(ExportRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="download")
+    message = models.TextField(blank=True, help_text="Why no file was made")
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    @property
+    def status(self):
+        """being_made until the worker has finished; then done or failed."""
+        if self.message:
+            return ExportRun.Status.FAILED
+        return self.run.status if self.run_id else "being_made"
+
+    def __str__(self):
+        return f"{self.requested_by_id}: {self.collection} {self.record_type} {self.version} {self.layout} {self.format}"

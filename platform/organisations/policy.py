@@ -91,3 +91,20 @@ def organisations_visible_to(user, on=None):
     return Organisation.objects.filter(
         pk__in=organisations_acted_for(user, on).values("pk").union(organisations_managed(user, on).values("pk"))
     )
+
+
+def role_of(user, on=None):
+    """The one role a person downloads and exports as: "analyst" or "support" from their
+    staff role, else "data_coordinator" if they coordinate any organisation they are an
+    active member of, else "data_provider"; None for other staff and people with no
+    active membership. What records they get is Record.visible_to's answer, not this."""
+    if not (user and user.is_authenticated and user.is_active):
+        return None
+    if user.staff_role in (StaffRole.ANALYST, StaffRole.SUPPORT):
+        return str(user.staff_role)
+    if user.staff_role:
+        return None
+    roles = set(_memberships(user, on or date.today()).values_list("role", flat=True))
+    if MembershipRole.DATA_COORDINATOR in roles:
+        return str(MembershipRole.DATA_COORDINATOR)
+    return str(MembershipRole.DATA_PROVIDER) if roles else None

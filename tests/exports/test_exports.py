@@ -129,6 +129,15 @@ def test_a_partial_run_takes_what_changed_since_the_last_and_a_full_run_takes_ev
         assert ExportRun.objects.count() == 5
 
 
+def test_a_persons_download_is_not_where_the_next_partial_run_starts(visits_service, visit, council, officer,
+                                                                        make_organisation, make_person):
+    other = make_organisation("Elsewhere Council", type="local_authority")
+    visit(other, make_person("elsewhere@council.example", other), visitref="ELSEWHERE")
+    run_export(visits_service, "visits", "visit", 2026, "csv", person=officer, role="data_coordinator", codes=False)
+    partial = run_export(visits_service, "visits", "visit", 2026, "csv")
+    assert (partial.since, [row[3] for row in read_csv(partial)[1:]]) == (None, ["ELSEWHERE"])
+
+
 def test_a_year_without_records_is_a_file_with_its_headers(visits_service):
     run = run_export(visits_service, "visits", "visit", 2026, "csv")
     assert read_csv(run) == [HEADER] and run.records == 0

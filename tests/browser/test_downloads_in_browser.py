@@ -1,0 +1,94 @@
+"""Downloads in a real browser: a data coordinator finds Downloads on the service's home
+page, picks a file, waits on its progress page and downloads it; axe on each page.
+Without JavaScript, the progress page's refresh link shows the file once it is made.
+The live server is in this process, so the task runs inline (eager_celery) or, to
+watch the page before the file is made, when the test says."""
+
+import csv
+import datetime as dt
+import re
+
+from django_tenants.utils import schema_context
+from test_upload_in_browser import coordinator, sign_in
+
+from cldc.platform.exports import views
+from cldc.platform.exports.tasks import make_download
+from cldc.platform.records.gateway import submit
+from cldc.platform.records.models import Record
+from cldc.tests.conftest import _complete_visit
+
+
+def a_visit(council, reference):
+    with schema_context("visits"):
+        submit(Record(collection="visits", record_type="visit", version=2026, owning_organisation=council,
+                      managing_organisation=council),
+               {**_complete_visit(), "visitref": reference, "owning_organisation_id": council.pk}, "api",
+               today=dt.date(2026, 6, 1))
+
+
+def ask_for_a_file(page, url, file_format):
+    page.goto(url("visits", "/"))
+    page.get_by_role("link", name="Downloads", exact=True).click()
+    page.wait_for_url(re.compile(r"/downloads/$"))
+    page.get_by_role("button", name="Download visits").click()
+    page.wait_for_url(re.compile(r"/downloads/new/$"))
+    page.get_by_label("2026 to 2027").check()
+    page.get_by_label("Home visits").check()
+    page.get_by_label(file_format).check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Make the file").click()
+
+
+def test_a_coordinator_picks_waits_for_and_downloads_their_visits(page, url, axe, settings, tmp_path, eager_celery):
+    settings.MEDIA_ROOT = tmp_path
+    council, person = coordinator("downloads@browser.example", "Browser downloads council", "E06000095")
+    a_visit(council, "DOWN-1")
+    sign_in(page, url, person)
+    page.goto(url("visits", "/downloads/"))
+    axe(page)
+    page.goto(url("visits", "/downloads/new/"))
+    axe(page)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Make the file").click()  # nothing chosen: told what to choose
+    assert "Select the collection year" in page.locator(".govuk-error-summary").inner_text()
+    axe(page)
+
+    ask_for_a_file(page, url, "CSV")
+    assert re.search(r"/downloads/\d+/$", page.url) and page.locator("#record-count").inner_text() == "1 visit"
+    axe(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the file").click()
+    assert download.value.suggested_filename == "visits-visit-2026-visits.csv"
+    with open(download.value.path(), newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    assert [(row["organisation"], row["work1"]) for row in rows] == [(council.name, "In work")]
+
+    page.get_by_role("link", name="Back to your downloads").click()
+    assert "Ready" in page.locator("table").inner_text()
+    axe(page)
+    assert page.failed_requests == []
+
+
+def test_without_javascript_the_refresh_link_shows_the_file_once_it_is_made(browser, url, settings, tmp_path,
+                                                                             eager_celery, monkeypatch):
+    settings.MEDIA_ROOT = tmp_path
+    council, person = coordinator("downloads-no-js@browser.example", "Browser quiet downloads council", "E06000096")
+    a_visit(council, "QUIET-DOWN-1")
+    queued = []
+    monkeypatch.setattr(views.make_download, "delay", lambda *args: queued.append(args))  # the worker is busy
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in(page, url, person)
+        ask_for_a_file(page, url, "Excel (XLSX)")
+        assert "We are making your file" in page.locator("main").inner_text() and len(queued) == 1
+        page.get_by_role("link", name="Refresh this page").click()
+        assert "We are making your file" in page.locator("main").inner_text()  # still queued
+        make_download(*queued[0])  # the worker gets to it
+        page.get_by_role("link", name="Refresh this page").click()
+        assert page.locator("#record-count").inner_text() == "1 visit"
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Download the file").click()
+        assert download.value.suggested_filename == "visits-visit-2026-visits.xlsx"
+    finally:
+        context.close()

@@ -155,9 +155,10 @@ def new_download(request):
 
 
 def intro(request, role):
-    whose = ("every organisation's" if role in ("analyst", "support")
-             else "your organisations' and the organisations yours act for")
-    return f"The file holds {whose} {request.tenant.nouns} of the year you choose, as they are when it is made."
+    whose = ("every organisation" if role in ("analyst", "support")
+             else "your organisations and the organisations they submit for")
+    return (f"The file holds the {request.tenant.nouns} of {whose} for the year you choose, as they are "
+            "when it is made.")
 
 
 @login_required

@@ -1,8 +1,12 @@
 """Demo data for `make run`: two services, organisations with a parent/child pair,
-and one person per role. Safe to run again: what exists is kept as it is."""
+one person per role, and records made from each package's worked example. Safe to run
+again: what exists is kept as it is."""
 
+import json
 import os
 from datetime import date
+
+from django_tenants.utils import schema_context
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -14,7 +18,10 @@ from cldc.platform.organisations.models import (
     OrganisationType,
     RelationshipKind,
 )
+from cldc.platform import registry
 from cldc.platform.people.models import StaffRole, User
+from cldc.platform.records.gateway import submit
+from cldc.platform.records.models import Record, Source
 from cldc.platform.cli.totp import DEMO_DEVICE_NAME
 from cldc.platform.tenancy.launch import ensure_platform_service, launch_service
 from cldc.platform.tenancy.models import Service
@@ -44,6 +51,43 @@ PEOPLE = [
     ("content@example.com", "Cara Content", StaffRole.CONTENT_DESIGNER, None),
     ("collections@example.com", "Col Administrator", StaffRole.COLLECTION_ADMIN, None),
 ]
+
+
+RECORDS_EACH = 12  # demo records per organisation, record type and version with a worked example
+
+
+def example_records(service, organisations, count):
+    """Records made from each package's worked example (examples/<record type>/<version>.json,
+    the API reference page's body): `count` for each organisation, each with its own
+    reference, owned and managed by it, through the gateway as every channel makes them.
+    Only in a service that has no records yet; returns how many were made."""
+    made = 0
+    with schema_context(service.schema_name):
+        if Record.objects.exists():
+            return 0
+        for name in service.collections:
+            collection = registry.get(name)
+            for record_type in collection.record_types:
+                for version in collection.versions(record_type):
+                    example = collection.file("example", record_type=record_type, version=version)
+                    if not example.exists():
+                        continue
+                    definition = collection.definition(record_type, version)
+                    answers = json.loads(example.read_text(encoding="utf-8"))["answers"]
+                    for organisation in organisations:
+                        person = Membership.objects.filter(organisation=organisation).first()
+                        person = person and person.user
+                        for number in range(1, count + 1):
+                            record = Record(collection=name, record_type=record_type, version=version,
+                                            owning_organisation=organisation, managing_organisation=organisation,
+                                            assigned_to=person, created_by=person)
+                            given = {**answers, **{variable: (person.pk if column == "assigned_to" else organisation.pk)
+                                                   for column, variable in definition.record_fields.items()}}
+                            if definition.reference_key:
+                                given[definition.reference_key[0]] = f"DEMO-{organisation.pk}-{number}"
+                            submit(record, given, Source.API, person)
+                            made += 1
+    return made
 
 
 def add_arguments(parser):
@@ -80,6 +124,11 @@ def run(options, out):
             )
         if staff_role and not TOTPDevice.objects.filter(user=person, name=DEMO_DEVICE_NAME).exists():
             TOTPDevice.objects.create(user=person, name=DEMO_DEVICE_NAME, confirmed=True)
+
+    for name, _, _ in SERVICES:
+        made = example_records(Service.objects.get(schema_name=name), organisations.values(), RECORDS_EACH)
+        if made:
+            out.write(f"Made {made} demo records in {name} from its package's worked examples.")
 
     out.write("")
     out.write("Services:")

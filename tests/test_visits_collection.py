@@ -34,6 +34,17 @@ def stored(service):
         return [(r.answers, r.derived, r.status) for r in Record.objects.order_by("pk")]
 
 
+def uploaded(client, organisation, content):
+    """The upload a file posted on the upload form made (processed: tasks run eagerly)."""
+    from cldc.platform.uploads.models import Upload
+
+    response = client.post("/uploads/new/", {
+        "record_type": "visits:visit", "year": "2026", "organisation": organisation.pk, "on_errors": "wait",
+        "file": SimpleUploadedFile("visits.csv", content, content_type="text/csv")})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return Upload.objects.get(pk=int(re.search(r"/uploads/(\d+)/", response.url).group(1)))
+
+
 def test_it_lints_clean_and_every_rule_case_passes(capsys):
     call_command("cldc", "lint", "--collection", "visits")
     call_command("cldc", "cases", "--collection", "visits")
@@ -59,15 +70,8 @@ def test_the_complete_visit_uploads_as_complete(visits_service, client_for, coun
                                                 visits_template_csv, layout):
     rows = ({}, {"visitref": "V-2"})
     content = visits_csv(rows=rows) if layout == "headings" else visits_template_csv(council, rows=rows)
-    client = client_for("visits", officer)
-    response = client.post("/uploads/new/", {
-        "record_type": "visits:visit", "year": "2026", "organisation": council.pk, "on_errors": "wait",
-        "file": SimpleUploadedFile("visits.csv", content, content_type="text/csv")})
-    assert response.status_code == 302, response.content.decode()[:2000]
     with schema_context(visits_service.schema_name):
-        from cldc.platform.uploads.models import Upload
-
-        upload = Upload.objects.get(pk=int(re.search(r"/uploads/(\d+)/", response.url).group(1)))
+        upload = uploaded(client_for("visits", officer), council, content)
         assert (upload.layout, [i.message for i in upload.issues.all()], upload.created) == (
             {"headings": "headers", "template": "template"}[layout], [], 2)
     assert [(status, derived) for _, derived, status in stored(visits_service)] == [("completed", DERIVED)] * 2
@@ -77,14 +81,8 @@ def test_a_housing_systems_own_layout_is_matched_and_stored_as_the_complete_visi
         visits_service, client_for, council, officer, visits_provider_csv, complete_visit):
     content, targets = visits_provider_csv(["OWN-1"])
     client = client_for("visits", officer)
-    response = client.post("/uploads/new/", {
-        "record_type": "visits:visit", "year": "2026", "organisation": council.pk, "on_errors": "wait",
-        "file": SimpleUploadedFile("ours.csv", content, content_type="text/csv")})
-    assert response.status_code == 302, response.content.decode()[:2000]
     with schema_context(visits_service.schema_name):
-        from cldc.platform.uploads.models import Upload
-
-        upload = Upload.objects.get(pk=int(re.search(r"/uploads/(\d+)/", response.url).group(1)))
+        upload = uploaded(client, council, content)
         page = client.get(f"/uploads/{upload.pk}/columns/").content.decode()
         proposed = dict(re.findall(r'<select name="column_(\d+)".*?(?:<option value="([^"]*)"[^>]*selected|</select>)',
                                    page, re.S))

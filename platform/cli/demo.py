@@ -75,13 +75,15 @@ def example_records(service, organisations, count):
                     definition = collection.definition(record_type, version)
                     answers = json.loads(example.read_text(encoding="utf-8"))["answers"]
                     for organisation in organisations:
-                        person = Membership.objects.filter(organisation=organisation).first()
-                        person = person and person.user
+                        member = Membership.objects.filter(organisation=organisation).first()
+                        person = member.user if member else None
+                        named = {"owning_organisation": organisation.pk, "managing_organisation": organisation.pk,
+                                 "assigned_to": person.pk if person else None}
                         for number in range(1, count + 1):
                             record = Record(collection=name, record_type=record_type, version=version,
                                             owning_organisation=organisation, managing_organisation=organisation,
                                             assigned_to=person, created_by=person)
-                            given = {**answers, **{variable: (person.pk if column == "assigned_to" else organisation.pk)
+                            given = {**answers, **{variable: named[column]
                                                    for column, variable in definition.record_fields.items()}}
                             if definition.reference_key:
                                 given[definition.reference_key[0]] = f"DEMO-{organisation.pk}-{number}"

@@ -5,6 +5,8 @@ the last one started."""
 from django.conf import settings
 from django.db import models
 
+from cldc.platform.forms.choices import year_label
+
 
 class ExportRun(models.Model):
     class Status(models.TextChoices):
@@ -65,6 +67,16 @@ class Download(models.Model):
         if self.message:
             return ExportRun.Status.FAILED
         return self.run.status if self.run_id else "being_made"
+
+    @property
+    def title(self):
+        """What it holds, as its pages name it: "Home visits, 2026 to 2027"."""
+        return f"{self.layout_title}, {year_label(self.version)}"
+
+    @property
+    def form(self):
+        """How it is written: "CSV, labels"."""
+        return f"{self.format.upper()}, {'codes' if self.codes else 'labels'}"
 
     def __str__(self):
         return f"{self.requested_by_id}: {self.collection} {self.record_type} {self.version} {self.layout} {self.format}"

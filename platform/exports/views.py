@@ -164,11 +164,7 @@ def intro(request, role):
 @login_required
 def download_detail(request, pk):
     download = get_object_or_404(own_downloads(request).select_related("run"), pk=pk)
-    return render(request, "exports/detail.html", {"download": download, "page_title": title(download)})
-
-
-def title(download):
-    return f"{download.layout_title}, {year_label(download.version)}"
+    return render(request, "exports/detail.html", {"download": download, "page_title": download.title})
 
 
 @login_required

@@ -72,8 +72,7 @@ class LogFilters(forms.Form):
         self.fields["year"].choices = [("", "Any year")] + [(y, year_label(y)) for y in years]
         organisations = [("", "Any organisation")] + [(o.pk, o.name) for o in policy.organisations_visible_to(user)]
         self.fields["owning_organisation"].choices = organisations
-        if "managing_organisation" in self.fields:
-            self.fields["managing_organisation"].choices = organisations
+        self.fields["managing_organisation"].choices = organisations
 
 
 def searched_answers(service):

@@ -39,6 +39,7 @@ class OrganisationViewSet(SharedModelViewSet):
     panels = [
         FieldPanel("name"),
         FieldPanel("type"),
+        FieldPanel("region"),
         FieldRowPanel([FieldPanel("ons_code"), FieldPanel("regulator_number")]),
         FieldRowPanel([FieldPanel("active_from"), FieldPanel("active_to")]),
     ]

@@ -8,7 +8,7 @@ cannot drift from what the code does. docs/collection-packages.md says the same 
 people, with a minimal package; tests/test_contract.py checks it against the code.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +66,13 @@ FILES = {
         "exports/{record_type}/{version}.yaml",
         "optional: export layouts, column by column, and who may have them (docs/exports.md); "
         "without one, a version exports every answer"),
+    "figures": PackageFile(
+        "figures/{record_type}/{version}.yaml",
+        "optional: each organisation's own figures: records by month of a date, breakdowns by answers with options, "
+        "and an average compared with similar organisations (docs/playback.md)"),
+    "demo": PackageFile(
+        "demo/{record_type}/{version}.yaml",
+        "optional: how `cldc demo` varies the worked example into records that differ (docs/playback.md)"),
     "rule_cases": PackageFile(
         "rule_cases/*.yaml",
         "the package's tests: for each rule, answers that make it fire and a near miss that does not, each file "
@@ -114,11 +121,20 @@ def derived(answers: Mapping, context: Mapping) -> object:
     the same name then stands). Given the answers and the derived values declared before it."""
 
 
-def export_format(selection, rows: Iterator[list], path: Path) -> None:
+def export_format(selection, rows: Iterator[list], path: Path, run=None) -> str | None:
     """An export format, registered with cldc.platform.exports.formats.export_format(
     "<collection>.<name>"): write the rows (one list of values per record, in
     selection.columns' order, codes or labels as selection.codes says) to `path` as they
-    come, never holding them all. It may read the database (organisations, people)."""
+    come, never holding them all. It may read the database (organisations, people).
+    Registered with given_run=True, it is also given the ExportRun (to number its files
+    from the runs before) and returns its file's name, or None when it wrote no file."""
 
 
-FUNCTIONS = {"rule": rule, "derived": derived, "export_format": export_format}
+def scheduled_run(service, export_records: Callable[[], list], full: bool) -> list:
+    """A scheduled (nightly) run of a package's export format, whole, registered with
+    cldc.platform.exports.formats.scheduled_run("<collection>.<name>"): call
+    export_records() for the platform's runs of the records, add the files the receiver
+    takes besides (CDS: people, organisations, the night's manifest), return every run."""
+
+
+FUNCTIONS = {"rule": rule, "derived": derived, "export_format": export_format, "scheduled_run": scheduled_run}

@@ -54,6 +54,11 @@ class Collection:
     def rule_pack(self, record_type, version):
         return _rule_pack(self, record_type, int(version))
 
+    def load_functions(self):
+        """Import the package's functions module, which registers its rule and derived
+        functions and its export formats (imported once; a rule pack loads it too)."""
+        _import_functions(self)
+
     def version_for(self, record_type, day):
         """The version whose validity covers a date, or None."""
         for version in self.versions(record_type):

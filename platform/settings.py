@@ -44,6 +44,7 @@ SHARED_APPS = [
     "django.forms",  # FORM_RENDERER = TemplatesSetting finds widget templates here
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_celery_beat",  # scheduled exports, changed by support without a deploy (exports/schedule.py)
     "axes",  # failed sign-ins, per email address: people are shared, so public schema
     "cldc.platform.people",
     "cldc.platform.organisations",
@@ -58,6 +59,9 @@ TENANT_APPS = [
     "cldc.platform.windows",
     "cldc.platform.uploads",
     "cldc.platform.exports",
+    "cldc.platform.playback",
+    "cldc.platform.queries",
+    "cldc.platform.quality",
     "cldc.platform.forms",
     "cldc.platform.guidance",
     "cldc.api",
@@ -124,6 +128,14 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = env_flag("CELERY_EAGER")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The platform's own schedule; beat's database scheduler copies it in at start. Services'
+# nightly exports are set by support in each service (exports/schedule.py).
+CELERY_BEAT_SCHEDULE = {
+    "Remove people's old downloads": {"task": "cldc.exports.remove_old_downloads", "schedule": 24 * 3600},
+}
+# A person's download is kept this many days; export runs made for no one are kept.
+DOWNLOADS_KEPT_DAYS = int(env("DOWNLOADS_KEPT_DAYS", "7"))
 
 # --- Requests ------------------------------------------------------------------
 MIDDLEWARE = [

@@ -60,10 +60,12 @@ def test_support_lists_creates_and_edits_an_organisation(admin, make_organisatio
 
     edit_url = f"/admin/organisations/edit/{organisation.pk}/"
     assert admin.get(edit_url).status_code == 200
-    response = admin.post(edit_url, {"name": "Hillside Homes", "type": "prp", "regulator_number": "LH4242"})
+    response = admin.post(edit_url, {"name": "Hillside Homes", "type": "prp", "regulator_number": "LH4242",
+                                     "region": "north_west"})
     assert response.status_code == 302
     organisation.refresh_from_db()
     assert organisation.name == "Hillside Homes" and organisation.active_from is None
+    assert organisation.region == "north_west"  # its peers in each organisation's figures
 
 
 def test_relationship_and_membership_rules_show_on_the_form(admin, make_organisation, support):

@@ -11,9 +11,19 @@ where every code is one (or each code's label), whole numbers, dates; text as wr
 """
 
 from django.db import connection
-from django.db.models import F
+from django.db.models import Case, Exists, F, OuterRef, Subquery, Value, When
+
+from cldc.platform.organisations.models import Membership
+from cldc.platform.records.models import Revision
 
 BATCH = 2_000  # rows fetched at a time through a server-side cursor: memory stays flat
+
+
+def _last_change(field):
+    """Of the person who made the record's latest change after it was created (its revisions after the first)."""
+    return Subquery(Revision.objects.filter(record=OuterRef("pk"), number__gt=1).order_by("-number").values(field)[:1])
+
+
 RECORD_FACTS = {  # a fact -> what the records' query gives for it
     "id": F("id"),
     "status": F("status"),
@@ -25,8 +35,19 @@ RECORD_FACTS = {  # a fact -> what the records' query gives for it
     "managing_organisation": F("managing_organisation__name"),
     "assigned_to": F("assigned_to__email"),
     "created_by": F("created_by__email"),
+    "created_by_id": F("created_by_id"),
+    "assigned_to_id": F("assigned_to_id"),
+    "assigned_to_is_dpo": Case(When(assigned_to__isnull=True, then=Value(None)), default=Exists(
+        Membership.objects.filter(user=OuterRef("assigned_to"), is_data_protection_officer=True))),
+    "updated_by": _last_change("user__email"),
+    "updated_by_id": _last_change("user_id"),
+    "owning_organisation_id": F("owning_organisation_id"),
+    "owning_organisation_type": F("owning_organisation__type"),
+    "owning_organisation_regulator_number": F("owning_organisation__regulator_number"),
+    "managing_organisation_id": F("managing_organisation_id"),
+    "managing_organisation_regulator_number": F("managing_organisation__regulator_number"),
 }
-PEOPLES_WORDS = {"owning_organisation", "managing_organisation", "assigned_to", "created_by"}  # typed by people
+PEOPLES_WORDS = {"owning_organisation", "managing_organisation", "assigned_to", "created_by", "updated_by"}  # people's
 TICKED = ((1, "Yes"), (0, "No"))
 
 
@@ -50,9 +71,12 @@ def free_text_positions(selection):
 
 def _query(selection, records):
     facts = {f"fact_{name}": RECORD_FACTS[name] for name in {c.record for c in selection.columns if c.record}}
-    inner, params = records.values("id", "answers", "derived", **facts).query.sql_with_params()
-    answers = sorted({c.answer for c in selection.columns if c.question is not None})
-    derived = sorted({c.answer for c in selection.columns if not c.record})
+    kept = ("confirmations",) if any(c.confirmed for c in selection.columns) else ()
+    inner, params = records.values("id", "answers", "derived", *kept, **facts).query.sql_with_params()
+    answers = {c.answer for c in selection.columns if c.question is not None}
+    derived = {c.answer for c in selection.columns if c.answer}
+    conditions = {name for c in selection.columns for name in c.conditions}  # an answer or a derived value
+    answers, derived = sorted(answers | conditions), sorted(derived | conditions)
     expressions = [_expression(column, selection.codes) for column in selection.columns]
     outer = (
         f"SELECT {', '.join(expressions) or 'NULL'} FROM ({{inner}}) AS r"
@@ -72,17 +96,69 @@ def _name(name):
 
 
 def _literal(text):
+    if isinstance(text, bool):  # as JSON writes it, and so jsonb_to_record's text
+        text = "true" if text else "false"
     return "'" + str(text).replace("'", "''") + "'"
 
 
 def _expression(column, codes):
-    if column.record:
-        return f"r.{_name('fact_' + column.record)}"
-    name, question, derivation = _name(column.answer), column.question, column.derivation
+    """A column's SQL: its value as codes or labels, then the layout's presentation
+    options (layouts.COLUMN_OPTIONS) in the order the docs give them."""
+    if column.not_held:
+        return "NULL"
+    codes = column.in_codes(codes)
+    if column.confirmed:  # the gateway keeps only confirmations of checks that fire now
+        checks = ", ".join(_literal(check) for check in column.confirmed)
+        text = f"CASE WHEN r.confirmations ?| ARRAY[{checks}] THEN true END"
+    elif column.record:
+        text = f"r.{_name('fact_' + column.record)}"
+    else:
+        text = _variable(column.answer, column.question)
+    if column.only_when:
+        text = f"CASE WHEN {_holds(column.only_when)} THEN {text} END"
+    if column.date_part:
+        value = f"extract({column.date_part} from ({text})::date)::int"
+    elif column.decimal_point:
+        number = f"({text})::numeric"
+        value = f"CASE WHEN {number} = trunc({number}) THEN trunc({number})::text || '.0' ELSE {number}::text END"
+    elif codes and column.codes:
+        value = _table(text, column.codes)
+    elif not codes and column.labels:
+        value = _table(text, column.labels)
+    else:
+        value = _plain(column, text, codes)
+    if column.unknown:  # as text: what stands in for a value may be a label where a number was
+        value = f"({value})::text"
+    for when, code, label in reversed(column.unknown):
+        instead = code if codes else label
+        value = f"CASE WHEN {_holds(when)} THEN {'NULL' if instead is None else _literal(instead)} ELSE {value} END"
+    return value
+
+
+def _variable(variable, question):
     if question is None:  # a derived value
-        text = f"d.{name}"
+        return f"d.{_name(variable)}"
+    return f"COALESCE(a.{_name(variable)}, d.{_name(variable)})"  # the service fills some answers in
+
+
+def _holds(when):
+    return " AND ".join(f"COALESCE(a.{_name(name)}, d.{_name(name)}) = {_literal(code)}" for name, code in when)
+
+
+def _table(text, pairs):
+    """A fixed table: a value not in it is written as nothing."""
+    branches = " ".join(f"WHEN {_literal(value)} THEN {'NULL' if shown is None else _literal(shown)}"
+                        for value, shown in pairs)
+    return f"CASE {text} {branches} END"
+
+
+def _plain(column, text, codes):
+    """The value as codes or as the question's (or derived value's) labels."""
+    if column.record or column.confirmed:
+        return text
+    question, derivation = column.question, column.derivation
+    if question is None:
         return _coded(text, derivation.options, codes) if derivation.options else text
-    text = f"COALESCE(a.{name}, d.{name})"  # the service fills some answers in
     if question.type == "checkbox":
         return _coded(text, TICKED, codes)
     if question.options or question.retired_options:

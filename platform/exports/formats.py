@@ -5,19 +5,43 @@ package adds its own with @export_format("<collection>.<name>") in its functions
 
 import csv
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from cldc.platform.exports.columns import free_text_positions
 from cldc.platform.uploads.cell_safety import safe_cell
 
 FORMATS = {}  # name -> (writer, file extension)
+GIVEN_THE_RUN = set()  # names of formats whose writer is also given the ExportRun
+LAYOUT_OF = {}  # format name -> the layout it writes unless another is asked for
 PARQUET_BATCH = 10_000
 
 
-def export_format(name, extension=None):
+def export_format(name, extension=None, given_run=False, layout=None):
     """Register a writer `fn(selection, rows, path)` under `name`; its files end in
-    `.extension` (default: the name's last part)."""
+    `.extension` (default: the name's last part). With given_run, it is called
+    `fn(selection, rows, path, run)` and returns its file's name, or None for no file
+    (a format that numbers and names its files from the runs before it). `layout`: the
+    layout id it writes by default (a format made for one layout)."""
     def register(fn):
         FORMATS[name] = (fn, extension or name.rsplit(".", 1)[-1])
+        if given_run:
+            GIVEN_THE_RUN.add(name)
+        if layout:
+            LAYOUT_OF[name] = layout
+        return fn
+    return register
+
+
+SCHEDULED_RUNS = {}  # format name -> what a scheduled run of it does, whole (scheduled_run)
+
+
+def scheduled_run(name):
+    """Register `fn(service, export_records, full)` as a scheduled run of format `name`:
+    it calls export_records() (the platform's runs, one per record type and version: a
+    list of ExportRuns) and adds what the format's receiver takes besides (CDS: people
+    and organisations before, the night's manifest after); it returns every run it made."""
+    def register(fn):
+        SCHEDULED_RUNS[name] = fn
         return fn
     return register
 
@@ -47,10 +71,32 @@ def _for_people(selection, rows, cell):
 
 @export_format("csv")
 def write_csv(selection, rows, path):
+    """Cells are quoted only when they hold a comma, a quote or a line end; None is an
+    empty cell. The layout may ask for a byte order mark, "\\n" line ends, a time zone
+    and a description row (layouts.LAYOUT_OPTIONS)."""
+    layout = selection.layout
+    zone = ZoneInfo(layout.option("time_zone", "UTC"))
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        out = csv.writer(handle)  # None is written as an empty cell
+        if layout.option("byte_order_mark"):
+            handle.write("\ufeff")
+        # The writer always ends lines with "\r\n", so that it quotes a cell holding "\r" or "\n"
+        # whatever the line end (with lineterminator="\n" it would not quote a "\r").
+        out = csv.writer(_LineEnds(handle, layout.option("line_end", "\r\n")), lineterminator="\r\n")
+        if layout.option("description_row"):
+            out.writerow([column.heading() for column in selection.columns])
         out.writerow([column.name for column in selection.columns])
-        out.writerows(_for_people(selection, rows, lambda moment: moment.isoformat(timespec="seconds")))
+        out.writerows(_for_people(selection, rows,
+                                  lambda moment: moment.astimezone(zone).isoformat(timespec="seconds")))
+
+
+class _LineEnds:
+    """A file the csv writer writes its rows to, each ending in `line_end`."""
+
+    def __init__(self, handle, line_end):
+        self.handle, self.line_end = handle, line_end
+
+    def write(self, row):
+        return self.handle.write(row if self.line_end == "\r\n" else row[:-2] + self.line_end)
 
 
 @export_format("xlsx")
@@ -59,6 +105,8 @@ def write_xlsx(selection, rows, path):
 
     workbook = Workbook(write_only=True)  # rows go to disk as they are written
     sheet = workbook.create_sheet(selection.layout.record_type[:31])
+    if selection.layout.option("description_row"):
+        sheet.append([column.heading() for column in selection.columns])
     sheet.append([column.name for column in selection.columns])
     for row in _for_people(selection, rows, lambda moment: moment.astimezone(dt.UTC).replace(tzinfo=None)):
         sheet.append(row)
@@ -105,9 +153,18 @@ def _arrow_type(column, codes):
     whatever its expression computes: a number, unless it declares text codes."""
     import pyarrow as pa
 
+    codes = column.in_codes(codes)
+    if column.text or column.not_held or column.unknown or column.decimal_point or (
+            column.codes if codes else column.labels):
+        return pa.string()  # written as text by columns.py
+    if column.date_part:
+        return pa.int64()
+    if column.confirmed:
+        return pa.bool_()
     if column.record:
         return {"id": pa.int64(), "collection_year": pa.int64(), "created_at": pa.timestamp("us", tz="UTC"),
-                "updated_at": pa.timestamp("us", tz="UTC")}.get(column.record, pa.string())
+                "updated_at": pa.timestamp("us", tz="UTC"), "created_by_id": pa.int64(),
+                "assigned_to_is_dpo": pa.bool_()}.get(column.record, pa.string())
     question, derivation = column.question, column.derivation
     options = question.options if question is not None else derivation.options
     if options or (question is not None and question.type == "checkbox"):

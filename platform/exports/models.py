@@ -31,6 +31,10 @@ class ExportRun(models.Model):
     message = models.TextField(blank=True, help_text="Why it failed")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="+")
+    # For a format that numbers its files from the runs before (formats.export_format(given_run=True)).
+    base_number = models.PositiveIntegerField(null=True, blank=True, help_text="Its file's base number, if numbered")
+    increment_number = models.PositiveIntegerField(null=True, blank=True,
+                                                   help_text="Its file's increment on that base, if numbered")
 
     class Meta:
         ordering = ["-started_at"]
@@ -67,6 +71,23 @@ class Download(models.Model):
         if self.message:
             return ExportRun.Status.FAILED
         return self.run.status if self.run_id else "being_made"
+
+    def set_progress(self, done, total):
+        """How far the worker has got, kept in the cache (Redis): the run's own count is
+        written only at the end."""
+        from django.core.cache import cache
+
+        cache.set(f"download-progress-{self.pk}", [done, total], 24 * 3600)
+
+    @property
+    def progress(self):
+        """(records written, records in all) while it is being made; (0, 0) before the
+        worker has counted them."""
+        from django.core.cache import cache
+
+        if self.status != "being_made":
+            return (self.run.records, self.run.records) if self.run_id else (0, 0)
+        return tuple(cache.get(f"download-progress-{self.pk}", (0, 0)))
 
     @property
     def title(self):

@@ -14,21 +14,39 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from cldc.platform import registry
 from cldc.platform.exports.columns import column_rows
-from cldc.platform.exports.formats import writer_for
+from cldc.platform.exports.formats import GIVEN_THE_RUN, LAYOUT_OF, writer_for
 from cldc.platform.exports.layouts import Selection, layout
 from cldc.platform.exports.models import ExportRun
 from cldc.platform.records.models import Record
 
+PROGRESS_EVERY = 1_000
+# A record's file names these (organisations' names, people's email addresses): when
+# one of them changes, a partial run sends the record again.
+NAMED = ("owning_organisation", "managing_organisation", "created_by", "assigned_to")
+
+
+def changed_between(start, end):
+    """Records that changed from `start` to `end` (both included), or whose organisations
+    or people did."""
+    changed = Q(updated_at__range=(start, end))
+    for name in NAMED:
+        changed |= Q(**{f"{name}__updated_at__range": (start, end)})
+    return changed
+
+
 def run_export(service, collection, record_type, version, format, layout_id=None, full=False, since=None,
-               person=None, role=None, codes=True):
+               person=None, role=None, codes=True, progress=None):
     """Export and record the run (ExportRun). Without `since` and `full`, takes what changed
     since the last finished run of the same layout and format made for no one in
     particular (all, if there was none).
     `person` limits the records to those they see (Record.visible_to); `role` to the
-    columns it may have. A failure is recorded as a failed run and raised."""
-    chosen = Selection.of(layout(collection, record_type, version, layout_id), role, codes)
+    columns it may have. `progress(done, total)`, if given, is told how far the run has
+    got every PROGRESS_EVERY records. A failure is recorded as a failed run and raised."""
+    registry.get(collection).load_functions()  # the package's formats too
     writer, extension = writer_for(format)
+    chosen = Selection.of(layout(collection, record_type, version, layout_id or LAYOUT_OF.get(format)), role, codes)
     with schema_context(service.schema_name):
         # A person's download saw only their records: only whole runs are starting points.
         same = ExportRun.objects.filter(collection=collection, record_type=record_type, version=version,
@@ -43,28 +61,41 @@ def run_export(service, collection, record_type, version, format, layout_id=None
         records = Record.objects.filter(collection=collection, record_type=record_type, version=version)
         if person is not None:
             records = records.visible_to(person)
-        if run.since is not None:
-            records = records.filter(Q(updated_at__gte=run.since))
-        records = records.filter(updated_at__lte=run.started_at).order_by("pk")
+        if run.since is None:
+            records = records.filter(updated_at__lte=run.started_at)
+        else:
+            records = records.filter(changed_between(run.since, run.started_at))
+        records = records.order_by("pk")
         folder = Path(settings.MEDIA_ROOT) / "exports" / service.schema_name
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{run.pk}-{collection}-{record_type}-{version}-{chosen.layout.id}.{extension}"
         partial = path.with_name(path.name + ".part")
         counted = [0]
+        total = records.count() if progress else 0
 
         def rows():
             for row in column_rows(chosen, records):
                 counted[0] += 1
+                if progress and counted[0] % PROGRESS_EVERY == 0:
+                    progress(counted[0], total)
                 yield row
 
         try:
-            writer(chosen, rows(), partial)
-            os.replace(partial, path)  # a file is there whole or not at all
+            if format in GIVEN_THE_RUN:  # it names its file, and may write none
+                named = writer(chosen, rows(), partial, run)
+                path = None if named is None else path.with_name(named)
+            else:
+                writer(chosen, rows(), partial)
+            if path is None:
+                partial.unlink(missing_ok=True)
+            else:
+                os.replace(partial, path)  # a file is there whole or not at all
         except Exception as error:
             partial.unlink(missing_ok=True)
             run.status, run.message, run.finished_at = ExportRun.Status.FAILED, f"{type(error).__name__}: {error}", timezone.now()
             run.save(update_fields=["status", "message", "finished_at"])
             raise
-        run.status, run.records, run.path, run.finished_at = ExportRun.Status.DONE, counted[0], str(path), timezone.now()
+        run.status, run.records, run.finished_at = ExportRun.Status.DONE, counted[0], timezone.now()
+        run.path = "" if path is None else str(path)
         run.save(update_fields=["status", "records", "path", "finished_at"])
         return run

@@ -9,9 +9,10 @@ import mimetypes
 from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from cldc.platform import registry
@@ -135,7 +136,8 @@ def own_downloads(request):
 def download_list(request):
     downloading_role(request.user)
     downloads = own_downloads(request).select_related("run")[:50]
-    return render(request, "exports/list.html", {"downloads": downloads, "page_title": "Your downloads"})
+    return render(request, "exports/list.html", {"downloads": downloads, "page_title": "Your downloads",
+                                                 "schedules": policy.is_support(request.user)})
 
 
 @login_required
@@ -164,7 +166,19 @@ def intro(request, role):
 @login_required
 def download_detail(request, pk):
     download = get_object_or_404(own_downloads(request).select_related("run"), pk=pk)
-    return render(request, "exports/detail.html", {"download": download, "page_title": download.title})
+    done, total = download.progress
+    return render(request, "exports/detail.html", {"download": download, "page_title": download.title,
+                                                   "done": done, "total": total, "kept_days": settings.DOWNLOADS_KEPT_DAYS,
+                                                   "percent": int(100 * done / total) if total else 0})
+
+
+@login_required
+def download_status(request, pk):
+    """For the progress page's script; the page itself works without it."""
+    download = get_object_or_404(own_downloads(request).select_related("run"), pk=pk)
+    done, total = download.progress
+    return JsonResponse({"status": download.status, "processed": done, "total": total,
+                         "progress": int(100 * done / total) if total else 0})
 
 
 @login_required

@@ -16,6 +16,21 @@ class OrganisationType(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class Region(models.TextChoices):
+    """England's nine regions: organisations of one type in one region are each other's
+    peers in their figures (cldc.platform.playback)."""
+
+    NORTH_EAST = "north_east", "North East"
+    NORTH_WEST = "north_west", "North West"
+    YORKSHIRE_AND_THE_HUMBER = "yorkshire_and_the_humber", "Yorkshire and The Humber"
+    EAST_MIDLANDS = "east_midlands", "East Midlands"
+    WEST_MIDLANDS = "west_midlands", "West Midlands"
+    EAST_OF_ENGLAND = "east_of_england", "East of England"
+    LONDON = "london", "London"
+    SOUTH_EAST = "south_east", "South East"
+    SOUTH_WEST = "south_west", "South West"
+
+
 class ActiveQuerySet(models.QuerySet):
     """Rows whose [starts_on, ends_on] window contains a date (today by default)."""
 
@@ -71,8 +86,13 @@ class Organisation(models.Model):
         validators=[RegexValidator(r"^(L|LH)?\d{4}$", "Enter a regulator number, like LH0123 or 4567")],
         help_text="For a private registered provider: its Regulator of Social Housing number",
     )
+    region = models.CharField(
+        max_length=30, choices=Region.choices, blank=True,
+        help_text="The region of England it works in: organisations of the same type and region are compared")
     active_from = models.DateField(null=True, blank=True)
     active_to = models.DateField(null=True, blank=True, help_text="Leave empty while the organisation is active")
+    updated_at = models.DateTimeField(
+        auto_now=True, help_text="Last change: a partial export re-sends the records that name the organisation")
 
     objects = OrganisationQuerySet.as_manager()
 

@@ -53,6 +53,15 @@ def with_children(organisations, on=None):
     return Organisation.objects.active(on).filter(pk__in=own.values("pk").union(children))
 
 
+def children_of(organisations, on=None):
+    """The active children of `organisations` through a relationship active on the day
+    (one level down): the organisations a parent's coordinator oversees, for instance
+    to raise a query on their logs (cldc.platform.queries)."""
+    on = on or date.today()
+    children = OrganisationRelationship.objects.active(on).filter(parent__in=organisations).values("child")
+    return Organisation.objects.active(on).filter(pk__in=children)
+
+
 def may_act_for(user, organisation, on=None):
     """May this person act for this organisation, including a parent acting for its child?"""
     return organisation is not None and organisations_acted_for(user, on).filter(pk=organisation.pk).exists()

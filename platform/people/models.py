@@ -41,6 +41,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=True, help_text="Deactivated people cannot sign in. Their records and history stay."
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(
+        auto_now=True, help_text="Last change: a partial export re-sends the records that name the person")
 
     # Invitation: a person invited but not yet signed in has no usable password.
     invited_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

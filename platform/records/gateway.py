@@ -32,7 +32,7 @@ from cldc.platform import registry
 from cldc.platform.definitions.expressions import scope
 from cldc.platform.definitions.routing import not_asked_message, route, unanswered
 from cldc.platform.definitions.values import from_json, normalise, to_json
-from cldc.platform.records.models import Record, Revision, Status
+from cldc.platform.records.models import Record, Revision, SoftCheckOutcome, Status
 from cldc.platform.rules.engine import Finding
 from cldc.platform.windows.service import WindowClosed, refusal  # noqa: F401 - WindowClosed: raised by submit()
 
@@ -279,6 +279,10 @@ def submit(record, incoming, source, user=None, *, confirm=(), expected_version=
     if record.pk is None or (changes and not reading):
         check_window(record, today, windows)
     outcome = Outcome(**vars(result), record=record, changes=changes, created=record.pk is None)
+    record.error_count = outstanding_errors(result)
+    completed = result.status == Status.COMPLETED
+    record.completed_at = (record.completed_at or timezone.now()) if completed else None
+    record.soft_checks = soft_check_outcomes(record.soft_checks, result)
     record.answers, record.derived = new_answers, to_json(result.derived)
     record.confirmations, record.status = confirmations, result.status
     record.provider_reference = provider_reference(definition, new_answers)
@@ -292,6 +296,22 @@ def submit(record, incoming, source, user=None, *, confirm=(), expected_version=
     _save(record, changes, source, user, expected_version, definition.record_fields, api_client)
     outcome.saved = True
     return outcome
+
+
+def outstanding_errors(result):
+    """How many hard errors the record's stored answers have: those on values refused
+    now are not stored, so they are not the record's."""
+    return sum(1 for error in result.errors if error["field"] not in result.rejected)
+
+
+def soft_check_outcomes(before, result):
+    """Every soft check that has fired on the record, and what became of it: waiting,
+    confirmed, or corrected (it fired before and no longer does, because an answer
+    changed). Kept for the data-quality figures."""
+    outcomes = dict.fromkeys(before, SoftCheckOutcome.CORRECTED.value)
+    outcomes |= {warning["rule"]: SoftCheckOutcome.WAITING.value for warning in result.warnings}
+    outcomes |= dict.fromkeys(result.confirmed, SoftCheckOutcome.CONFIRMED.value)
+    return outcomes
 
 
 def check_window(record, today=None, windows=None):
@@ -366,6 +386,7 @@ def _save(record, changes, source, user, expected_version, record_columns, api_c
         updated = Record.objects.filter(pk=record.pk, lock_version=expected).update(
             answers=record.answers, derived=record.derived, confirmations=record.confirmations,
             status=record.status, provider_reference=record.provider_reference, duplicate_key=record.duplicate_key,
+            error_count=record.error_count, completed_at=record.completed_at, soft_checks=record.soft_checks,
             **{f"{column}_id": getattr(record, f"{column}_id") for column in record_columns},
             lock_version=F("lock_version") + 1,
             updated_at=timezone.now(),

@@ -15,6 +15,14 @@ class Status(models.TextChoices):
     COMPLETED = "completed", "Completed"
 
 
+class SoftCheckOutcome(models.TextChoices):
+    """What became of a soft check that fired on a record (Record.soft_checks)."""
+
+    WAITING = "waiting", "Waiting for a confirmation"
+    CONFIRMED = "confirmed", "Confirmed"
+    CORRECTED = "corrected", "Corrected: an answer changed and it no longer fires"
+
+
 class Source(models.TextChoices):
     FORM = "form", "Web form"
     UPLOAD = "upload", "Bulk upload"
@@ -113,6 +121,14 @@ class Record(models.Model):
     derived = models.JSONField(default=dict, help_text="Derived variables: computed by the gateway, never answered")
     confirmations = models.JSONField(
         default=dict, help_text="Soft checks confirmed: rule id -> the values it confirmed"
+    )
+    # Facts the gateway knows at save time, for the data-quality figures (cldc.platform.quality).
+    error_count = models.PositiveIntegerField(default=0, help_text="Hard errors on the stored answers at the last save")
+    completed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it last became complete; empty while it is not"
+    )
+    soft_checks = models.JSONField(
+        default=dict, help_text="Every soft check that has fired on it: rule id -> waiting, confirmed or corrected"
     )
     provider_reference = models.CharField(max_length=200, blank=True, db_index=True)
     duplicate_key = models.CharField(

@@ -92,3 +92,31 @@ def test_without_javascript_the_refresh_link_shows_the_file_once_it_is_made(brow
         assert download.value.suggested_filename == "visits-visit-2026-visits.xlsx"
     finally:
         context.close()
+
+
+def test_with_javascript_the_progress_bar_follows_the_worker_and_the_page_shows_the_file(page, url, axe, settings,
+                                                                                         tmp_path, eager_celery,
+                                                                                         monkeypatch):
+    from cldc.platform.exports.models import Download
+
+    settings.MEDIA_ROOT = tmp_path
+    council, person = coordinator("downloads-js@browser.example", "Browser watched downloads council", "E06000081")
+    a_visit(council, "WATCHED-1")
+    a_visit(council, "WATCHED-2")
+    queued = []
+    monkeypatch.setattr(views.make_download, "delay", lambda *args: queued.append(args))  # the worker is busy
+    sign_in(page, url, person)
+    ask_for_a_file(page, url, "CSV")
+    assert page.locator("#progress-text").inner_text() == "0 of …"
+    axe(page)
+
+    with schema_context("visits"):
+        Download.objects.get(pk=queued[0][1]).set_progress(1, 2)  # as the worker does, part of the way
+    page.wait_for_function("document.getElementById('progress-text').textContent === '1 of 2'")
+    assert page.locator("#progress-bar").get_attribute("value") is not None
+    assert page.evaluate("document.getElementById('progress-bar').value") == 50
+
+    make_download(*queued[0])  # the worker finishes: the page reloads itself
+    page.wait_for_selector("#record-count")
+    assert page.locator("#record-count").inner_text() == "2 visits"
+    assert page.failed_requests == []

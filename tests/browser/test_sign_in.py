@@ -52,7 +52,7 @@ def test_a_provider_signs_in_on_a_service(page, url, axe):
     assert "You are signed in as Browser Officer" in page.locator("main").inner_text()
     axe(page)
 
-    page.get_by_role("link", name="Your organisation").click()
+    page.get_by_role("link", name="Your organisation", exact=True).click()
     assert page.locator("h1").inner_text() == "Browser Homes"
     axe(page)
     assert page.failed_requests == []

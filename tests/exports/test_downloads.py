@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import io
 import re
+from pathlib import Path
 
 import pytest
 from django_tenants.utils import schema_context
@@ -133,6 +134,29 @@ def test_the_progress_page_before_the_file_is_made_has_a_refresh_link_and_no_fil
     assert "Your file is ready" in page and "Refresh this page" not in page and "3 visits" in page
 
 
+def test_the_progress_page_and_its_status_json_say_how_far_the_worker_has_got(world, monkeypatch):
+    monkeypatch.setattr(views.make_download, "delay", lambda *args: None)  # queued, not run
+    client = world["clients"]["analyst"]
+    pk = made(ask(client))
+    with schema_context("visits"):
+        Download.objects.get(pk=pk).set_progress(2, 3)  # as the worker does, every PROGRESS_EVERY records
+
+    assert client.get(f"/downloads/{pk}/status.json").json() == {
+        "status": "being_made", "processed": 2, "total": 3, "progress": 66}
+    page = client.get(f"/downloads/{pk}/").content.decode()
+    assert '<span id="progress-text" data-progress-text>2 of 3</span>' in page and 'value="66"' in page
+    assert world["clients"]["support"].get(f"/downloads/{pk}/status.json").status_code == 404  # not theirs
+
+
+def test_a_run_tells_its_progress_as_it_goes(world, monkeypatch, visits_service):
+    from cldc.platform.exports import runs
+
+    monkeypatch.setattr(runs, "PROGRESS_EVERY", 1)
+    told = []
+    runs.run_export(visits_service, "visits", "visit", 2026, "csv", full=True, progress=lambda *at: told.append(at))
+    assert told == [(1, 3), (2, 3), (3, 3)]
+
+
 def test_a_file_that_cannot_be_made_says_why_and_offers_no_file(world, monkeypatch):
     def breaks(selection, rows, path):
         raise OSError("disk full")
@@ -218,3 +242,43 @@ def test_who_gets_whose_visits_and_whose_downloads_are_whose(world):
             assert (f'href="/downloads/{pk}/"' in listing) is mine, (role, owner)
             assert client.get(f"/downloads/{pk}/").status_code == (200 if mine else 404), (role, owner)
             assert client.get(f"/downloads/{pk}/file").status_code == (200 if mine else 404), (role, owner)
+
+
+def test_old_downloads_files_are_removed_and_the_pages_say_so(world, visits_service, settings):
+    import datetime as dt_
+
+    from django.utils import timezone
+
+    from cldc.platform.exports import runs
+    from cldc.platform.exports.tasks import remove_old_downloads
+
+    client = world["clients"]["analyst"]
+    old, recent = made(ask(client)), made(ask(client))
+    sent = runs.run_export(visits_service, "visits", "visit", 2026, "csv", full=True)  # made for no one: kept
+    long_ago = timezone.now() - dt_.timedelta(days=settings.DOWNLOADS_KEPT_DAYS, minutes=1)
+    with schema_context("visits"):
+        ExportRun.objects.filter(pk__in=[Download.objects.get(pk=old).run_id, sent.pk]).update(finished_at=long_ago)
+        old_path = Download.objects.get(pk=old).run.path
+
+    assert remove_old_downloads() == 1
+
+    with schema_context("visits"):
+        assert not Path(old_path).exists() and Download.objects.get(pk=old).run.path == ""
+        assert Path(Download.objects.get(pk=recent).run.path).is_file() and Path(sent.path).is_file()
+    assert client.get(f"/downloads/{old}/file").status_code == 404
+    assert "This file is no longer kept" in client.get(f"/downloads/{old}/").content.decode()
+    listing = client.get("/downloads/").content.decode()
+    assert "Removed" in listing and f"/downloads/{old}/file" not in listing and f"/downloads/{recent}/file" in listing
+
+
+def test_beat_runs_the_removal_of_old_downloads(db):
+    from django_celery_beat.models import PeriodicTask
+    from django_celery_beat.schedulers import DatabaseScheduler
+
+    from cldc.platform.celery import app
+
+    # What `celery beat` does when it starts (DatabaseScheduler.update_from_dict): the settings' schedule copied
+    # in, entry by entry (the method itself also commits, which a rolled-back test cannot).
+    for name, fields in app.conf.beat_schedule.items():
+        DatabaseScheduler.Entry.from_entry(name, app=app, **fields)
+    assert PeriodicTask.objects.get(name="Remove people's old downloads").task == "cldc.exports.remove_old_downloads"

@@ -129,6 +129,31 @@ def test_a_partial_run_takes_what_changed_since_the_last_and_a_full_run_takes_ev
         assert ExportRun.objects.count() == 5
 
 
+@pytest.mark.parametrize("change", ["owner renamed", "creator's email changed", "assignee changed"])
+def test_a_partial_run_sends_again_the_records_whose_organisations_or_people_changed(
+        visits_service, visit, council, officer, make_organisation, make_person, change):
+    elsewhere = make_organisation("Elsewhere Council", type="local_authority")
+    named = visit(council, officer, visitref="NAMED")
+    visit(elsewhere, make_person("elsewhere@council.example", elsewhere), visitref="UNRELATED")
+    assignee = make_person("assignee@council.example", council)
+    with schema_context(visits_service.schema_name):
+        Record.objects.filter(pk=named.pk).update(assigned_to=assignee)
+    run_export(visits_service, "visits", "visit", 2026, "csv")
+
+    if change == "owner renamed":
+        council.name = "Renamed Council"
+        council.save()
+    elif change == "creator's email changed":
+        officer.email = "new-address@council.example"
+        officer.save()
+    else:
+        assignee.name = "Someone Else"
+        assignee.save()
+
+    assert [row[3] for row in read_csv(run_export(visits_service, "visits", "visit", 2026, "csv"))[1:]] == ["NAMED"]
+    assert run_export(visits_service, "visits", "visit", 2026, "csv").records == 0  # and once only
+
+
 def test_a_persons_download_is_not_where_the_next_partial_run_starts(visits_service, visit, council, officer,
                                                                         make_organisation, make_person):
     other = make_organisation("Elsewhere Council", type="local_authority")

@@ -1,7 +1,7 @@
 """How fast exports run and how much memory they take: N complete CORE lettings records
 2026/27 in the database, exported by `cldc export` (the command a schedule runs) to CSV,
-Parquet and XLSX in CORE's `all` layout (every answer and derived value: about 300
-columns), and to CORE's CDS XML (`core.cds`: its `cds` layout, 188 elements, zipped),
+Parquet and XLSX in CORE's first layout (`support`: the real service's support download,
+232 columns), and to CORE's CDS XML (`core.cds`: its `cds` layout, 188 elements, zipped),
 each in a process of its own so that its peak memory is its own.
 
     scripts/services up

@@ -1,17 +1,21 @@
 """Support's page for a service's nightly exports (schedule.py): what runs, at what time
-(London), and whether it is paused. Nobody else has these pages: for them they do not
+(London), and whether it is paused; and the recent runs made for no one in particular,
+whose files can be fetched again. Nobody else has these pages: for them they do not
 exist (404)."""
 
 import datetime as dt
+import mimetypes
+from pathlib import Path
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from cldc.platform import registry
 from cldc.platform.exports import schedule
 from cldc.platform.exports.formats import FORMATS
+from cldc.platform.exports.models import ExportRun
 from cldc.platform.exports.views import service_layouts
 from cldc.platform.organisations import policy
 from cldc.themes.forms import GDSFormMixin
@@ -79,7 +83,29 @@ class ScheduleForm(GDSFormMixin, forms.Form):
 def schedule_list(request):
     support_only(request.user)
     rows = [(task, *schedule.details(task)) for task in schedule.scheduled_for(request.tenant)]
-    return render(request, "exports/schedule.html", {"rows": rows, "page_title": "Nightly exports"})
+    return render(request, "exports/schedule.html", {"rows": rows, "page_title": "Nightly exports",
+                                                     "runs": sent_runs()[:RECENT_RUNS]})
+
+
+RECENT_RUNS = 30
+
+
+def sent_runs():
+    """Runs made for no one in particular (scheduled, or from the command line): what was
+    sent, kept so that a file can be fetched again."""
+    return ExportRun.objects.filter(requested_by=None)
+
+
+@login_required
+def run_file(request, pk):
+    """A file a run sent, fetched again."""
+    support_only(request.user)
+    run = get_object_or_404(sent_runs().exclude(path=""), pk=pk)
+    path = Path(run.path)
+    if not path.is_file():
+        raise Http404("This file is no longer kept")
+    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name, content_type=content_type)
 
 
 @login_required

@@ -11,4 +11,5 @@ urlpatterns = [
     path("downloads/schedule/", schedule_views.schedule_list, name="export-schedule"),
     path("downloads/schedule/new/", schedule_views.schedule_edit, name="export-schedule-new"),
     path("downloads/schedule/<int:pk>/", schedule_views.schedule_edit, name="export-schedule-edit"),
+    path("downloads/runs/<int:pk>/file", schedule_views.run_file, name="export-run-file"),
 ]

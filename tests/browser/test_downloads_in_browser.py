@@ -120,3 +120,37 @@ def test_with_javascript_the_progress_bar_follows_the_worker_and_the_page_shows_
     page.wait_for_selector("#record-count")
     assert page.locator("#record-count").inner_text() == "2 visits"
     assert page.failed_requests == []
+
+
+def test_support_sets_a_nightly_export(browser, url, axe):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from test_queries_in_browser import PASSWORD, own_page
+    from test_queries_in_browser import sign_in as staff_sign_in
+
+    from cldc.platform.people.models import User
+
+    support = User.objects.create_user("support@schedule.browser.example", PASSWORD, name="Sam Support",
+                                       staff_role="support")
+    device = TOTPDevice.objects.create(user=support, name="Authenticator app", confirmed=True)
+    page = own_page(browser)
+    try:
+        staff_sign_in(page, url, support, device)
+        page.goto(url("visits", "/downloads/"))
+        page.get_by_role("link", name="Nightly exports").click()
+        axe(page)
+        page.get_by_role("button", name="Add a nightly export").click()
+        page.get_by_label("Home visits").check()
+        page.get_by_label("CSV").check()
+        page.get_by_label("At what time?").fill("1.30")
+        page.get_by_label("Yes, every day").check()
+        page.get_by_role("button", name="Save").click()
+        assert "Enter the time as hours and minutes" in page.locator(".govuk-error-summary").inner_text()
+        axe(page)
+        page.get_by_label("At what time?").fill("01:30")
+        page.get_by_role("button", name="Save").click()
+        page.wait_for_url(re.compile(r"/downloads/schedule/$"))
+        assert "01:30" in page.locator("table").first.inner_text()
+        axe(page)
+        assert page.failed_requests == []
+    finally:
+        page.context.close()

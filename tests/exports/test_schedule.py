@@ -158,3 +158,21 @@ def test_the_same_layout_and_format_twice_is_refused_on_the_form(support, visits
     task = schedule.scheduled_for(visits_service).get()
     assert support.post(f"/downloads/schedule/{task.pk}/",  # changing the one there is not a second
                         {"layout": "visits", "format": "csv", "at": "02:00", "enabled": "yes"}).status_code == 302
+
+
+def test_support_fetches_again_the_file_a_run_sent_and_nobody_else_can(support, visits_service, make_organisation,
+                                                                      make_person, client_for, complete_visit):
+    from cldc.platform.exports.runs import run_export
+
+    a_visit(make_organisation("Council", type="local_authority"), complete_visit, "SENT-1")
+    sent = run_export(visits_service, "visits", "visit", 2026, "csv")
+    page = support.get("/downloads/schedule/").content.decode()
+    assert f'href="/downloads/runs/{sent.pk}/file"' in page and "Done" in page
+
+    response = support.get(f"/downloads/runs/{sent.pk}/file")
+    assert response.status_code == 200 and b"SENT-1" in b"".join(response.streaming_content)
+    analyst_person = make_person("analyst@dept.example", staff_role="analyst")
+    assert client_for("visits", analyst_person).get(f"/downloads/runs/{sent.pk}/file").status_code == 404
+    theirs = run_export(visits_service, "visits", "visit", 2026, "csv", full=True, person=analyst_person,
+                        role="analyst")
+    assert support.get(f"/downloads/runs/{theirs.pk}/file").status_code == 404  # a person's download is theirs

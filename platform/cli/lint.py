@@ -1,10 +1,15 @@
-"""Check every definition and rule pack of every collection (or one collection)."""
+"""Check every definition and rule pack of every collection (or one collection), and the
+files read beside each version: export layouts, figures and the demo file."""
 
 from cldc.platform import registry
+from cldc.platform.cli.demo import demo_plan
 from cldc.platform.definitions.lint import lint
 from cldc.platform.definitions.model import DefinitionError
+from cldc.platform.exports.layouts import layouts
+from cldc.platform.playback.declarations import figures
 
-HELP = "Lint definition files and rule packs: unknown fields, duplicate ids, unreachable pages, codes, headers."
+HELP = ("Lint definition files and rule packs (unknown fields, duplicate ids, unreachable pages, codes, "
+        "headers), and the export layouts, figures and demo files read with them.")
 
 
 def add_arguments(parser):
@@ -23,9 +28,25 @@ def run(options, out):
                     problems += lint(collection.definition(record_type, version), collection.rule_pack(record_type, version))
                 except DefinitionError as error:
                     problems += error.problems
+                    continue
+                problems += package_file_problems(collection, record_type, version)
     problems = list(dict.fromkeys(problems))  # a file's problem shows once, not once per version
     for problem in problems:
         out.write(problem)
     out.write(f"{checked} definitions checked, {len(problems)} problems")
     if problems:
         raise ValueError(f"{len(problems)} problems in definition files")
+
+
+def package_file_problems(collection, record_type, version):
+    """The other files of a version (export layouts, figures, the demo file), read as the
+    service reads them: a mistake is found here, not when someone exports or looks."""
+    problems = []
+    for read in (lambda: layouts(collection.name, record_type, version),
+                 lambda: figures(collection.name, record_type, version),
+                 lambda: demo_plan(collection, record_type, version)):
+        try:
+            read()
+        except DefinitionError as error:
+            problems += error.problems
+    return problems

@@ -176,3 +176,19 @@ def test_cases_names_each_failing_case_and_each_rule_without_both_and_fails(demo
 def test_cases_refuses_an_unknown_record_type(demo_collection):
     with pytest.raises(CommandError, match="demo has no record type 'lettings'; it has case"):
         cldc("cases", "--collection", "demo", "--record-type", "lettings")
+
+
+@pytest.mark.parametrize(("kind", "content", "message"), [
+    ("exports", "layouts:\n  - id: all\n    columns: [nosuchanswer]\n", "nosuchanswer"),
+    ("figures", "figures:\n  - {id: x, nosuchkey: 1}\n", "figures/case/2026.yaml"),
+    ("demo", "records: lots\n", "give a whole number of records"),
+])
+def test_lint_checks_the_export_figures_and_demo_files_read_beside_a_definition(demo_collection, kind, content,
+                                                                               message):
+    path = demo_collection.file(kind, record_type="case", version=2026)
+    path.parent.mkdir(parents=True)
+    path.write_text(content)
+
+    with pytest.raises(CommandError) as refused:
+        cldc("lint", "--collection", "demo")
+    assert "1 problems in definition files" in str(refused.value)

@@ -146,6 +146,10 @@ class Record(models.Model):
         indexes = [
             models.Index(fields=["collection", "record_type", "version"]),
             models.Index(fields=["owning_organisation", "provider_reference"]),
+            # An organisation's records of one year in id order: the data-quality drill-down's
+            # page of 20 reads 20 rows, not the year (bench/quality.py: 488 ms to 12 ms at 1M).
+            models.Index(fields=["owning_organisation", "collection", "record_type", "version", "id"],
+                         name="records_owner_year_id"),
         ]
 
     def __str__(self):

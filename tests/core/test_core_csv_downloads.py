@@ -186,40 +186,27 @@ def export(service, record_type, layout_id, codes):
     return Path(run.path).read_bytes()
 
 
-@pytest.mark.parametrize("codes, golden", [(False, "lettings_log_csv_export_labels_26.csv"),
-                                           (True, "lettings_log_csv_export_codes_26.csv")])
-def test_lettings_support_download_matches_the_golden_file(core_service, mhclg, make_person, codes, golden):
-    support = make_person("s.port@jeemayle.com", mhclg, staff_role="support")
-    store(core_service, "lettings", LETTINGS_LOG, mhclg, support)
-    equal, total = compare("lettings", "support", export(core_service, "lettings", "support", codes), golden)
-    print(f"lettings support {'codes' if codes else 'labels'}: {equal} of {total} columns byte-equal")
+GOLDEN_DOWNLOADS = [  # (record type, layout, who the spec's file is for: email, staff role; codes, golden file)
+    ("lettings", "support", ("s.port@jeemayle.com", "support"), False, "lettings_log_csv_export_labels_26.csv"),
+    ("lettings", "support", ("s.port@jeemayle.com", "support"), True, "lettings_log_csv_export_codes_26.csv"),
+    ("lettings", "download", ("choreographer@owtluk.com", ""), False,
+     "lettings_log_csv_export_non_support_labels_26.csv"),
+    ("lettings", "download", ("choreographer@owtluk.com", ""), True, "lettings_log_csv_export_non_support_codes_26.csv"),
+    ("sales", "support", ("billyboy@eyeKLAUD.com", "support"), False, "sales_logs_csv_export_labels_26.csv"),
+    ("sales", "support", ("billyboy@eyeKLAUD.com", "support"), True, "sales_logs_csv_export_codes_26.csv"),
+    ("sales", "download", ("billyboy@eyeklaud.com", ""), False, "sales_logs_csv_export_non_support_labels_26.csv"),
+    ("sales", "download", ("billyboy@eyeklaud.com", ""), True, "sales_logs_csv_export_non_support_codes_26.csv"),
+]
 
 
-@pytest.mark.parametrize("codes, golden", [(False, "lettings_log_csv_export_non_support_labels_26.csv"),
-                                           (True, "lettings_log_csv_export_non_support_codes_26.csv")])
-def test_lettings_download_for_everyone_else_matches_the_golden_file(core_service, mhclg, make_person, codes, golden):
-    provider = make_person("choreographer@owtluk.com", mhclg)
-    store(core_service, "lettings", LETTINGS_LOG, mhclg, provider)
-    equal, total = compare("lettings", "download", export(core_service, "lettings", "download", codes), golden)
-    print(f"lettings non-support {'codes' if codes else 'labels'}: {equal} of {total} columns byte-equal")
-
-
-@pytest.mark.parametrize("codes, golden", [(False, "sales_logs_csv_export_labels_26.csv"),
-                                           (True, "sales_logs_csv_export_codes_26.csv")])
-def test_sales_support_download_matches_the_golden_file(core_service, mhclg, make_person, codes, golden):
-    support = make_person("billyboy@eyeKLAUD.com", mhclg, staff_role="support")
-    store(core_service, "sales", SALES_LOG, mhclg, support)
-    equal, total = compare("sales", "support", export(core_service, "sales", "support", codes), golden)
-    print(f"sales support {'codes' if codes else 'labels'}: {equal} of {total} columns byte-equal")
-
-
-@pytest.mark.parametrize("codes, golden", [(False, "sales_logs_csv_export_non_support_labels_26.csv"),
-                                           (True, "sales_logs_csv_export_non_support_codes_26.csv")])
-def test_sales_download_for_everyone_else_matches_the_golden_file(core_service, mhclg, make_person, codes, golden):
-    provider = make_person("billyboy@eyeklaud.com", mhclg)
-    store(core_service, "sales", SALES_LOG, mhclg, provider)
-    equal, total = compare("sales", "download", export(core_service, "sales", "download", codes), golden)
-    print(f"sales non-support {'codes' if codes else 'labels'}: {equal} of {total} columns byte-equal")
+@pytest.mark.parametrize("record_type, layout_id, person, codes, golden", GOLDEN_DOWNLOADS)
+def test_the_download_matches_the_golden_file(core_service, mhclg, make_person, record_type, layout_id, person, codes,
+                                              golden):
+    email, staff_role = person
+    store(core_service, record_type, {"lettings": LETTINGS_LOG, "sales": SALES_LOG}[record_type], mhclg,
+          make_person(email, mhclg, staff_role=staff_role))
+    equal, total = compare(record_type, layout_id, export(core_service, record_type, layout_id, codes), golden)
+    print(f"{record_type} {layout_id} {'codes' if codes else 'labels'}: {equal} of {total} columns byte-equal")
 
 
 @pytest.mark.parametrize("codes, confirmed", [(True, "0"), (False, "Yes")])

@@ -80,6 +80,9 @@ def test_raise_answer_correct_resolve_and_reopen_each_recorded_with_who_and_when
     assert provider.post(f"/queries/{pk}/reply/", {"text": "More"}).status_code == 302  # refused: resolved
     query, events = stored(pk)
     assert query.status == "resolved" and events[-1] == ("resolved", "analyst@dept.example", "")
+    log_page = provider.get(f"/logs/{log.pk}/").content.decode()  # resolved: folded away on the log, still there
+    resolved = log_page[log_page.index("Resolved queries (1)"):]
+    assert f'href="/queries/{pk}/"' in resolved[:resolved.index("</details>")]
     assert analyst.post(f"/queries/{pk}/reopen/", {"text": "Which room size?"}).status_code == 302
     query, events = stored(pk)
     assert query.status == "open" and [kind for kind, *_ in events] == ["raised", "replied", "resolved", "reopened"]

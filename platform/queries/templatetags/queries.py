@@ -20,11 +20,13 @@ def queries_waiting(context):
 
 @register.inclusion_tag("queries/_log_queries.html", takes_context=True)
 def queries_on_log(context, record):
-    """The queries on a log not resolved yet, and whether this person may raise one."""
+    """The queries on a log: those not resolved yet, those resolved (folded away: what was
+    asked before, and what came of it), and whether this person may raise one."""
     request = context["request"]
-    queries = Query.objects.visible_to(request.user).filter(record=record).exclude(status=Status.RESOLVED)
-    return {"queries": list(queries.select_related("record")), "record": record, "service": request.tenant,
-            "may_raise": access.may_raise(request.user, record)}
+    queries = list(Query.objects.visible_to(request.user).filter(record=record).select_related("record"))
+    return {"queries": [query for query in queries if query.status != Status.RESOLVED],
+            "resolved": [query for query in queries if query.status == Status.RESOLVED],
+            "record": record, "service": request.tenant, "may_raise": access.may_raise(request.user, record)}
 
 
 @register.filter

@@ -104,7 +104,7 @@ def test_an_analyst_raises_a_query_the_provider_answers_and_corrects_and_the_ana
         # The analyst finds it among the answered queries and resolves it.
         page = analyst_page
         page.goto(url("visits", "/"))
-        page.get_by_role("link", name="Queries", exact=True).click()
+        page.get_by_role("navigation", name="Account").get_by_role("link", name="Queries", exact=True).click()
         page.wait_for_url(re.compile(r"/queries/$"))
         axe(page)
         page.get_by_label("Status").select_option(label="Answered")

@@ -289,3 +289,10 @@ def test_many_logs_raise_every_query_or_none(world, monkeypatch):
     assert len(raised) == 2
     with schema_context("visits"):
         assert not Query.objects.exists() and not QueryEvent.objects.exists()
+
+
+@pytest.mark.parametrize("person, linked", [("analyst", True), ("child provider", True), ("content designer", False)])
+def test_the_service_navigation_links_to_the_queries_for_those_who_see_them(world, person, linked):
+    page = world["clients"][person].get("/account/").content.decode()
+    navigation = page[page.index('id="navigation"'):][:page[page.index('id="navigation"'):].index("</ul>")]
+    assert ('href="/queries/"' in navigation) is linked

@@ -55,6 +55,8 @@ def test_raise_answer_correct_resolve_and_reopen_each_recorded_with_who_and_when
     assert "Queries to answer" in home and f'href="/queries/{pk}/"' in home and "1 open query" in home
     log_page = provider.get(f"/logs/{log.pk}/").content.decode()
     assert f'href="/queries/{pk}/"' in log_page and "Query " + str(pk) + ": Rent" in log_page
+    review = provider.get(f"/logs/{log.pk}/review/").content.decode()  # marked beside the answer it is about
+    assert re.search(rf'Query</strong> <a class="govuk-link" href="/queries/{pk}/">Query {pk} about this answer', review)
 
     assert provider.post(f"/queries/{pk}/reply/", {"text": "It is £90: typed wrong, corrected"}).status_code == 302
     query, events = stored(pk)

@@ -34,3 +34,18 @@ def sees_queries(user):
     """Whether the person has a role that sees queries: analysts and support, and the
     people of an organisation (each sees the queries on the logs they see)."""
     return policy.role_of(user) is not None
+
+
+@register.simple_tag(takes_context=True)
+def queried_answers(context, record):
+    """{question id: query} for the answers of a log that have a query not yet resolved,
+    as this person sees them: a marker beside each answer on the log's pages."""
+    queries = (Query.objects.visible_to(context["request"].user).filter(record=record)
+               .exclude(status=Status.RESOLVED).exclude(question="").order_by("pk"))
+    return {query.question: query for query in queries}
+
+
+@register.filter
+def for_question(queried, question_id):
+    """The query on one answer, from queried_answers, or None."""
+    return queried.get(question_id)

@@ -18,6 +18,9 @@ def diff(old, new):
         retired = sorted((a.codes - b.codes), key=str)
         if added_codes or retired:
             fields["options"] = {"added": added_codes, "no_longer_offered": retired}
+            replaced = {code: list(b.replaced_by[code]) for code in retired if code in b.replaced_by}
+            if replaced:  # split or renamed: the codes that replaced each
+                fields["options"]["replaced_by"] = replaced
         if fields:
             changed[qid] = fields
     return {

@@ -90,7 +90,7 @@ def _property(question, variable, asked_when, definition):
         "x-asked-when": asked_when,
         "x-required-when": _required_when(question, asked_when),
         "x-optional": question.optional is True or None,
-        "x-retired-options": [{"const": code, "title": label} for code, label in question.retired_options]
+        "x-retired-options": [_retired_option(question, code, label) for code, label in question.retired_options]
         if question.is_coded else None,
         "x-repeat": question.repeat or None,
         "x-index": question.index,
@@ -101,6 +101,14 @@ def _property(question, variable, asked_when, definition):
     }
     prop.update({key: value for key, value in notes.items() if value not in (None, [], "")})
     return prop
+
+
+def _retired_option(question, code, label):
+    """A retired code, readable in the records that hold it, with the codes that replaced it."""
+    option = {"const": code, "title": label}
+    if code in question.replaced_by:
+        option["x-replaced-by"] = list(question.replaced_by[code])
+    return option
 
 
 def _value(question):

@@ -27,6 +27,11 @@ def lint(definition, rule_pack=None):
         place = f"{where}: question {question.id}"
         codes = [code for code, _ in question.options + question.retired_options]
         duplicates(f"option code in {question.id}:", codes)
+        for retired, replacements in question.replaced_by.items():
+            strays = [code for code in replacements if code not in question.codes]
+            if strays:
+                problems.append(f"{place}: retired option {retired!r} is replaced by {', '.join(map(repr, strays))}, "
+                                "which is not an option offered")
         if question.type in ("radio", "select") and not codes and not question.extra.get("dynamic_options"):
             problems.append(f"{place}: a {question.type} question needs options (or dynamic_options)")
         if question.type == "checkbox" and not question.options:

@@ -64,6 +64,9 @@ QUESTION_EXTRA_KEYS = {
     "reads_as",
 }
 OFFER_KEYS = {"when", "codes", "message"}  # each clause of offered_when
+# A retired option written as a mapping, to say which offered codes replaced it (it was
+# split or renamed): Question.replaced_by, which the refusal of a new answer names.
+RETIRED_OPTION_KEYS = {"code", "label", "replaced_by"}
 # The old form's wording of a question on its other pages: bulk upload's column matching
 # reads the `text`; where and how it was shown is kept under the variant's notes.
 VARIANT_KEYS = {"text"}
@@ -145,6 +148,10 @@ def question_key_problems(question, where):
             problems += unknown_keys(variant, VARIANT_KEYS, f"{where}, a variant")
     for clause in question.get("offered_when") or []:
         problems += unknown_keys(clause, OFFER_KEYS, f"{where}, offered_when")
+    retired = question.get("retired_options")
+    for option in retired if isinstance(retired, list) else []:
+        if isinstance(option, dict):
+            problems += unknown_keys(option, RETIRED_OPTION_KEYS, f"{where}, retired_options")
     upload = question.get("bulk_upload")
     if upload:
         problems += bulk_upload_key_problems(upload, f"{where}, bulk_upload")
@@ -211,6 +218,7 @@ class Question:
     # the options): a divider is never an answer, on any channel.
     divided: frozenset = frozenset()
     retired_options: list = field(default_factory=list)  # [(code, label)], readable only
+    replaced_by: dict = field(default_factory=dict)  # {retired code: (offered codes that replaced it)}
     min: object = None
     max: object = None
     step: object = None
@@ -254,6 +262,13 @@ class Question:
     def label_for(self, code):
         return dict(self.options + self.retired_options).get(code)
 
+    def replaced_message(self, code):
+        """Why a retired code that was split or renamed is refused as a new answer, naming
+        the options that replaced it by their labels (and codes, for files and systems)."""
+        choices = _either([f"“{self.label_for(new) or new}” ({new})" for new in self.replaced_by[code]])
+        field = self.label or self.text or self.id
+        return f"“{self.label_for(code)}” ({code}) is no longer an answer to {field}: choose {choices}."
+
     def reads(self, code):
         """An answer as check your answers shows it: `reads_as` where the option's own
         words read wrongly beside the question's label ("Lead tenant’s age: No" reads
@@ -275,11 +290,15 @@ class Question:
     def not_offered_message(self, offer):
         """What to do about an answer `offer` does not offer, naming the options it does
         (with their codes, for files and systems): the clause's own words, or these."""
-        named = [f"“{label}” ({code})" for code, label in self.options if code in offer.codes]
-        options = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} or {named[-1]}"
+        options = _either([f"“{label}” ({code})" for code, label in self.options if code in offer.codes])
         if offer.message:
             return offer.message.replace("%{options}", options)
         return f"Select one of the answers to “{self.label or self.id}” that apply to this log: {options}."
+
+
+def _either(named):
+    """Options named as one sentence reads them: “A”, “B” or “C”."""
+    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} or {named[-1]}"
 
 
 @dataclass
@@ -644,6 +663,7 @@ def _question(raw, where, page, repeat, index, predicates):
         raise DefinitionError(f"{where}: unknown type {qtype!r} (one of {', '.join(sorted(QUESTION_TYPES))})")
     optional = raw.get("optional", False)
     options, divided = _offered(raw.get("options"), where)
+    retired, replaced_by = _retired(raw.get("retired_options"), where)
     _check_reads_as(raw, options, where)
     return Question(
         id=str(raw["id"]),
@@ -653,7 +673,8 @@ def _question(raw, where, page, repeat, index, predicates):
         label=raw.get("label", "") or raw.get("text", ""),
         options=options,
         divided=divided,
-        retired_options=_options(raw.get("retired_options"), where),
+        retired_options=_options(retired, where),
+        replaced_by=replaced_by,
         min=raw.get("min"),
         max=raw.get("max"),
         step=raw.get("step"),
@@ -670,6 +691,23 @@ def _question(raw, where, page, repeat, index, predicates):
         offers=_offers(raw, qtype, options, where, predicates),
         page=page,
     )
+
+
+def _retired(entries, where):
+    """A question's retired options as [code, label] pairs, and the codes that replaced
+    each one written as a mapping ({code, label, replaced_by: [codes]})."""
+    pairs, replaced_by = [], {}
+    for entry in entries or []:
+        if not isinstance(entry, dict):
+            pairs.append(entry)
+            continue
+        if "code" not in entry or "label" not in entry or not isinstance(entry.get("replaced_by", []), list):
+            raise DefinitionError(f"{where}: retired_options: each is a [code, label] pair, or "
+                                  "{code: ..., label: ..., replaced_by: [codes]}")
+        pairs.append([entry["code"], entry["label"]])
+        if entry.get("replaced_by"):
+            replaced_by[entry["code"]] = tuple(entry["replaced_by"])
+    return pairs, replaced_by
 
 
 def _check_reads_as(raw, options, where):
@@ -720,16 +758,24 @@ def apply_changes(base, delta, source):
         elif kind == "set_options":
             page, position = _find_question(raw, spec["question"], source)
             question = page["questions"][position]
-            retire = set(spec.get("retire", []))
             old = {code: label for code, label in question.get("options", [])}
             question["options"] = spec["options"]
-            question["retired_options"] = question.get("retired_options", []) + [[c, old.get(c, str(c))] for c in retire]
+            question["retired_options"] = question.get("retired_options", []) + [
+                _retiring(entry, old) for entry in spec.get("retire", [])]
         elif kind == "change_question":
             page, position = _find_question(raw, spec["question"], source)
             page["questions"][position].update({k: v for k, v in spec.items() if k != "question"})
         else:
             raise DefinitionError(f"{source}: unknown change {kind!r}")
     return raw
+
+
+def _retiring(entry, old_labels):
+    """One code a set_options change retires, as a retired option keeping its old label:
+    a code, or {code: ..., replaced_by: [codes]} (the codes that replaced it)."""
+    if isinstance(entry, dict):
+        return {"label": old_labels.get(entry.get("code"), str(entry.get("code"))), **entry}
+    return [entry, old_labels.get(entry, str(entry))]
 
 
 def _find_question(raw, question_id, source, remove=False):

@@ -22,6 +22,7 @@ MESSAGES = {
     "text_type": "%{field} must be text.",
     "text_length": "%{field} must be %{max} characters or fewer.",
 }
+RETIRED_OPTION = "retired_option"  # the rule id of a retired code sent as a new answer
 TEXT_MAX_LENGTH = 1000
 STEP_WORDS = {Decimal("0.01"): "hundredth", Decimal("0.1"): "tenth", Decimal("10"): "ten"}
 
@@ -80,7 +81,7 @@ def _coerce(question, name, raw, existing):
         ticked = int(str(int(raw)) if isinstance(raw, bool) else str(raw).strip())
         retired = dict(question.retired_options)
         if ticked and name in retired and existing != 1:
-            raise _Invalid("retired_option", message("retired_option", field=_label(question), value=retired[name]))
+            raise _retired(question, name, retired[name])
         return ticked
     if kind in ("radio", "select"):
         return _code(question, raw, existing)
@@ -103,8 +104,16 @@ def _code(question, raw, existing):
     if code is None:
         raise _Invalid("invalid_option", message("invalid_option", field=_label(question)))
     if code not in question.codes and code != existing:
-        raise _Invalid("retired_option", message("retired_option", field=_label(question), value=str(raw).strip()))
+        raise _retired(question, code, str(raw).strip())
     return code
+
+
+def _retired(question, code, shown):
+    """A retired code refused as a new answer (a record that holds it keeps it): where the
+    definition says which codes replaced it, the message names them."""
+    if code in question.replaced_by:
+        return _Invalid(RETIRED_OPTION, question.replaced_message(code))
+    return _Invalid(RETIRED_OPTION, message(RETIRED_OPTION, field=_label(question), value=shown))
 
 
 def _number(question, raw):

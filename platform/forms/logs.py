@@ -156,11 +156,13 @@ class Log:
 
     def offered(self, question):
         """The options the form offers now (Question.offered, which the gateway holds every
-        channel to). An answer already given stays offered, so that the page shows it;
-        sent again, the gateway says on it what to choose instead."""
+        channel to). An answer already given stays offered, so that the page shows it,
+        a retired one too (the record keeps it); sent again, the gateway says on it what
+        to choose instead, or keeps the retired code."""
         offered = question.offered(scope(self.answers, self.context))
         given = self.answers.get(question.id)
-        return [(code, label) for code, label in question.options if (code, label) in offered or code == given]
+        return [(code, label) for code, label in question.options + question.retired_options
+                if (code, label) in offered or code == given]
 
     def calculated(self, question):
         """A value the service calculates (a `derived` question, such as a total charge),
@@ -173,7 +175,7 @@ class Log:
     def display(self, question):
         """An answer as people read it."""
         if question.type == "checkbox":
-            ticked = [text for var, text in question.options if self.answers.get(var) == 1]
+            ticked = [text for var, text in question.options + question.retired_options if self.answers.get(var) == 1]
             return ", ".join(ticked)
         value = self.answers.get(question.id)
         if question.is_coded and value is not None:

@@ -198,7 +198,8 @@ def _not_offered(definition, derived, kept, context):
     findings = []
     for question in offering:
         offer = question.offer(env)
-        if offer is not None and kept[question.id] not in offer.codes:
+        # A retired code is judged as retired (normalise: kept where held, never chosen anew), not as not offered.
+        if offer is not None and kept[question.id] not in offer.codes and kept[question.id] in question.codes:
             read = sorted(offer.when.names & definition.variables.keys())
             findings.append(Finding(NOT_OFFERED, "hard", [question.id, *read], [question.id],
                                     question.not_offered_message(offer)))

@@ -37,7 +37,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cldc.platform import registry
-from cldc.platform.definitions.values import normalise, to_json
+from cldc.platform.definitions.values import RETIRED_OPTION, normalise, to_json
 from cldc.platform.organisations import policy
 from cldc.platform.records.gateway import (StaleRecord, WindowClosed, commit, create_many, duplicate_key,
                                            provider_reference)
@@ -372,9 +372,10 @@ class Importer:
         is_new = outcome.record.pk is None
         # A field one of the pack's bulk-upload checks faults gets no second error from a
         # rule of every channel saying the same in other words (as CORE's bulk upload).
+        # A retired code's refusal says more (which answers replaced it): it stays.
         faulted = {e["field"] for e in outcome.errors if e["rule"] in self.upload_only}
         row.issues += [self.issue_at(row, e["field"], e["rule"], "hard", e["message"]) for e in outcome.errors
-                       if e["rule"] in self.upload_only or e["field"] not in faulted]
+                       if e["rule"] in self.upload_only or e["field"] not in faulted or e["rule"] == RETIRED_OPTION]
         row.issues += [self.issue_at(row, w["field"], w["rule"], "soft", w["message"]) for w in outcome.warnings]
         row.issues += [self.issue_at(row, n["field"], n["rule"], n["severity"], n["message"]) for n in outcome.notes]
         key = (outcome.record.owning_organisation_id, outcome.record.duplicate_key)

@@ -17,11 +17,12 @@ TODAY = dt.date(2025, 9, 1)
 # A complete case: a single mother and two children, relieved into a main duty,
 # after two temporary accommodation placements (the second still current).
 CASE = {
-    "caseref": "HC-0001", "appdate": "2025-05-06", "assessdate": "2025-05-20", "assessoutcome": 2,
-    "reason": 10, "accom": 8, "supportneeds": 2,
-    "age1": 34, "sex1": 2, "ethnic1": 1, "ecstat1": 2,
+    "caseref": "HC-0001", "appdate": "2025-05-06", "assessdate": "2025-05-20", "assessoutcome": 2, "referred": 4,
+    "reason": 10, "accom": 8, "eligibility": 1, "supportneeds": 2,
+    "firstname1": "Jo", "surname1": "Bloggs", "dob1": "1991-02-03",
+    "age1": 34, "sex1": 2, "ethnic1": 1, "ecstat1": 2, "nationality1": 1, "sexid1": 1, "genderid1": 1,
     "hhmembers": 3, "relat2": 2, "age2": 8, "sex2": 1, "relat3": 2, "age3": 5, "sex3": 2,
-    "reliefend": 2, "mainduty": 1, "mddate": "2025-07-15",
+    "reliefend": 2, "mainduty": 1, "mddate": "2025-07-15", "priorityneed": 1,
     "taplacements": 2,
     "tatype1": 1, "taoutside1": 2, "tastart1": "2025-05-06", "taend1": "2025-06-01",
     "tatype2": 6, "taoutside2": 1, "tastart2": "2025-06-01",
@@ -185,7 +186,9 @@ def test_the_code_retired_in_2026_can_be_chosen_in_2025_but_not_in_2026(hclic):
     assert not normalise(hclic.definition("case", 2025), {"tatype1": 6})[1]
     values, errors = normalise(hclic.definition("case", 2026), {"tatype1": 6})
     assert [(e.field, e.rule, e.message) for e in errors] == [
-        ("tatype1", "retired_option", "6 is no longer an answer to Type of placement 1. Choose another answer.")]
+        ("tatype1", "retired_option", "“Any other type of temporary accommodation (including private landlord and not "
+                                      "known)” (6) is no longer an answer to Type of placement 1: choose “Private "
+                                      "landlord” (7) or “Any other type of temporary accommodation or not known” (8).")]
     assert "tatype1" not in values
 
 

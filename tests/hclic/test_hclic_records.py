@@ -123,7 +123,10 @@ def test_a_code_retired_in_2026_stays_in_the_case_that_holds_it_but_cannot_be_ch
     outcome = submit(old_case, {"taplacements": 2, "tatype2": 6, "taoutside2": 2, "tastart2": "2026-04-10"},
                      source="api", user=officer, today=TODAY)
     assert [(e["field"], e["rule"]) for e in outcome.errors] == [("tatype2", "retired_option")]
-    assert outcome.errors[0]["message"] == "6 is no longer an answer to Type of placement 2. Choose another answer."
+    assert outcome.errors[0]["message"] == (
+        "“Any other type of temporary accommodation (including private landlord and not known)” (6) is no longer an "
+        "answer to Type of placement 2: choose “Private landlord” (7) or “Any other type of temporary accommodation or "
+        "not known” (8).")
     assert "tatype2" not in Record.objects.get(pk=old_case.pk).answers
 
     # ...nor take it back once it has moved to a current code.
@@ -144,3 +147,12 @@ def test_a_code_retired_in_2026_stays_in_the_case_that_holds_it_but_cannot_be_ch
 def test_a_2025_case_can_still_choose_the_code(hclic, officer):
     outcome = send(new_case(officer, version=2025), {**APPLICATION, **HOUSEHOLD, **FIRST_PLACEMENT}, officer)
     assert Record.objects.get(pk=outcome.record.pk).answers["tatype1"] == 6
+
+
+def test_a_retired_support_need_the_case_holds_is_read_back_by_its_label(hclic, officer, client_for):
+    # "Care leaver aged 21+ years" was split in April 2023 (table A3): a case that holds it keeps it, and says so.
+    record = new_case(officer)
+    send(record, {**APPLICATION, "assessoutcome": 1, "supportneeds": 1, "sn_careleaver2124": 1}, officer)
+    Record.objects.filter(pk=record.pk).update(answers={**Record.objects.get(pk=record.pk).answers, "sn_careleaver21": 1})
+    page = client_for("hclic", officer).get(f"/logs/{record.pk}/circumstances/check-answers/").content.decode()
+    assert "Care leaver aged 21+ years" in page and "Care leaver aged 21-24 years" in page

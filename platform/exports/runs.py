@@ -66,10 +66,6 @@ def run_export(service, collection, record_type, version, format, layout_id=None
         else:
             records = records.filter(changed_between(run.since, run.started_at))
         records = records.order_by("pk")
-        folder = Path(settings.MEDIA_ROOT) / "exports" / service.schema_name
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{run.pk}-{collection}-{record_type}-{version}-{chosen.layout.id}.{extension}"
-        partial = path.with_name(path.name + ".part")
         counted = [0]
         total = records.count() if progress else 0
 
@@ -80,22 +76,44 @@ def run_export(service, collection, record_type, version, format, layout_id=None
                     progress(counted[0], total)
                 yield row
 
-        try:
+        name = f"{run.pk}-{collection}-{record_type}-{version}-{chosen.layout.id}.{extension}"
+
+        def write(partial):
             if format in GIVEN_THE_RUN:  # it names its file, and may write none
                 named = writer(chosen, rows(), partial, run)
-                path = None if named is None else path.with_name(named)
             else:
                 writer(chosen, rows(), partial)
-            if path is None:
-                partial.unlink(missing_ok=True)
-            else:
-                os.replace(partial, path)  # a file is there whole or not at all
-        except Exception as error:
+                named = name
+            return counted[0], named
+
+        return finish(run, exports_folder(service), name, write)
+
+
+def exports_folder(service):
+    """Where a service's export files are kept: var/media/exports/<service>/."""
+    folder = Path(settings.MEDIA_ROOT) / "exports" / service.schema_name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def finish(run, folder, name, write):
+    """Write a run's file and record how it went. `write(path)` writes to `path` (beside
+    the file `name` in `folder`) and returns (records written, the file's name, or None
+    when it wrote none). A file is there whole or not at all; a failure is recorded on
+    the run as failed, with its reason, and raised."""
+    partial = folder / f"{name}.part"
+    try:
+        records, named = write(partial)
+        if named is None:
             partial.unlink(missing_ok=True)
-            run.status, run.message, run.finished_at = ExportRun.Status.FAILED, f"{type(error).__name__}: {error}", timezone.now()
-            run.save(update_fields=["status", "message", "finished_at"])
-            raise
-        run.status, run.records, run.finished_at = ExportRun.Status.DONE, counted[0], timezone.now()
-        run.path = "" if path is None else str(path)
-        run.save(update_fields=["status", "records", "path", "finished_at"])
-        return run
+        else:
+            os.replace(partial, folder / named)
+    except Exception as error:
+        partial.unlink(missing_ok=True)
+        run.status, run.message, run.finished_at = ExportRun.Status.FAILED, f"{type(error).__name__}: {error}", timezone.now()
+        run.save(update_fields=["status", "message", "finished_at"])
+        raise
+    run.status, run.records, run.finished_at = ExportRun.Status.DONE, records, timezone.now()
+    run.path = "" if named is None else str(folder / named)
+    run.save(update_fields=["status", "records", "path", "finished_at"])
+    return run

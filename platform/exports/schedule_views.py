@@ -16,7 +16,7 @@ from cldc.platform import registry
 from cldc.platform.exports import schedule
 from cldc.platform.exports.formats import FORMATS
 from cldc.platform.exports.models import ExportRun
-from cldc.platform.exports.views import service_layouts
+from cldc.platform.exports.views import layout_choices, service_layouts
 from cldc.platform.organisations import policy
 from cldc.themes.forms import GDSFormMixin
 
@@ -52,12 +52,7 @@ class ScheduleForm(GDSFormMixin, forms.Form):
     def __init__(self, *args, service, task=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.service, self.task = service, task
-        titles = {}
-        for *_, found in service_layouts(service):
-            for layout in found.values():
-                names = titles.setdefault(layout.id, [])
-                names += [] if layout.title in names else [layout.title]
-        self.fields["layout"].choices = [(layout_id, " / ".join(names)) for layout_id, names in titles.items()]
+        self.fields["layout"].choices = layout_choices(service_layouts(service))
         self.fields["format"].choices = format_choices(service)
         self.lay_out()
 

@@ -47,6 +47,18 @@ def service_layouts(service):
             for version in registry.get(name).versions(rt)]
 
 
+def layout_choices(found, offered=lambda layout: True):
+    """(layout id, titles) for the layouts of service_layouts() that `offered` accepts: one
+    choice per id, with each title it has across record types and years."""
+    titles = {}
+    for *_, layouts_found in found:
+        for layout in layouts_found.values():
+            if offered(layout):
+                named = titles.setdefault(layout.id, [])
+                named += [] if layout.title in named else [layout.title]
+    return [(layout_id, " / ".join(named)) for layout_id, named in titles.items()]
+
+
 class AnyLayoutField(forms.ChoiceField):
     """Offers the layouts the role may have; takes any layout of the service, so that one
     the role may not have is refused in the form's clean() with the reason, on this field."""
@@ -87,16 +99,11 @@ class DownloadForm(GDSFormMixin, forms.Form):
             kinds.widget, kinds.initial = forms.HiddenInput(), kinds.choices[0][0]
         years = sorted({version for _, _, version, _ in self.found}, reverse=True)
         self.fields["year"].choices = [(year, year_label(year)) for year in years]
-        offered = {}
-        for *_, found in self.found:
-            for layout in found.values():
-                if layout.may_have(role):  # one choice per id, with each title it has
-                    titles = offered.setdefault(layout.id, [])
-                    titles += [] if layout.title in titles else [layout.title]
-        self.fields["layout"].choices = [(layout_id, " / ".join(titles)) for layout_id, titles in offered.items()]
+        offered = layout_choices(self.found, lambda layout: layout.may_have(role))
+        self.fields["layout"].choices = offered
         self.fields["layout"].known = {layout_id for *_, found in self.found for layout_id in found}
         if len(offered) == 1:
-            self.fields["layout"].initial = next(iter(offered))
+            self.fields["layout"].initial = offered[0][0]
         if not any(layout.may_have(role) and layout.codes_for(role) for *_, found in self.found for layout in found.values()):
             self.fields["codes"].widget, self.fields["codes"].initial = forms.HiddenInput(), "labels"  # labels only
         self.lay_out()

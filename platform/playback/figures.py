@@ -68,7 +68,7 @@ class Comparison:
 @dataclass
 class Playback:
     organisation: Organisation
-    title: str  # the definition's title: "Lettings log"
+    title: str  # the definition's title, as people call the records: "Home visit"
     nouns: tuple  # (singular, plural)
     version: int
     total: int

@@ -20,7 +20,6 @@ and the master manifest of a night's archives, are at the end.
 """
 
 import datetime as dt
-import os
 import zipfile
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -262,11 +261,11 @@ def export_directory(service, kind, full=False):
     """Send CDS the `users` or `organisations` archive, as a recorded ExportRun of the
     service: everyone, or (partial) those changed since the last such run: a person, or
     their organisation; an organisation, or its data protection officer."""
-    from django.conf import settings
     from django.utils import timezone
     from django_tenants.utils import schema_context
 
     from cldc.platform.exports.models import ExportRun
+    from cldc.platform.exports.runs import exports_folder, finish
 
     elements = {"users": USER_ELEMENTS, "organisations": ORGANISATION_ELEMENTS}[kind]
     with schema_context(service.schema_name):
@@ -275,9 +274,6 @@ def export_directory(service, kind, full=False):
         run = ExportRun.objects.create(collection="core", record_type=kind, version=DIRECTORY_YEAR, layout=kind,
                                        format=FORMAT, full=full, since=None if full or last is None else last.started_at,
                                        started_at=timezone.now())
-        folder = Path(settings.MEDIA_ROOT) / "exports" / service.schema_name
-        folder.mkdir(parents=True, exist_ok=True)
-        partial = folder / f"{run.pk}-{kind}.zip.part"
         rows = (_people if kind == "users" else _organisations)(run.since, run.started_at)
         counted = [0]
 
@@ -286,20 +282,11 @@ def export_directory(service, kind, full=False):
                 counted[0] += 1
                 yield _directory_form(elements, row)
 
-        try:
+        def write(partial):
             named = write_archive(partial, run, f"{kind}_{DIRECTORY_YEAR}_{DIRECTORY_YEAR + 1}", forms())
-            if named is not None:
-                os.replace(partial, folder / named)
-        except Exception as error:
-            partial.unlink(missing_ok=True)
-            run.status, run.message = ExportRun.Status.FAILED, f"{type(error).__name__}: {error}"
-            run.finished_at = timezone.now()
-            run.save(update_fields=["status", "message", "finished_at"])
-            raise
-        run.status, run.records, run.finished_at = ExportRun.Status.DONE, counted[0], timezone.now()
-        run.path = "" if named is None else str(folder / named)
-        run.save(update_fields=["status", "records", "path", "finished_at"])
-        return run
+            return counted[0], named
+
+        return finish(run, exports_folder(service), f"{run.pk}-{kind}.zip", write)
 
 
 def _people(since, until):
@@ -353,12 +340,12 @@ def write_master_manifest(service, runs, now=None):
     none. NNNN counts the manifests of that London day, so a re-run the same day is 0002."""
     import csv
 
-    from django.conf import settings
     from django.utils import timezone
 
+    from cldc.platform.exports.runs import exports_folder
+
     day = (now or timezone.now()).astimezone(LONDON)
-    folder = Path(settings.MEDIA_ROOT) / "exports" / service.schema_name
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = exports_folder(service)
     number = 1 + len(list(folder.glob(f"Manifest_{day:%Y_%m_%d}_*.csv")))
     path = folder / f"Manifest_{day:%Y_%m_%d}_{number:04d}.csv"
     with open(path, "w", newline="", encoding="utf-8") as handle:

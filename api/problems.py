@@ -53,7 +53,8 @@ PROBLEM_TYPES = {
     "not-acceptable": ProblemType(406, "The API cannot answer in the format asked for",
                                   "An Accept header that JSON does not meet."),
     "window-closed": ProblemType(409, "The collection window does not allow this",
-                                 "Changing or deleting a record after its collection year's last day for changes."),
+                                 "Changing or deleting a record after its collection year's last day for changes, or "
+                                 "moving one into a year that has not opened or no longer takes changes."),
     "stale-record": ProblemType(412, "The record has changed since you read it",
                                 "If-Match names a version the record has moved on from."),
     "too-large": ProblemType(413, "The request body is too large", "A body over the size limit, refused unread."),

@@ -76,6 +76,11 @@ class RecordUpdateSerializer(StrictSerializer):
     confirm = confirm_field()
 
 
+class RecordMoveSerializer(StrictSerializer):
+    version = serializers.IntegerField(help_text="The later collection year to move the record to, by its first year: "
+                                                 "2026 for 2026 to 2027")
+
+
 class BatchSerializer(StrictSerializer):
     records = serializers.ListField(
         child=RecordCreateSerializer(), allow_empty=False, max_length=settings.CLDC_API_BATCH_MAX,
@@ -93,6 +98,33 @@ class IssueSerializer(serializers.Serializer):
         choices=["hard", "soft", "warning"],
         help_text="hard: not stored; soft: a check to confirm (`confirm`); warning: told only, nothing to confirm")
     message = serializers.CharField()
+
+
+class NeedsAnswerSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The variable")
+    rule = serializers.CharField(help_text="Why: retired_option or another refusal of the value, the rule that finds "
+                                           "it wrong in the new version, not_in_version or not_applicable")
+    message = serializers.CharField()
+    value = serializers.JSONField(allow_null=True, help_text="The answer the record held")
+
+
+class MoveSerializer(serializers.Serializer):
+    """What a move to a later version did (records.versions)."""
+
+    id = serializers.IntegerField()
+    from_version = serializers.IntegerField()
+    to_version = serializers.IntegerField()
+    status = serializers.CharField(help_text="The record's status in the new version")
+    kept = serializers.ListField(child=serializers.CharField(), help_text="Answers carried over as they were")
+    needs_answer = NeedsAnswerSerializer(
+        many=True, help_text="Answers to give again: a code the new version does not take (its message naming the "
+                             "codes that replaced it), or an answer kept that a rule of the new version finds wrong")
+    no_longer_asked = NeedsAnswerSerializer(
+        many=True, help_text="Answers dropped because the new version has no such question (not_in_version) or does "
+                             "not ask it given the other answers (not_applicable)")
+    new_questions = serializers.ListField(child=serializers.CharField(),
+                                          help_text="Questions the new version adds that need an answer")
+    saved = serializers.BooleanField(help_text="False with validate_only=true")
 
 
 class ProblemSerializer(serializers.Serializer):

@@ -11,6 +11,7 @@ endpoints = [
     path("records/batch/", batch.BatchView.as_view(), name="api-records-batch"),
     path("records/validate/", records.RecordValidateView.as_view(), name="api-records-validate"),
     path("records/<int:pk>/", records.RecordDetailView.as_view(), name="api-record"),
+    path("records/<int:pk>/move/", records.RecordMoveView.as_view(), name="api-record-move"),
     path("definitions/", definitions.DefinitionListView.as_view(), name="api-definitions"),
     path("definitions/<str:collection>/<str:record_type>/<int:version>/rules/", definitions.RulesView.as_view(),
          name="api-rules"),

@@ -66,6 +66,13 @@ FILES = {
         "exports/{record_type}/{version}.yaml",
         "optional: export layouts, column by column, and who may have them (docs/exports.md); "
         "without one, a version exports every answer"),
+    "xml_layout": PackageFile(
+        "xml/{record_type}/{version}.yaml",
+        "optional: the XML files of one record type and version (the data file, and the personal-data file), "
+        "element by element, read and written by cldc.platform.xmlfiles (docs/xml.md)"),
+    "xml_schema": PackageFile(
+        "xml/{record_type}/{version}.{file}.xsd",
+        "the XSD of each of those files, generated from the definition and the layout by `cldc xsd` (docs/xml.md)"),
     "figures": PackageFile(
         "figures/{record_type}/{version}.yaml",
         "optional: each organisation's own figures: records by month of a date, breakdowns by answers with options, "
@@ -73,6 +80,10 @@ FILES = {
     "demo": PackageFile(
         "demo/{record_type}/{version}.yaml",
         "optional: how `cldc demo` varies the worked example into records that differ (docs/playback.md)"),
+    "returns": PackageFile(
+        "returns/{record_type}.yaml",
+        "optional: turns on quarterly returns: the triggers that put a record in a quarter, exclusions, the reference "
+        "shown and who signs off (docs/returns.md)"),
     "rule_cases": PackageFile(
         "rule_cases/*.yaml",
         "the package's tests: for each rule, answers that make it fire and a near miss that does not, each file "
@@ -125,7 +136,9 @@ def export_format(selection, rows: Iterator[list], path: Path, run=None) -> str 
     """An export format, registered with cldc.platform.exports.formats.export_format(
     "<collection>.<name>"): write the rows (one list of values per record, in
     selection.columns' order, codes or labels as selection.codes says) to `path` as they
-    come, never holding them all. It may read the database (organisations, people).
+    come, never holding them all. `rows` also offers rows.texts(make_row, zone): each row
+    as one text that PostgreSQL makes with the format's SQL (CORE's CDS does), and
+    rows.count. It may read the database (organisations, people).
     Registered with given_run=True, it is also given the ExportRun (to number its files
     from the runs before) and returns its file's name, or None when it wrote no file."""
 

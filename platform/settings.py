@@ -59,9 +59,11 @@ TENANT_APPS = [
     "cldc.platform.windows",
     "cldc.platform.uploads",
     "cldc.platform.exports",
+    "cldc.platform.xmlfiles",
     "cldc.platform.playback",
     "cldc.platform.queries",
     "cldc.platform.quality",
+    "cldc.platform.returns",
     "cldc.platform.forms",
     "cldc.platform.guidance",
     "cldc.api",
@@ -136,6 +138,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 # A person's download is kept this many days; export runs made for no one are kept.
 DOWNLOADS_KEPT_DAYS = int(env("DOWNLOADS_KEPT_DAYS", "7"))
+# An export of many records is made in parts side by side, each on a connection of its
+# own (exports/parts.py): at most EXPORT_WORKERS parts (default: one a core), none of fewer
+# than EXPORT_PART_MIN records.
+EXPORT_WORKERS = int(env("EXPORT_WORKERS", "0")) or None
+EXPORT_PART_MIN = int(env("EXPORT_PART_MIN", "20000"))
 
 # --- Requests ------------------------------------------------------------------
 MIDDLEWARE = [

@@ -12,9 +12,11 @@ urlpatterns = [
     path("", include("cldc.platform.forms.urls")),
     path("", include("cldc.platform.uploads.urls")),
     path("", include("cldc.platform.exports.urls")),
+    path("", include("cldc.platform.xmlfiles.urls")),
     path("", include("cldc.platform.quality.urls")),
     path("", include("cldc.platform.playback.urls")),
     path("", include("cldc.platform.queries.urls")),
+    path("", include("cldc.platform.returns.urls")),
     path("", include("cldc.api.urls")),  # /api/v1/ and the API client pages
     path("accessibility/", TemplateView.as_view(template_name="pages/accessibility.html"), name="accessibility"),
     # Wagtail's own user screens assume first and last names, and would bypass the

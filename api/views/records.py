@@ -15,21 +15,24 @@ from rest_framework.response import Response
 
 from cldc.api.acting import organisations_acted_for, visible_records
 from cldc.api.calls import acting_for
-from cldc.api.problems import Problem
+from cldc.api.problems import Problem, issue
 from cldc.api.references import find_organisation
 from cldc.api.representation import RecordView
 from cldc.api.serializers import (
+    MoveSerializer,
     ProblemSerializer,
     RecordCreateSerializer,
+    RecordMoveSerializer,
     RecordSerializer,
     RecordSummarySerializer,
     RecordUpdateSerializer,
     StrictSerializer,
 )
-from cldc.api.submission import Writer, refused_problem
+from cldc.api.submission import SOURCE, Writer, refused_problem
 from cldc.api.views.base import ApiView
-from cldc.platform.records.gateway import WindowClosed, check_window
+from cldc.platform.records.gateway import StaleRecord, WindowClosed, check_window
 from cldc.platform.records.models import Record, Status
+from cldc.platform.records.versions import MoveRefused, move_to_version
 
 
 def problems(*statuses):
@@ -176,12 +179,16 @@ class RecordValidateView(ApiView):
         return create(self, request, True)
 
 
-class RecordDetailView(RecordQueryset, ApiView):
+class OneRecord(RecordQueryset):
+    """The record the path names, among the client's visible ones: else a 404."""
+
     def get_object(self):
         record = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         acting_for(self.request, record.owning_organisation)
         return record
 
+
+class RecordDetailView(OneRecord, ApiView):
     @extend_schema(operation_id="records_read", parameters=[RECORD_ID, etag_header(200)],
                    responses={200: RecordSerializer, **problems(401, 404, 429)},
                    description="A record with its answers, the labels of coded answers, derived values, and the "
@@ -225,3 +232,30 @@ class RecordDetailView(RecordQueryset, ApiView):
         if not deleted:  # changed between reading and deleting
             raise Problem(412, "stale-record", f"Record {record.pk} has changed since version {version}.")
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RecordMoveView(OneRecord, ApiView):
+    @extend_schema(
+        operation_id="records_move", request=RecordMoveSerializer,
+        parameters=[RECORD_ID, IF_MATCH, VALIDATE_ONLY, etag_header(200)],
+        responses={200: MoveSerializer, **problems(400, 401, 404, 409, 412, 413, 415, 422, 429)},
+        description="Move a record into a later collection year (a case still open when the year changes): the "
+                    "answers the new version takes are kept, the others are listed in `needs_answer` by field, with "
+                    "why. One revision records the move. An earlier or unknown year is a 422 on `version`; a year "
+                    "not open for changes, 409 window-closed.")
+    def post(self, request, pk):
+        record = self.get_object()
+        data = _valid(RecordMoveSerializer, request)
+        version = expected_version(request, record)
+        only_validate = validate_only(request)
+        try:
+            move = move_to_version(record, data["version"], None, SOURCE, expected_version=version,
+                                   validate_only=only_validate, api_client=self.client)
+        except MoveRefused as refused:
+            raise Problem(422, "validation-failed", str(refused), [issue("version", "move_refused", str(refused))]) from None
+        except WindowClosed as closed:
+            raise Problem(409, "window-closed", str(closed)) from None
+        except StaleRecord:
+            raise Problem(412, "stale-record", f"Record {record.pk} has changed since version {version}. "
+                          "Read it again, then send your move with its new ETag.") from None
+        return Response(MoveSerializer(move.as_dict()).data, headers={} if only_validate else {"ETag": etag(record)})

@@ -1,5 +1,5 @@
 """Check every definition and rule pack of every collection (or one collection), and the
-files read beside each version: export layouts, figures and the demo file."""
+files read beside each version: export layouts, figures, the demo file and returns."""
 
 from cldc.platform import registry
 from cldc.platform.cli.demo import demo_plan
@@ -7,9 +7,10 @@ from cldc.platform.definitions.lint import lint
 from cldc.platform.definitions.model import DefinitionError
 from cldc.platform.exports.layouts import layouts
 from cldc.platform.playback.declarations import figures
+from cldc.platform.returns.declarations import returns_of
 
 HELP = ("Lint definition files and rule packs (unknown fields, duplicate ids, unreachable pages, codes, "
-        "headers), and the export layouts, figures and demo files read with them.")
+        "headers), and the export layouts, figures, demo and returns files read with them.")
 
 
 def add_arguments(parser):
@@ -39,12 +40,14 @@ def run(options, out):
 
 
 def package_file_problems(collection, record_type, version):
-    """The other files of a version (export layouts, figures, the demo file), read as the
-    service reads them: a mistake is found here, not when someone exports or looks."""
+    """The other files of a version (export layouts, figures, the demo file) and of its
+    record type (returns), read as the service reads them: a mistake is found here, not
+    when someone exports or looks."""
     problems = []
     for read in (lambda: layouts(collection.name, record_type, version),
                  lambda: figures(collection.name, record_type, version),
-                 lambda: demo_plan(collection, record_type, version)):
+                 lambda: demo_plan(collection, record_type, version),
+                 lambda: returns_of(collection.name, record_type)):
         try:
             read()
         except DefinitionError as error:

@@ -58,6 +58,8 @@ def lint(definition, rule_pack=None):
     if definition.ages_at and (ages_at is None or ages_at.type != "date"):
         problems.append(f"{where}: ages_at names {definition.ages_at!r}, which is not a date question")
 
+    problems += _member_date_problems(definition, where)
+
     for page in definition.pages:
         problems += _expression_problems(page.show_if, known, definition, f"{where}: page {page.id}")
     for sub in {page.subsection.id: page.subsection for page in definition.pages}.values():
@@ -73,6 +75,20 @@ def lint(definition, rule_pack=None):
             problems += _expression_problems(derivation.expression, known, definition, f"{where}: derived {derivation.id}")
             if not derivation.label:  # people read it beside the value, in check your answers
                 problems.append(f"{where}: derived {derivation.id} needs a `label`")
+    return problems
+
+
+def _member_date_problems(definition, where):
+    """A repeat block's `opens` and `closes` name a date question of the block, at every index."""
+    problems = []
+    for block in definition.repeats.values():
+        for key, name_at in (("opens", block.opens_variable), ("closes", block.closes_variable)):
+            for index in block.indices if name_at(block.indices[0]) else ():
+                question = definition.questions.get(name_at(index))
+                if question is None or question.repeat != block.name or question.type != "date":
+                    problems.append(f"{where}: repeat block {block.name!r}, {key}: {name_at(index)!r} is not a date "
+                                    "question of the block")
+                    break
     return problems
 
 

@@ -8,6 +8,7 @@ where every code is one (or each code's label), whole numbers, dates; text as wr
 (amounts too: Parquet's writer makes them numbers).
 
     for row in column_rows(selection, Record.objects.filter(...)):   # tuples, in id order
+    Rows(selection, records).write_csv(handle)                        # PostgreSQL writes them
 """
 
 from django.db import connection
@@ -51,6 +52,58 @@ PEOPLES_WORDS = {"owning_organisation", "managing_organisation", "assigned_to", 
 TICKED = ((1, "Yes"), (0, "No"))
 
 
+class Rows:
+    """A run's rows, as every format takes them: iterate for tuples, in id order. A format
+    that writes CSV, or reads it, may have PostgreSQL write them instead (write_csv), which
+    goes at the database's speed. Either way `count` is how many there were, and
+    `progress(done, total)`, if given, is told how far it has got."""
+
+    def __init__(self, selection, records, progress=None):
+        self.selection, self.records, self.progress = selection, records, progress
+        self.count = 0
+
+    def __iter__(self):
+        from cldc.platform.exports.runs import PROGRESS_EVERY
+
+        total = self.records.count() if self.progress else 0
+        for row in column_rows(self.selection, self.records):
+            self.count += 1
+            if self.progress and self.count % PROGRESS_EVERY == 0:
+                self.progress(self.count, total)
+            yield row
+
+    def write_csv(self, handle, for_people=False, line_end=b"\n"):
+        """Write the rows to `handle` (a binary file) as CSV lines, quoted only where a cell
+        needs it, an empty cell for nothing. For a file a person opens (for_people), the
+        cells are those formats._for_people makes: their own words safe from running as
+        formulas, times to the second in the layout's time zone, True and False."""
+        from cldc.platform.exports import parts
+
+        total = self.records.count()
+        zone = self.selection.layout.option("time_zone", "UTC") if for_people else "UTC"
+        queries = [_query(self.selection, part, for_people) for part in parts.boundaries(self.records, total)]
+        self.count = parts.copy_csv(queries, handle, line_end, zone, self.progress, total)
+        return self.count
+
+    def texts(self, make_row, zone="UTC"):
+        """Each row as one text that PostgreSQL makes, in id order: make_row(values) gives the
+        SQL of a row's text from its values' SQL (one a column, in order, each as the query
+        makes it), the session in time zone `zone`. For a format that writes text of its own."""
+        from cldc.platform.exports import parts
+
+        total = self.records.count()
+        row = make_row([f"q.c{i}" for i in range(len(self.selection.columns))]).replace("%", "%%")
+        queries = []
+        for part in parts.boundaries(self.records, total):
+            sql, params = _query(self.selection, part, named=True)
+            # OFFSET 0 keeps the columns' query whole, so each value is made once however often
+            # the row's SQL names it.
+            queries.append((f"SELECT {row} FROM ({sql} OFFSET 0) AS q ORDER BY q.id", params))
+        for text in parts.texts(queries, zone, self.progress, total):
+            self.count += 1
+            yield text
+
+
 def column_rows(selection, records):
     """The records (a queryset: its filters are the visibility rule's and the run's) as
     tuples of the selection's columns, in id order, fetched in batches."""
@@ -64,27 +117,75 @@ def column_rows(selection, records):
 def free_text_positions(selection):
     """Where in a row people's own words are (text answers, organisations' names, email
     addresses): what a writer of a file a person opens makes safe from formulas."""
-    return [i for i, column in enumerate(selection.columns)
-            if column.record in PEOPLES_WORDS
-            or (column.question is not None and column.answer == column.question.id and column.question.type == "text")]
+    return [i for i, column in enumerate(selection.columns) if is_peoples_words(column)]
 
 
-def _query(selection, records):
+def _query(selection, records, for_people=False, named=False):
+    """The SQL of the records' rows, and its parameters. `named`: the record's id first, as
+    `id`, then the columns as c0, c1, …"""
     facts = {f"fact_{name}": RECORD_FACTS[name] for name in {c.record for c in selection.columns if c.record}}
     kept = ("confirmations",) if any(c.confirmed for c in selection.columns) else ()
     inner, params = records.values("id", "answers", "derived", *kept, **facts).query.sql_with_params()
-    answers = {c.answer for c in selection.columns if c.question is not None}
-    derived = {c.answer for c in selection.columns if c.answer}
     conditions = {name for c in selection.columns for name in c.conditions}  # an answer or a derived value
-    answers, derived = sorted(answers | conditions), sorted(derived | conditions)
+    # Each name is unpacked where it may be (every one unpacked costs time): answers from
+    # the answers; derived values, and the answers the service fills in, from the derived.
+    answers = {c.answer for c in selection.columns if c.question is not None} | conditions
+    derived = {c.answer for c in selection.columns if c.answer and (c.question is None or c.filled_in)} | conditions
     expressions = [_expression(column, selection.codes) for column in selection.columns]
+    if for_people:
+        expressions = [_for_people(column, text, selection.codes) for column, text in zip(selection.columns, expressions)]
+    if named:
+        expressions = ["r.id AS id", *(f"{text} AS c{i}" for i, text in enumerate(expressions))]
     outer = (
         f"SELECT {', '.join(expressions) or 'NULL'} FROM ({{inner}}) AS r"
-        + (f" CROSS JOIN LATERAL jsonb_to_record(r.answers) AS a({_columns(answers)})" if answers else "")
-        + (f" CROSS JOIN LATERAL jsonb_to_record(r.derived) AS d({_columns(derived)})" if derived else "")
+        + (f" CROSS JOIN LATERAL jsonb_to_record(r.answers) AS a({_columns(sorted(answers))})" if answers else "")
+        + (f" CROSS JOIN LATERAL jsonb_to_record(r.derived) AS d({_columns(sorted(derived))})" if derived else "")
         + " ORDER BY r.id"
     )
     return outer.replace("%", "%%").replace("{inner}", inner), params  # the inner query keeps its placeholders
+
+
+# formats._for_people's cells in SQL: cell_safety.safe_cell's test, and the layout's times.
+FORMULA_START = r"^ *[-=+@\t\r]"
+A_NUMBER = r"^\s*([+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|-)\s*$"
+
+
+def _for_people(column, text, codes):
+    if is_time(column):
+        return f"""to_char({text}, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM')"""
+    if is_flag(column, codes):
+        return f"CASE WHEN {text} THEN 'True' WHEN NOT {text} THEN 'False' END"
+    if is_peoples_words(column):
+        value = f"NULLIF({text}, '')"
+        return (f"CASE WHEN {value} ~ {literal(FORMULA_START)} AND {value} !~ {literal(A_NUMBER)} "
+                f"THEN {literal(chr(39))} || {value} ELSE {value} END")
+    return text
+
+
+def is_time(column):
+    return column.record in ("created_at", "updated_at")
+
+
+def is_flag(column, codes):
+    """Whether a column's values are true or false."""
+    return _as_stored(column, codes) and (bool(column.confirmed) or column.record == "assigned_to_is_dpo")
+
+
+def is_date(column, codes=True):
+    """Whether a column's values are dates (an answer to a date question)."""
+    return _as_stored(column, codes) and column.question is not None and column.question.type == "date"
+
+
+def _as_stored(column, codes):
+    """Whether a column's values keep their type: no option of the layout makes them text."""
+    return not (column.not_held or column.unknown or column.date_part or column.decimal_point
+                or (column.codes if column.in_codes(codes) else column.labels))
+
+
+def is_peoples_words(column):
+    """Text answers, organisations' names, email addresses."""
+    return column.record in PEOPLES_WORDS or (
+        column.question is not None and column.answer == column.question.id and column.question.type == "text")
 
 
 def _columns(names):
@@ -95,7 +196,8 @@ def _name(name):
     return '"' + name.replace('"', '""') + '"'
 
 
-def _literal(text):
+def literal(text):
+    """A SQL string literal."""
     if isinstance(text, bool):  # as JSON writes it, and so jsonb_to_record's text
         text = "true" if text else "false"
     return "'" + str(text).replace("'", "''") + "'"
@@ -108,12 +210,12 @@ def _expression(column, codes):
         return "NULL"
     codes = column.in_codes(codes)
     if column.confirmed:  # the gateway keeps only confirmations of checks that fire now
-        checks = ", ".join(_literal(check) for check in column.confirmed)
+        checks = ", ".join(literal(check) for check in column.confirmed)
         text = f"CASE WHEN r.confirmations ?| ARRAY[{checks}] THEN true END"
     elif column.record:
         text = f"r.{_name('fact_' + column.record)}"
     else:
-        text = _variable(column.answer, column.question)
+        text = _variable(column)
     if column.only_when:
         text = f"CASE WHEN {_holds(column.only_when)} THEN {text} END"
     if column.date_part:
@@ -131,23 +233,25 @@ def _expression(column, codes):
         value = f"({value})::text"
     for when, code, label in reversed(column.unknown):
         instead = code if codes else label
-        value = f"CASE WHEN {_holds(when)} THEN {'NULL' if instead is None else _literal(instead)} ELSE {value} END"
+        value = f"CASE WHEN {_holds(when)} THEN {'NULL' if instead is None else literal(instead)} ELSE {value} END"
     return value
 
 
-def _variable(variable, question):
-    if question is None:  # a derived value
-        return f"d.{_name(variable)}"
-    return f"COALESCE(a.{_name(variable)}, d.{_name(variable)})"  # the service fills some answers in
+def _variable(column):
+    if column.question is None:  # a derived value
+        return f"d.{_name(column.answer)}"
+    if column.filled_in:  # the service fills some answers in
+        return f"COALESCE(a.{_name(column.answer)}, d.{_name(column.answer)})"
+    return f"a.{_name(column.answer)}"
 
 
 def _holds(when):
-    return " AND ".join(f"COALESCE(a.{_name(name)}, d.{_name(name)}) = {_literal(code)}" for name, code in when)
+    return " AND ".join(f"COALESCE(a.{_name(name)}, d.{_name(name)}) = {literal(code)}" for name, code in when)
 
 
 def _table(text, pairs):
     """A fixed table: a value not in it is written as nothing."""
-    branches = " ".join(f"WHEN {_literal(value)} THEN {'NULL' if shown is None else _literal(shown)}"
+    branches = " ".join(f"WHEN {literal(value)} THEN {'NULL' if shown is None else literal(shown)}"
                         for value, shown in pairs)
     return f"CASE {text} {branches} END"
 
@@ -174,5 +278,5 @@ def _coded(text, options, codes):
     """Codes as numbers where every code is one, else as text; or each code's label."""
     if codes:
         return f"({text})::numeric::bigint" if all(isinstance(code, int) for code, _ in options) else text
-    branches = " ".join(f"WHEN {_literal(code)} THEN {_literal(label)}" for code, label in options)
+    branches = " ".join(f"WHEN {literal(code)} THEN {literal(label)}" for code, label in options)
     return f"CASE {text} {branches} ELSE {text} END"

@@ -5,15 +5,17 @@ package adds its own with @export_format("<collection>.<name>") in its functions
 
 import csv
 import datetime as dt
+import io
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from cldc.platform.exports.columns import free_text_positions
+from cldc.platform.exports.columns import free_text_positions, is_flag, is_time
 from cldc.platform.uploads.cell_safety import safe_cell
 
 FORMATS = {}  # name -> (writer, file extension)
 GIVEN_THE_RUN = set()  # names of formats whose writer is also given the ExportRun
 LAYOUT_OF = {}  # format name -> the layout it writes unless another is asked for
-PARQUET_BATCH = 10_000
+PARQUET_BLOCK = 2 << 20  # bytes of CSV read at a time, each a row group (larger blocks took more memory)
 
 
 def export_format(name, extension=None, given_run=False, layout=None):
@@ -56,7 +58,7 @@ def _for_people(selection, rows, cell):
     """Rows for a file a person opens: their own words (text answers, names, emails) safe
     from running as formulas, and times to the second; `cell` adapts a time."""
     safe_at = free_text_positions(selection)
-    time_at = [i for i, column in enumerate(selection.columns) if column.record in ("created_at", "updated_at")]
+    time_at = [i for i, column in enumerate(selection.columns) if is_time(column)]
     for row in rows:
         if safe_at or time_at:
             row = list(row)
@@ -71,32 +73,24 @@ def _for_people(selection, rows, cell):
 
 @export_format("csv")
 def write_csv(selection, rows, path):
-    """Cells are quoted only when they hold a comma, a quote or a line end; None is an
-    empty cell. The layout may ask for a byte order mark, "\\n" line ends, a time zone
-    and a description row (layouts.LAYOUT_OPTIONS)."""
+    """Made by PostgreSQL (columns.Rows.write_csv): cells are quoted only when they hold a
+    comma, a quote or a line end; nothing is an empty cell. The layout may ask for a byte
+    order mark, "\\n" line ends, a time zone and a description row (layouts.LAYOUT_OPTIONS)."""
     layout = selection.layout
-    zone = ZoneInfo(layout.option("time_zone", "UTC"))
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+    line_end = layout.option("line_end", "\r\n")
+    headings = io.StringIO()
+    # The csv module ends lines with "\r\n" so that it quotes a cell holding "\r" or "\n", as
+    # PostgreSQL does, whatever the line end.
+    out = csv.writer(headings, lineterminator="\r\n")
+    if layout.option("description_row"):
+        out.writerow([column.heading() for column in selection.columns])
+    out.writerow([column.name for column in selection.columns])
+    with open(path, "wb") as handle:
         if layout.option("byte_order_mark"):
-            handle.write("\ufeff")
-        # The writer always ends lines with "\r\n", so that it quotes a cell holding "\r" or "\n"
-        # whatever the line end (with lineterminator="\n" it would not quote a "\r").
-        out = csv.writer(_LineEnds(handle, layout.option("line_end", "\r\n")), lineterminator="\r\n")
-        if layout.option("description_row"):
-            out.writerow([column.heading() for column in selection.columns])
-        out.writerow([column.name for column in selection.columns])
-        out.writerows(_for_people(selection, rows,
-                                  lambda moment: moment.astimezone(zone).isoformat(timespec="seconds")))
-
-
-class _LineEnds:
-    """A file the csv writer writes its rows to, each ending in `line_end`."""
-
-    def __init__(self, handle, line_end):
-        self.handle, self.line_end = handle, line_end
-
-    def write(self, row):
-        return self.handle.write(row if self.line_end == "\r\n" else row[:-2] + self.line_end)
+            handle.write("\ufeff".encode())
+        handle.write(headings.getvalue().replace("\r\n", line_end).encode() if line_end != "\r\n"
+                     else headings.getvalue().encode())
+        rows.write_csv(handle, for_people=True, line_end=line_end.encode())
 
 
 @export_format("xlsx")
@@ -115,36 +109,33 @@ def write_xlsx(selection, rows, path):
 
 @export_format("parquet")
 def write_parquet(selection, rows, path):
+    """Read, a block at a time, from the CSV PostgreSQL writes (columns.Rows.write_csv) into
+    a file beside it, then removed."""
     import pyarrow as pa
+    import pyarrow.csv as arrow_csv
     import pyarrow.parquet as pq
 
     schema = pa.schema([pa.field(column.name, _arrow_type(column, selection.codes)) for column in selection.columns])
-    with pq.ParquetWriter(path, schema) as out:
-        batch = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) == PARQUET_BATCH:
-                out.write_table(_table(batch, schema))
-                batch = []
-        out.write_table(_table(batch, schema))  # an empty year still has its columns
-
-
-def _table(batch, schema):
-    import pyarrow as pa
-
-    columns = list(zip(*batch)) if batch else [[] for _ in schema]
-    return pa.Table.from_arrays([pa.array(_typed(values, field.type), type=field.type)
-                                 for values, field in zip(columns, schema)], schema=schema)
-
-
-def _typed(values, arrow_type):
-    import pyarrow as pa
-
-    if pa.types.is_string(arrow_type):
-        return [None if v is None else str(v) for v in values]
-    if pa.types.is_floating(arrow_type):
-        return [None if v is None else float(v) for v in values]
-    return list(values)
+    written = Path(f"{path}.csv")
+    try:
+        with open(written, "wb") as handle:
+            rows.write_csv(handle)
+        with pq.ParquetWriter(path, schema) as out:
+            if written.stat().st_size:
+                names = [f"c{i}" for i in range(len(schema))]
+                reader = arrow_csv.open_csv(
+                    pa.input_stream(str(written)),
+                    read_options=arrow_csv.ReadOptions(column_names=names, block_size=PARQUET_BLOCK, use_threads=False),
+                    parse_options=arrow_csv.ParseOptions(newlines_in_values=True),
+                    convert_options=arrow_csv.ConvertOptions(
+                        column_types=dict(zip(names, schema.types)), true_values=["t"], false_values=["f"],
+                        strings_can_be_null=True))
+                for batch in reader:
+                    out.write_batch(pa.RecordBatch.from_arrays(batch.columns, schema=schema))
+            else:
+                out.write_table(schema.empty_table())  # an empty year still has its columns
+    finally:
+        written.unlink(missing_ok=True)
 
 
 def _arrow_type(column, codes):
@@ -159,12 +150,11 @@ def _arrow_type(column, codes):
         return pa.string()  # written as text by columns.py
     if column.date_part:
         return pa.int64()
-    if column.confirmed:
+    if is_flag(column, codes):
         return pa.bool_()
     if column.record:
         return {"id": pa.int64(), "collection_year": pa.int64(), "created_at": pa.timestamp("us", tz="UTC"),
-                "updated_at": pa.timestamp("us", tz="UTC"), "created_by_id": pa.int64(),
-                "assigned_to_is_dpo": pa.bool_()}.get(column.record, pa.string())
+                "updated_at": pa.timestamp("us", tz="UTC"), "created_by_id": pa.int64()}.get(column.record, pa.string())
     question, derivation = column.question, column.derivation
     options = question.options if question is not None else derivation.options
     if options or (question is not None and question.type == "checkbox"):

@@ -87,6 +87,7 @@ class Column:
     answer: str = ""  # a variable: an answer, else a derived value of that name
     question: object = None  # the answer's question (for its labels and type)
     derivation: object = None  # or the derived value's declaration (rules.engine.Derivation)
+    filled_in: bool = False  # an answer the service may fill in: a derived value has its name too
     personal: bool = False
     description: str = None  # None: not declared ("" is a blank one)
     labels: tuple = None  # ((code, label), ...): a fixed label table
@@ -215,7 +216,8 @@ def _everything(definition, derived):
     columns = [Column(name, record=name) for name in ("id", "status", "owning_organisation")]
     for name, question in definition.variables.items():
         if name not in definition.record_fields.values():
-            columns.append(Column(name, answer=name, question=question, personal=bool(question.personal)))
+            columns.append(Column(name, answer=name, question=question, personal=bool(question.personal),
+                                  filled_in=name in derived))
     columns += [Column(name, answer=name, derivation=derivation) for name, derivation in derived.items()]
     return Layout("all", f"{definition.title}: every answer", definition.collection, definition.record_type,
                   definition.version, tuple(columns))
@@ -286,7 +288,7 @@ def _column(where, raw, definition, derived):
         raise DefinitionError(f"{where}: no question or derived value {variable!r}")
     personal = bool(raw.get("personal")) or bool(question is not None and question.personal)
     return Column(name, answer=variable, question=question, derivation=None if question else derived[variable],
-                  personal=personal, **shown)
+                  personal=personal, filled_in=question is not None and variable in derived, **shown)
 
 
 def _shown(where, raw, definition, derived):

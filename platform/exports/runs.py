@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from cldc.platform import registry
-from cldc.platform.exports.columns import column_rows
+from cldc.platform.exports.columns import Rows
 from cldc.platform.exports.formats import GIVEN_THE_RUN, LAYOUT_OF, writer_for
 from cldc.platform.exports.layouts import Selection, layout
 from cldc.platform.exports.models import ExportRun
@@ -65,26 +65,16 @@ def run_export(service, collection, record_type, version, format, layout_id=None
             records = records.filter(updated_at__lte=run.started_at)
         else:
             records = records.filter(changed_between(run.since, run.started_at))
-        records = records.order_by("pk")
-        counted = [0]
-        total = records.count() if progress else 0
-
-        def rows():
-            for row in column_rows(chosen, records):
-                counted[0] += 1
-                if progress and counted[0] % PROGRESS_EVERY == 0:
-                    progress(counted[0], total)
-                yield row
-
+        rows = Rows(chosen, records.order_by("pk"), progress)
         name = f"{run.pk}-{collection}-{record_type}-{version}-{chosen.layout.id}.{extension}"
 
         def write(partial):
             if format in GIVEN_THE_RUN:  # it names its file, and may write none
-                named = writer(chosen, rows(), partial, run)
+                named = writer(chosen, rows, partial, run)
             else:
-                writer(chosen, rows(), partial)
+                writer(chosen, rows, partial)
                 named = name
-            return counted[0], named
+            return rows.count, named
 
         return finish(run, exports_folder(service), name, write)
 

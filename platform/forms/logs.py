@@ -14,6 +14,7 @@ from cldc.platform.definitions.routing import is_answered, route, unanswered
 from cldc.platform.definitions.values import from_json
 from cldc.platform.records.gateway import context_for
 from cldc.platform.records.models import Record
+from cldc.platform.records.versions import later_versions
 
 CANNOT_START, NOT_STARTED, IN_PROGRESS, COMPLETED = "cannot_start", "not_started", "in_progress", "completed"
 TASK_LABELS = {CANNOT_START: "Cannot start yet", NOT_STARTED: "Not yet started", IN_PROGRESS: "In progress",
@@ -91,6 +92,11 @@ class Log:
     @cached_property
     def answers(self):
         return from_json(self.definition, self.record.answers)
+
+    @cached_property
+    def next_version(self):
+        """The collection year after the log's own, that it may move into (forms/moving.py), or None."""
+        return next(iter(later_versions(self.record)), None)
 
     @cached_property
     def routed(self):

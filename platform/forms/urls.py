@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.urls import path
 
-from cldc.platform.forms import collaboration, views
+from cldc.platform.forms import collaboration, moving, views
 from cldc.platform.forms.questions import PageForm
 from cldc.platform.forms.wizard import LogWizard
 
@@ -21,4 +21,5 @@ urlpatterns = [
     path("logs/<int:pk>/assign/", collaboration.assign, name="log-assign"),
     path("logs/<int:pk>/share/", collaboration.share, name="log-share"),
     path("logs/<int:pk>/share/<int:user_pk>/stop/", collaboration.unshare, name="log-unshare"),
+    path("logs/<int:pk>/move/", moving.move, name="log-move"),
 ]

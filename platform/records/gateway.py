@@ -266,20 +266,39 @@ def submit(record, incoming, source, user=None, *, confirm=(), expected_version=
                 confirmations[finding.rule_id] = to_json({name: current.get(name) for name in finding.fields})
         result = evaluate(definition, pack, answers, incoming, context, source, confirmations, inferred)
 
-    old_answers = record.answers
-    new_answers = to_json(result.answers)
+    confirmations = {rule: values for rule, values in confirmations.items() if rule in result.confirmed}
+    changes = changes_to(record, result, confirmations)
+    reading = validate_only and not incoming and not confirm  # a page showing what a record needs
+    if record.pk is None or (changes and not reading):
+        check_window(record, today, windows)
+    outcome = Outcome(**vars(result), record=record, changes=changes, created=record.pk is None)
+    hold(record, definition, result, confirmations)
+    if validate_only:
+        return outcome
+    _save(record, changes, source, user, expected_version, definition.record_fields, api_client)
+    outcome.saved = True
+    return outcome
+
+
+def changes_to(record, result, confirmations):
+    """What storing an evaluation would change in the record: variable -> [old, new] as
+    stored, and the confirmations still standing under `confirmations` if they differ."""
+    old_answers, new_answers = record.answers, to_json(result.answers)
     changes = {
         name: [old_answers.get(name), new_answers.get(name)]
         for name in sorted(set(old_answers) | set(new_answers))
         if old_answers.get(name) != new_answers.get(name)
     }
-    confirmations = {rule: values for rule, values in confirmations.items() if rule in result.confirmed}
     if confirmations != record.confirmations:
         changes["confirmations"] = [record.confirmations, confirmations]
-    reading = validate_only and not incoming and not confirm  # a page showing what a record needs
-    if record.pk is None or (changes and not reading):
-        check_window(record, today, windows)
-    outcome = Outcome(**vars(result), record=record, changes=changes, created=record.pk is None)
+    return changes
+
+
+def hold(record, definition, result, confirmations):
+    """Put an evaluation on the record, unsaved: its answers and derived values as JSON,
+    the confirmations still standing, its status and facts, and the record's columns
+    that its answers name (submit(), and a move to another version)."""
+    new_answers = to_json(result.answers)
     record.error_count = outstanding_errors(result)
     completed = result.status == Status.COMPLETED
     record.completed_at = (record.completed_at or timezone.now()) if completed else None
@@ -292,11 +311,6 @@ def submit(record, incoming, source, user=None, *, confirm=(), expected_version=
         value = str(new_answers.get(variable) or "")
         if value.isdigit():  # an answer that holds a record column sets it
             setattr(record, f"{column}_id", int(value))
-    if validate_only:
-        return outcome
-    _save(record, changes, source, user, expected_version, definition.record_fields, api_client)
-    outcome.saved = True
-    return outcome
 
 
 def outstanding_errors(result):
@@ -324,12 +338,12 @@ def check_window(record, today=None, windows=None):
         raise WindowClosed(message)
 
 
-def commit(outcome, source, user=None, *, expected_version=None):
+def commit(outcome, source, user=None, *, expected_version=None, api_client=None):
     """Store an outcome checked with validate_only=True, without judging it again (the
-    bulk-upload pipeline stores only the rows it found valid)."""
+    bulk-upload pipeline stores only the rows it found valid; a move to another version)."""
     record = outcome.record
     definition = registry.get(record.collection).definition(record.record_type, record.version)
-    _save(record, outcome.changes, source, user, expected_version, definition.record_fields)
+    _save(record, outcome.changes, source, user, expected_version, definition.record_fields, api_client)
     outcome.saved = True
     return outcome
 
@@ -385,6 +399,7 @@ def _save(record, changes, source, user, expected_version, record_columns, api_c
             return
         expected = record.lock_version if expected_version is None else expected_version
         updated = Record.objects.filter(pk=record.pk, lock_version=expected).update(
+            version=record.version,  # changed only by a move to another version (records.versions)
             answers=record.answers, derived=record.derived, confirmations=record.confirmations,
             status=record.status, provider_reference=record.provider_reference, duplicate_key=record.duplicate_key,
             error_count=record.error_count, completed_at=record.completed_at, soft_checks=record.soft_checks,

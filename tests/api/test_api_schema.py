@@ -14,6 +14,7 @@ from cldc.platform.cli.rules import export
 PATHS = {
     "/api/v1/records/": {"get", "post"},
     "/api/v1/records/{id}/": {"get", "patch", "delete"},
+    "/api/v1/records/{id}/move/": {"post"},
     "/api/v1/records/batch/": {"post"},
     "/api/v1/records/validate/": {"post"},
     "/api/v1/definitions/": {"get"},

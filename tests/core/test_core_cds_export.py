@@ -289,11 +289,11 @@ def test_a_crashed_run_is_recorded_as_failed_and_its_rerun_makes_the_same_archiv
                                                                                   monkeypatch, tmp_path):
     lettings(core_service, mhclg, test1)
 
-    def crash(self, row):
+    def crash(part):
         raise OSError("disk full")
 
     with monkeypatch.context() as patched:
-        patched.setattr(cds.FormWriter, "xml", crash)
+        patched.setattr(cds, "_close", crash)  # the part written, the disk full as it closes
         with pytest.raises(OSError):
             run_export(core_service, "core", "lettings", 2026, "core.cds", full=True)
     assert list((tmp_path / "exports" / "core").iterdir()) == []

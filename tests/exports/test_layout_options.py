@@ -15,7 +15,7 @@ from django_tenants.utils import schema_context
 from cldc.platform import registry
 from cldc.platform.definitions.model import DefinitionError
 from cldc.platform.exports import formats
-from cldc.platform.exports.columns import column_rows
+from cldc.platform.exports.columns import Rows
 from cldc.platform.exports.layouts import Selection, read_layouts
 from cldc.platform.organisations.models import Membership
 from cldc.platform.records.gateway import submit
@@ -67,7 +67,7 @@ def stored_visit(visits_service, complete_visit, make_organisation, make_person)
 def written(service, layout, path, codes=True, format="csv"):
     selection = Selection.of(layout, codes=codes)
     with schema_context(service.schema_name):
-        formats.writer_for(format)[0](selection, column_rows(selection, Record.objects.all()), path)
+        formats.writer_for(format)[0](selection, Rows(selection, Record.objects.order_by("pk")), path)
     return path.read_bytes()
 
 

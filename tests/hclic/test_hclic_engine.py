@@ -21,11 +21,12 @@ CASE = {
     "reason": 10, "accom": 8, "eligibility": 1, "supportneeds": 2,
     "firstname1": "Jo", "surname1": "Bloggs", "dob1": "1991-02-03",
     "age1": 34, "sex1": 2, "ethnic1": 1, "ecstat1": 2, "nationality1": 1, "sexid1": 1, "genderid1": 1,
-    "hhmembers": 3, "relat2": 2, "age2": 8, "sex2": 1, "relat3": 2, "age3": 5, "sex3": 2,
-    "reliefend": 2, "mainduty": 1, "mddate": "2025-07-15", "priorityneed": 1,
+    "hhmembers": 3, "relat2": 2, "age2": 8, "sex2": 1, "ethnic2": 1, "nationality2": 1,
+    "relat3": 2, "age3": 5, "sex3": 2, "ethnic3": 1, "nationality3": 1,
+    "reliefend": 2, "reliefenddate": "2025-07-15", "mainduty": 1, "mddate": "2025-07-15", "priorityneed": 1,
     "taplacements": 2,
-    "tatype1": 1, "taoutside1": 2, "tastart1": "2025-05-06", "taend1": "2025-06-01",
-    "tatype2": 6, "taoutside2": 1, "tastart2": "2025-06-01",
+    "tatype1": 1, "taduty1": 2, "taoutside1": 2, "tastart1": "2025-05-06", "taend1": "2025-06-01",
+    "tatype2": 6, "taduty2": 1, "taoutside2": 1, "taregion2": 8, "tastart2": "2025-06-01",
 }
 
 
@@ -73,8 +74,9 @@ def test_a_complete_case_is_complete_with_no_findings(hclic):
 def test_the_people_group_is_one_block_expanded_for_persons_2_to_8(hclic):
     definition = hclic.definition("case", 2025)
     people = [q for q in definition.questions.values() if q.repeat == "person"]
-    assert [q.id for q in people if q.index == 2] == ["relat2", "age2", "sex2"]
-    assert {q.index for q in people} == set(range(2, 9)) and len(people) == 7 * 3
+    assert [q.id for q in people if q.index == 2] == [
+        "relat2", "age2", "sex2", "ethnic2", "nationality2", "ecstat2", "sexid2", "genderid2"]
+    assert {q.index for q in people} == set(range(2, 9)) and len(people) == 7 * 8
     age5 = definition.questions["age5"]
     assert (age5.text, age5.bulk_upload["header"], age5.page.show_if.source) == (
         "What is person 5's age?", "Age of person 5", "hhmembers >= 5")
@@ -83,7 +85,8 @@ def test_the_people_group_is_one_block_expanded_for_persons_2_to_8(hclic):
 def test_the_placement_group_is_one_block_expanded_for_placements_1_to_5(hclic):
     definition = hclic.definition("case", 2025)
     placements = [q for q in definition.questions.values() if q.repeat == "placement"]
-    assert [q.id for q in placements if q.index == 3] == ["tatype3", "taoutside3", "tastart3", "taend3"]
+    assert [q.id for q in placements if q.index == 3] == [
+        "tatype3", "taduty3", "taoutside3", "taregion3", "tastart3", "taend3"]
     assert {q.index for q in placements} == set(range(1, 6))
     assert definition.questions["tatype4"].codes == {1, 2, 3, 4, 5, 6}  # table TA1's six types
     assert definition.questions["taend4"].optional is True  # blank while the household is still there
@@ -94,12 +97,16 @@ def test_routing_keeps_only_the_members_and_placements_the_case_has(hclic):
     values, errors = normalise(definition, {**CASE, "hhmembers": 2, "taplacements": 1})
     assert not errors
     kept, cleared, applicable = route(definition, values, context(definition))
-    assert cleared == ["age3", "relat3", "sex3", "taoutside2", "tastart2", "tatype2"]
-    assert [q.id for q in applicable if q.repeat == "person"] == ["relat2", "age2", "sex2"]
+    assert cleared == ["age3", "ethnic3", "nationality3", "relat3", "sex3",
+                       "taduty2", "taoutside2", "taregion2", "tastart2", "tatype2"]
+    # Person 2 is a child of 8: not asked an adult's employment, sexual or gender identity.
+    assert [q.id for q in applicable if q.repeat == "person"] == ["relat2", "age2", "sex2", "ethnic2", "nationality2"]
 
 
 def test_derived_household_type_counts_the_people_group(hclic):
-    assert check(hclic, {})["derived"] == {"adults": 1, "children": 2, "hhtype": 1, "ta_current": 1}
+    household = {"adults", "children", "hhtype"}
+    assert {k: v for k, v in check(hclic, {})["derived"].items() if k in household} == {
+        "adults": 1, "children": 2, "hhtype": 1}
     couple = check(hclic, {"relat3": 1, "age3": 36})["derived"]
     assert (couple["adults"], couple["children"], couple["hhtype"]) == (2, 1, 3)
     alone = check(hclic, {"hhmembers": 1})["derived"]
@@ -120,6 +127,14 @@ RULE_CASES = [
     ("placement_end_after_start_1", {"taend1": "2025-05-05"}, {"taend1": "2025-05-06"}),
     ("placement_after_application_2", {"tastart2": "2025-05-05", "taend1": None}, {"tastart2": "2025-05-06", "taend1": None}),
     ("placements_in_order_2", {"tastart2": "2025-05-31"}, {"tastart2": "2025-06-02"}),
+    # Cross-section rules, against the whole case.
+    ("reliefenddate_not_before_relief_owed", {"reliefenddate": "2025-05-19"}, {"reliefenddate": "2025-05-20"}),
+    ("mddate_not_before_relief_ends", {"reliefenddate": "2025-07-16"}, {"reliefenddate": "2025-07-15"}),
+    ("child_older_than_applicant_3", {"age3": 34}, {"age3": 33}),
+    ("placement_duty_is_main_duty_2", {"mainduty": 3}, {"mainduty": 1}),
+    ("closure_needs_assistance", {"closedate": "2025-08-01"}, {"closedate": "2025-08-01", "closeassist": 3}),
+    ("closed_with_placement_current", {"closedate": "2025-08-01", "closeassist": 1},
+     {"closedate": "2025-08-01", "closeassist": 1, "taend2": "2025-08-01"}),
 ]
 
 
@@ -129,10 +144,8 @@ def test_each_rule_fires_and_passes(hclic, rule_id, fires, passes):
     assert rule_id not in check(hclic, passes)["fired"]
 
 
-def test_every_rule_family_has_a_case(hclic):
-    families = {rule.family for rule in hclic.rule_pack("case", 2025).rules}
-    by_id = {rule.id: rule.family for rule in hclic.rule_pack("case", 2025).rules}
-    assert families == {by_id[rule_id] for rule_id, _, _ in RULE_CASES}
+# Every rule has a firing case and a near miss in the package's rule cases
+# (test_hclic_rule_cases.py holds it to that); these are some of them in a whole case.
 
 
 def test_a_member_rule_fires_for_that_member_only_and_blocks_only_its_value(hclic):

@@ -21,6 +21,8 @@ SUBCOMMANDS = {
     "upload": "cldc.platform.cli.upload",
     "automap": "cldc.platform.cli.automap",
     "export": "cldc.platform.cli.export",
+    "xsd": "cldc.platform.cli.xsd",
+    "import-xml": "cldc.platform.cli.import_xml",
 }
 
 

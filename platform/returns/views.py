@@ -1,0 +1,230 @@
+"""Returns in the web service, under /returns/: the returns of the organisations a
+person sees (access.py), one return's page with the records that belong and why, the
+records left out, the changes since its submission and since the last period, and the
+steps (workflow.py) as POST-only buttons for those who may take them."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from cldc.platform import registry
+from cldc.platform.people.models import StaffRole
+from cldc.platform.records.models import Record
+from cldc.platform.returns import access, workflow
+from cldc.platform.returns.declarations import Period, service_returns
+from cldc.platform.returns.forms import ChoiceForm, ReopenForm
+from cldc.platform.returns.membership import candidates, differences, members
+from cldc.platform.returns.models import Return, Status
+
+# --- The list -----------------------------------------------------------------------------
+
+
+def listed_organisations(user, declared):
+    """The organisations whose returns a person is shown: those they act for; for
+    analysts and support (who see every organisation's), those that have records of
+    the type, not every organisation there is."""
+    shown = access.organisations_with_returns(user)
+    if user.staff_role in (StaffRole.ANALYST, StaffRole.SUPPORT):
+        owners = Record.objects.filter(collection=declared.collection, record_type=declared.record_type)
+        shown = shown.filter(pk__in=owners.values("owning_organisation"))
+    return shown.order_by("name")
+
+
+@login_required
+def return_list(request):
+    declared_all = service_returns(request.tenant)
+    if not declared_all:
+        raise Http404("This service takes no returns")
+    today = timezone.localdate()
+    groups = []
+    for declared in declared_all:
+        organisations = list(listed_organisations(request.user, declared))
+        made = {(r.organisation_id, r.year, r.number): r for r in Return.objects.filter(
+            collection=declared.collection, record_type=declared.record_type, organisation__in=organisations)}
+        rows = []
+        for organisation in organisations:
+            for period in declared.periods(today):
+                existing = made.get((organisation.pk, period.year, period.number))
+                status = existing.get_status_display() if existing else Status.OPEN.label
+                snapshot = existing.latest_snapshot() if existing else None
+                if existing is not None and not existing.is_open:
+                    count = snapshot.records.count()
+                else:
+                    choices = existing.choices.all() if existing else ()
+                    count = sum(m.included for m in members(declared, organisation, period, request.user, choices))
+                rows.append({"organisation": organisation, "period": period, "status": status, "count": count,
+                             "version": snapshot.version if snapshot else None,
+                             "ended": period.end < today})
+        groups.append({"declared": declared, "rows": rows})
+    return render(request, "returns/list.html", {"groups": groups, "page_title": "Returns"})
+
+
+# --- A return -----------------------------------------------------------------------------
+
+
+def the_return(request, pk, collection, record_type, period):
+    """(declared, organisation, period, Return or None) for a URL, or a 404: a service,
+    organisation or period the person may not see is no different from none."""
+    declared = next((d for d in service_returns(request.tenant)
+                     if (d.collection, d.record_type) == (collection, record_type)), None)
+    found = Period.from_key(period)
+    if declared is None or found is None or found not in declared.periods(timezone.localdate()):
+        raise Http404("No such return")
+    organisation = get_object_or_404(access.organisations_with_returns(request.user), pk=pk)
+    made = Return.objects.filter(organisation=organisation, collection=collection, record_type=record_type,
+                                 year=found.year, number=found.number).first()
+    return declared, organisation, found, made
+
+
+def field_label(declared, version, name):
+    """A variable as people read it: its question's label (with the option, for a tick
+    box's), or the derived value's label."""
+    package = registry.get(declared.collection)
+    question = package.definition(declared.record_type, version).variables.get(name)
+    if question is not None:
+        label = question.label or question.text or question.id
+        return f"{label}: {question.label_for(name)}" if question.type == "checkbox" else label
+    derivation = next((d for d in package.rule_pack(declared.record_type, version).derivations if d.id == name), None)
+    return (derivation.label or name) if derivation else name
+
+
+def changes_from_previous_period(declared, organisation, period, now, versions):
+    """(Differences, {record id: [changed field labels]}) between the previous period's
+    latest snapshot and `now` ({record id: values}); (None, {}) if it has none.
+    `versions`: each record's definition version, for its labels."""
+    previous = Return.objects.filter(organisation=organisation, collection=declared.collection,
+                                     record_type=declared.record_type, year=period.previous().year,
+                                     number=period.previous().number).first()
+    snapshot = previous.latest_snapshot() if previous else None
+    if snapshot is None:
+        return None, {}
+    found = differences({row.record_number: row.values for row in snapshot.records.all()}, now)
+    return found, {number: [field_label(declared, versions[number], name) for name in names]
+                   for number, names in found.changed.items()}
+
+
+@login_required
+def return_detail(request, pk, collection, record_type, period):
+    return detail_page(request, *the_return(request, pk, collection, record_type, period))
+
+
+def detail_page(request, declared, organisation, period, made, choice_form=None, reopen_form=None):
+    user, service = request.user, request.tenant
+    status = made.status if made else Status.OPEN
+    is_open = made is None or made.is_open
+    found = members(declared, organisation, period, user, made.choices.select_related("by") if made else ())
+    snapshot = made.latest_snapshot() if made else None
+    since_submission, _ = workflow.changed_since_submission(made, found) if made else (None, None)
+    frozen = list(snapshot.records.all()) if snapshot else []
+
+    # This period (frozen once submitted; while open, as it would be submitted now) against the previous one.
+    if is_open:
+        now = {m.record.pk: m.state.values for m in found if m.included}
+        versions = {m.record.pk: m.state.version for m in found}
+    else:
+        now = {row.record_number: row.values for row in frozen}
+        versions = {row.record_number: row.version for row in frozen}
+    since_last_period, changed_fields = changes_from_previous_period(declared, organisation, period, now, versions)
+
+    may_prepare = access.may_prepare(user, organisation)
+    events = list(made.events.select_related("by", "record")) if made else []
+    return render(request, "returns/detail.html", {
+        "declared": declared, "organisation": organisation, "period": period, "made": made,
+        "status": Status(status).label, "is_open": is_open,
+        "included": included_rows(found, frozen, is_open),
+        "excluded": [row(m.record.pk, m.reference, m.reasons, m.state.late) for m in found if not m.included],
+        "snapshot": snapshot, "since_submission": since_submission,
+        "since_last_period": since_last_period, "changed_fields": changed_fields,
+        "previous_submitted": since_last_period is not None,
+        "events": events,
+        "may_choose": may_prepare and is_open,
+        "may_submit": may_prepare and is_open and period.end < timezone.localdate(),
+        "may_sign_off": status == Status.SUBMITTED and access.may_sign_off(user, organisation),
+        "may_reopen": not is_open and access.may_reopen(user, organisation),
+        "choice_form": choice_form or ChoiceForm(records=Record.objects.none(), noun=service.noun, nouns=service.nouns),
+        "reopen_form": reopen_form or ReopenForm(),
+        "page_title": f"Return for {period.long_label}",
+    })
+
+
+def row(number, reference, reasons, late, revised=False):
+    return {"number": number, "reference": reference, "reasons": reasons, "late": late, "revised": revised}
+
+
+def included_rows(found, frozen, is_open):
+    """The records in the return: as submitted (the snapshot's rows) once submitted;
+    while open, as they would be submitted now."""
+    if is_open:
+        return [row(m.record.pk, m.reference, m.reasons, m.state.late) for m in found if m.included]
+    return [row(r.record_number, r.reference, r.reasons, r.late, r.revised) for r in frozen]
+
+
+def step(request, pk, collection, record_type, period, allowed):
+    """The return of a POST, if this person may take the step (else a 403)."""
+    declared, organisation, found, made = the_return(request, pk, collection, record_type, period)
+    if not allowed(request.user, organisation):
+        raise PermissionDenied("You may see this return but not take this step")
+    return declared, organisation, found, made
+
+
+def back(request, organisation, declared, period):
+    return redirect("return-detail", pk=organisation.pk, collection=declared.collection,
+                    record_type=declared.record_type, period=period.key)
+
+
+def refused_or_done(request, do, done):
+    try:
+        do()
+    except workflow.StepRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, done)
+
+
+@login_required
+@require_POST
+def choose(request, pk, collection, record_type, period):
+    declared, organisation, found, made = step(request, pk, collection, record_type, period, access.may_prepare)
+    form = ChoiceForm(request.POST, records=candidates(declared, organisation, request.user),
+                      noun=request.tenant.noun, nouns=request.tenant.nouns)
+    if not form.is_valid():
+        return detail_page(request, declared, organisation, found, made, choice_form=form)
+    data = form.cleaned_data
+    refused_or_done(request, lambda: workflow.choose(declared, organisation, found, request.user, data["record"],
+                                                     form.include, data["reason"].strip()),
+                    f"{request.tenant.noun.capitalize()} {data['record'].pk}: choice saved")
+    return back(request, organisation, declared, found)
+
+
+@login_required
+@require_POST
+def submit(request, pk, collection, record_type, period):
+    declared, organisation, found, made = step(request, pk, collection, record_type, period, access.may_prepare)
+    refused_or_done(request, lambda: workflow.submit(declared, organisation, found, request.user), "Return submitted")
+    return back(request, organisation, declared, found)
+
+
+@login_required
+@require_POST
+def sign_off(request, pk, collection, record_type, period):
+    declared, organisation, found, made = step(request, pk, collection, record_type, period, access.may_sign_off)
+    refused_or_done(request, lambda: workflow.sign_off(declared, organisation, found, request.user),
+                    "Return signed off")
+    return back(request, organisation, declared, found)
+
+
+@login_required
+@require_POST
+def reopen(request, pk, collection, record_type, period):
+    declared, organisation, found, made = step(request, pk, collection, record_type, period, access.may_reopen)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        return detail_page(request, declared, organisation, found, made, reopen_form=form)
+    refused_or_done(request, lambda: workflow.reopen(declared, organisation, found, request.user,
+                                                     form.cleaned_data["reason"].strip()), "Return reopened")
+    return back(request, organisation, declared, found)
+

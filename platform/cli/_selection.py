@@ -27,3 +27,18 @@ def selected(options):
     return collection, collection.definition(options["record_type"], options["version"]), collection.rule_pack(
         options["record_type"], options["version"]
     )
+
+
+def person_and_organisation(options):
+    """The active person (--user, an email address) and the organisation (--organisation, a
+    reference) a command acts as, or a LookupError naming what was not found."""
+    from cldc.platform.organisations.models import Organisation
+    from cldc.platform.people.models import User
+
+    user = User.objects.filter(email__iexact=options["user"], is_active=True).first()
+    if user is None:
+        raise LookupError(f"No active person with the email address {options['user']}")
+    organisation = Organisation.objects.by_reference(options["organisation"])
+    if organisation is None:
+        raise LookupError(f"No organisation with the reference {options['organisation']}")
+    return user, organisation

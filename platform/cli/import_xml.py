@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django_tenants.utils import schema_context
 
-from cldc.platform.cli._selection import service_collecting
+from cldc.platform.cli._selection import person_and_organisation, service_collecting
 
 HELP = "Import an organisation's XML files (the data file, and its personal-data file); prints a JSON summary."
 
@@ -22,17 +22,10 @@ def add_arguments(parser):
 
 
 def run(options, out):
-    from cldc.platform.organisations.models import Organisation
-    from cldc.platform.people.models import User
     from cldc.platform.xmlfiles.importer import import_files
 
     service, collection = service_collecting(options["service"], options["record_type"])
-    user = User.objects.filter(email__iexact=options["user"], is_active=True).first()
-    if user is None:
-        raise LookupError(f"No active person with the email address {options['user']}")
-    organisation = Organisation.objects.by_reference(options["organisation"])
-    if organisation is None:
-        raise LookupError(f"No organisation with the reference {options['organisation']}")
+    user, organisation = person_and_organisation(options)
     main, personal = (_read(options.get(name)) for name in ("file", "personal"))
     with schema_context(service.schema_name):
         result = import_files(collection, options["record_type"], options["version"], organisation, user,

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django_tenants.utils import schema_context
 
-from cldc.platform.cli._selection import service_collecting
+from cldc.platform.cli._selection import person_and_organisation, service_collecting
 
 HELP = "Import a bulk-upload file into a service (or check it with --dry-run); prints a JSON summary."
 
@@ -26,20 +26,13 @@ def add_arguments(parser):
 
 
 def run(options, out):
-    from cldc.platform.organisations.models import Organisation
-    from cldc.platform.people.models import User
     from cldc.platform.uploads.importer import Importer, prepare
     from cldc.platform.uploads.models import Upload
     from cldc.platform.uploads.refusals import UploadError
     from cldc.platform.uploads.report import summary
 
     service, collection = service_collecting(options["service"], options["record_type"])
-    user = User.objects.filter(email__iexact=options["user"], is_active=True).first()
-    if user is None:
-        raise LookupError(f"No active person with the email address {options['user']}")
-    organisation = Organisation.objects.by_reference(options["organisation"])
-    if organisation is None:
-        raise LookupError(f"No organisation with the reference {options['organisation']}")
+    user, organisation = person_and_organisation(options)
     source = Path(options["file"])
     if not source.is_file():
         raise ValueError(f"Cannot read {source}: no such file")

@@ -102,6 +102,15 @@ def organisations_visible_to(user, on=None):
     )
 
 
+def organisations_with_figures_for(user):
+    """Whose figures (their own figures, their returns) a person may see: the organisations
+    they act for and, for analysts (who read every organisation's records, as
+    Record.visible_to says), every active one. Any other is a 404."""
+    if user.is_authenticated and user.is_active and user.staff_role == StaffRole.ANALYST:
+        return Organisation.objects.active()
+    return organisations_acted_for(user)
+
+
 def role_of(user, on=None):
     """The one role a person downloads and exports as: "analyst" or "support" from their
     staff role, else "data_coordinator" if they coordinate any organisation they are an

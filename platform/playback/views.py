@@ -10,23 +10,13 @@ from django.utils import timezone
 
 from cldc.platform.forms.choices import year_label
 from cldc.platform.organisations import policy
-from cldc.platform.organisations.models import Organisation
-from cldc.platform.people.models import StaffRole
 from cldc.platform.playback.declarations import service_figures
 from cldc.platform.playback.figures import playback
 from cldc.platform.windows.service import window_for
 
 
-def organisations_shown_to(user):
-    """Whose figures a person may see: the organisations they act for and, for analysts
-    (who read every organisation's records, as Record.visible_to says), every active one."""
-    if user.is_authenticated and user.is_active and user.staff_role == StaffRole.ANALYST:
-        return Organisation.objects.active()
-    return policy.organisations_acted_for(user)
-
-
 def may_see_figures(user, service):
-    return bool(service_figures(service)) and organisations_shown_to(user).exists()
+    return bool(service_figures(service)) and policy.organisations_with_figures_for(user).exists()
 
 
 def declared_figures(service):
@@ -39,7 +29,7 @@ def declared_figures(service):
 @login_required
 def choose_organisation(request):
     declared_figures(request.tenant)
-    shown = organisations_shown_to(request.user)
+    shown = policy.organisations_with_figures_for(request.user)
     name = request.GET.get("name", "").strip()
     if not name and shown.count() == 1:
         return redirect("figures-organisation", pk=shown.get().pk)
@@ -51,7 +41,7 @@ def choose_organisation(request):
 
 @login_required
 def organisation_figures(request, pk, collection=None, record_type=None, version=None):
-    organisation = get_object_or_404(organisations_shown_to(request.user), pk=pk)
+    organisation = get_object_or_404(policy.organisations_with_figures_for(request.user), pk=pk)
     found = declared_figures(request.tenant)
     if collection is None:
         declared = current(found)
@@ -67,7 +57,7 @@ def organisation_figures(request, pk, collection=None, record_type=None, version
         "page_title": f"Figures for {organisation.name}", "result": result, "declared": declared,
         "year": year_label(declared.version), "others": others,
         "days_left": (result.deadline - today).days if result.deadline else None,
-        "several": organisations_shown_to(request.user).count() > 1})
+        "several": policy.organisations_with_figures_for(request.user).count() > 1})
 
 
 def current(found):

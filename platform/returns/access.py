@@ -5,11 +5,10 @@ return are only ever those Record.visible_to gives the person. On a return they 
 see, an action they may not take is a 403."""
 
 from cldc.platform.organisations import policy
-from cldc.platform.playback.views import organisations_shown_to
 
 
 def organisations_with_returns(user):
-    return organisations_shown_to(user)
+    return policy.organisations_with_figures_for(user)
 
 
 def may_prepare(user, organisation):

@@ -303,6 +303,49 @@ def test_a_crashed_run_is_recorded_as_failed_and_its_rerun_makes_the_same_archiv
     assert Path(rerun.path).name == "core_2026_2027_apr_mar_f0001_inc0001.zip" and rerun.records == 1
 
 
+def test_a_second_cds_run_waits_for_the_first_to_end(django_db_blocker, settings, tmp_path):
+    """Runs are numbered from the finished ones: two at once would take the same number."""
+    import threading
+
+    from django.db import connection
+
+    from cldc.platform.tenancy.models import Service
+
+    settings.MEDIA_ROOT = tmp_path
+    first_holds, first_may_end, second_ended = threading.Event(), threading.Event(), threading.Event()
+
+    def first():
+        try:
+            with django_db_blocker.unblock(), schema_context("core"), cds.one_run_at_a_time():
+                first_holds.set()
+                first_may_end.wait(30)
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            with django_db_blocker.unblock():
+                run_export(Service.objects.get(schema_name="core"), "core", "lettings", 2026, "core.cds", full=True)
+                second_ended.set()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    threads[0].start()
+    assert first_holds.wait(30)
+    threads[1].start()
+    try:
+        assert not second_ended.wait(1.5)  # waiting for the first
+        first_may_end.set()
+        assert second_ended.wait(30)
+    finally:
+        first_may_end.set()
+        for thread in threads:
+            thread.join(30)
+        with django_db_blocker.unblock(), schema_context("core"):
+            ExportRun.objects.filter(format="core.cds").delete()  # the second's, committed
+
+
 def one_form(xml, element, value):
     """The <forms> document holding only the form whose `element` is `value`."""
     forms = re.findall(r"  <form>\n.*?  </form>\n", xml, re.DOTALL)

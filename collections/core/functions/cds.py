@@ -21,9 +21,11 @@ and the master manifest of a night's archives, are at the end.
 
 import datetime as dt
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import Max
 
 from cldc.platform.exports.columns import is_date, is_flag, is_time, literal
@@ -75,10 +77,30 @@ def nightly(service, export_records, full):
     return runs
 
 
+@contextmanager
+def one_run_at_a_time():
+    """Hold the service's CDS lock: two runs at once would take the same number (a run is
+    numbered from the finished ones), so the second waits for the first to end. A session
+    lock, so a run whose process dies lets go of it."""
+    key = [f"{connection.schema_name}:{FORMAT}"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", key)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", key)
+
+
 def write_archive(path, run, stem, forms):
     """Write `forms` (each a <form> as text) to the archive `<stem>_apr_mar_f…_inc…` at
     `path`, in parts of MAX_XML_RECORDS, then its manifest; its file name, or None (and
-    no file, and no number used) when there are none."""
+    no file, and no number used) when there are none. One run at a time."""
+    with one_run_at_a_time():
+        return _write_archive(path, run, stem, forms)
+
+
+def _write_archive(path, run, stem, forms):
     archive = part = None
     count = 0
     try:

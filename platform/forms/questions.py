@@ -44,7 +44,7 @@ class DateField(forms.MultiValueField):
         missing = [name for name, v in zip(DATE_PARTS, (day, month, year)) if not v]
         if missing:
             raise forms.ValidationError(f"{self.label_text} must include a {' and a '.join(missing)}")
-        if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
+        if not (day.isdecimal() and month.isdecimal() and year.isdecimal()) or len(year) != 4:
             raise forms.ValidationError(f"{self.label_text} must be a real date, for example 27 3 2026")
         try:
             return dt.date(int(year), int(month), int(day)).isoformat()

@@ -95,7 +95,7 @@ def log_list(request):
             query = Q()
             for name in searched_answers(request.tenant):
                 query |= Q(**{f"answers__{name}__icontains": term})
-            if term.isdigit():
+            if term.isdecimal():
                 query |= Q(pk=int(term))
             logs = logs.filter(query)
         if data["year"]:

@@ -59,7 +59,7 @@ class OrganisationQuerySet(ActiveQuerySet):
         if match:
             return self.filter(pk=int(match.group(1))).first()
         found = self.filter(Q(ons_code__iexact=text) | Q(regulator_number__iexact=text)).first()
-        if found is None and text.isdigit():
+        if found is None and text.isdecimal():
             found = self.filter(pk=int(text)).first()
         return found
 

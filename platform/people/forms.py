@@ -63,7 +63,7 @@ class TwoFactorCodeForm(GDSFormMixin, forms.Form):
 
     def clean_code(self):
         code = self.cleaned_data["code"].replace(" ", "")
-        if not code.isdigit() or len(code) != 6:
+        if not code.isdecimal() or len(code) != 6:
             raise forms.ValidationError("Enter the 6-digit security code")
         allowed, _ = self.device.verify_is_allowed()
         if not allowed:

@@ -101,7 +101,7 @@ def records_behind(request):
     year = form.cleaned_data["chosen"]
     organisation, chosen = None, request.GET.get("organisation", "")
     if chosen:
-        if not chosen.isdigit():
+        if not chosen.isdecimal():
             raise Http404("No such organisation")
         organisation = get_object_or_404(organisations, pk=int(chosen))  # another's is a 404
         organisations = organisations.filter(pk=organisation.pk)

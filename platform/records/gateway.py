@@ -309,7 +309,7 @@ def hold(record, definition, result, confirmations):
     record.duplicate_key = duplicate_key(definition, new_answers)
     for column, variable in definition.record_fields.items():  # e.g. the owning organisation
         value = str(new_answers.get(variable) or "")
-        if value.isdigit():  # an answer that holds a record column sets it
+        if value.isdecimal():  # an answer that holds a record column sets it
             setattr(record, f"{column}_id", int(value))
 
 

@@ -133,7 +133,7 @@ class References:
         current member of one of `organisations`."""
         if reference not in self._people:
             people = User.objects.filter(is_active=True)
-            found = people.filter(pk=int(reference)).first() if reference.isdigit() else None
+            found = people.filter(pk=int(reference)).first() if reference.isdecimal() else None
             self._people[reference] = found or people.filter(email__iexact=reference).first()
         person = self._people[reference]
         if person is None:

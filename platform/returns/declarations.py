@@ -85,7 +85,7 @@ class Period:
     def from_key(cls, key):
         """The period of a URL's key, or None for one that is not a period."""
         year, _, number = key.partition("-q")
-        if not (year.isdigit() and number in {"1", "2", "3", "4"}):
+        if not (year.isdecimal() and number in {"1", "2", "3", "4"}):
             return None
         return cls(int(year), int(number))
 

@@ -234,7 +234,7 @@ def _value_score(raw, words, label, theirs, exact):
 
 
 def _code_order(code):
-    return (0, int(code), "") if code.lstrip("-").isdigit() else (1, 0, code)
+    return (0, int(code), "") if code.lstrip("-").isdecimal() else (1, 0, code)
 
 
 # --- Dates ----------------------------------------------------------------------------
@@ -249,7 +249,7 @@ def _date_parts(text, century=2000):
         day, month, year = match.groups()
     else:
         return None
-    month = int(month) if month.isdigit() else MONTHS.get(month)
+    month = int(month) if month.isdecimal() else MONTHS.get(month)
     if month is None:
         return None
     return int(year) + (century if len(year) == 2 else 0), month, int(day)

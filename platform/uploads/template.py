@@ -107,7 +107,7 @@ def _field_numbers(cells, label_column):
         text = cell.strip()
         if column == label_column or not text or is_annotation_heading(text):
             continue
-        if text.isdigit() and int(text) > 0:
+        if text.isdecimal() and int(text) > 0:
             numbers[column] = int(text)
         else:
             bad.append((column, text))

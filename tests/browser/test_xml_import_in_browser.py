@@ -22,7 +22,7 @@ def visit_file(tmp_path, council, mode):
 
 
 def test_a_coordinator_imports_xml_files_and_sees_problems_then_counts(page, url, axe, tmp_path):
-    council, person = coordinator("xml@browser.example", "Browser XML council", "E06000097")
+    council, person = coordinator("xml@browser.example", "Browser XML council", "E06000497")
     sign_in(page, url, person)
     page.goto(url("visits", "/"))
     page.get_by_role("link", name="Import from XML files").click()

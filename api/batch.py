@@ -24,6 +24,24 @@ def rejected(index, problem, record=None):
     return result(index, "rejected", record, errors)
 
 
+def validate_only_limit(service, sent):
+    """(the most records, their plural noun) a validate-only batch may hold: the smallest
+    `validate_only_max` of the service's collections that its records name (by
+    `collection`, or by a record type of the collection), else None."""
+    limits = []
+    for name in service.collections:
+        package = registry.get(name)
+        if package.validate_only_max is None:
+            continue
+        for item in sent:
+            named = isinstance(item, dict) and item.get("collection") in (name, None, "")
+            if named and item.get("record_type") in package.record_types:
+                newest = package.definition(item["record_type"], package.versions(item["record_type"])[-1])
+                limits.append((package.validate_only_max, newest.nouns[1]))
+                break
+    return min(limits, default=None)
+
+
 def reference_of(definition, answers):
     values, _ = normalise(definition, {k: v for k, v in answers.items() if k in definition.reference_key})
     return provider_reference(definition, to_json({k: v for k, v in values.items() if v is not None}))

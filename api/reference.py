@@ -91,6 +91,8 @@ def reference(request):
         "rate_limit": rate_limit(),
         "key_lifetimes": or_list([label for _, label in NewClientForm.base_fields["lifetime"].choices]),
         "batch_max": f"{settings.CLDC_API_BATCH_MAX:,}",
+        "validate_only_limits": [(registry.get(name).title, f"{registry.get(name).validate_only_max:,}")
+                                 for name in service.collections if registry.get(name).validate_only_max],
         "page_size": Pages.page_size,
         "max_page_size": f"{Pages.max_page_size:,}",
         "body_max_mb": settings.CLDC_API_MAX_BODY_BYTES // (1024 * 1024),

@@ -64,7 +64,7 @@ def confirm_field():
 class RecordCreateSerializer(StrictSerializer):
     collection = serializers.CharField(required=False, help_text="Needed only when the service runs several "
                                        "collections with this record type")
-    record_type = serializers.CharField(help_text="e.g. lettings")
+    record_type = serializers.CharField(help_text="The record type, as the definition names it")
     version = serializers.IntegerField(help_text="The collection year, by its first year: 2026 for 2026 to 2027")
     organisation = serializers.CharField(help_text="The owning organisation: ORG<id>, its id, ONS code or regulator number")
     answers = answers_field()

@@ -51,7 +51,7 @@ FILES = {
     "reference_list": PackageFile(
         "reference/{name}_{year}.csv",
         "columns code and label: the options of every radio or select that `refers_to: <name>` "
-        "(the latest year up to the version's)"),
+        "(the latest year up to the version's); other columns are the package's own, for its functions"),
     "reference": PackageFile("reference", "the package's own tables, read by its functions (Collection.reference_dir)"),
     "synonyms": PackageFile(
         "synonyms/{record_type}.yaml", "column names providers' systems use, for bulk upload's column matching"),
@@ -80,10 +80,18 @@ FILES = {
     "demo": PackageFile(
         "demo/{record_type}/{version}.yaml",
         "optional: how `cldc demo` varies the worked example into records that differ (docs/playback.md)"),
+    "synthetic": PackageFile(
+        "synthetic.py",
+        "optional: records made up over time, for the package's tests and `cldc demo`, which calls its "
+        "demo(service, organisations) to give the demo's organisations their records (docs/collection-packages.md)"),
     "returns": PackageFile(
         "returns/{record_type}.yaml",
         "optional: turns on quarterly returns: the triggers that put a record in a quarter, exclusions, the reference "
         "shown and who signs off (docs/returns.md)"),
+    "reports": PackageFile(
+        "reports/{record_type}.yaml",
+        "optional, with returns: the quality report's tables, counted from each return's records, and the change "
+        "from the previous quarter that is flagged (docs/reports.md)"),
     "rule_cases": PackageFile(
         "rule_cases/*.yaml",
         "the package's tests: for each rule, answers that make it fire and a near miss that does not, each file "
@@ -95,7 +103,7 @@ FILES = {
 
 # The context every rule, derived variable and expression may read besides the answers.
 # cldc.platform.records.gateway.context_for builds exactly these (a test holds it to it);
-# an expression names them as it names answers (`startdate > today`).
+# an expression names them as it names answers (`visitdate > today`).
 CONTEXT = {
     "today": "the date the record is checked (datetime.date)",
     "version": "the record's version, e.g. 2026 for 2026/27 (int)",

@@ -28,6 +28,13 @@ class Collection:
     package_dir: Path  # the package's folder; its files are found relative to it
     summary: str = ""
     record_types: tuple = field(default_factory=tuple)
+    # (domain, title) of the service `cldc demo` launches for the collection (named after
+    # it); empty: the demo launches none.
+    demo_service: tuple = ()
+    # The most records one validate-only batch of the collection's may hold, where its
+    # suppliers' systems already keep to a validation service's own limit; None: the
+    # batch's (CLDC_API_BATCH_MAX). Storing always takes a full batch.
+    validate_only_max: int | None = None
 
     def file(self, kind, **parts):
         """The path of one of the package's files (contract.FILES[kind]), whether it exists or not."""
@@ -58,6 +65,13 @@ class Collection:
         """Import the package's functions module, which registers its rule and derived
         functions and its export formats (imported once; a rule pack loads it too)."""
         _import_functions(self)
+
+    def synthetic(self):
+        """The package's synthetic-records module (contract.FILES["synthetic"]), imported,
+        or None if it has none."""
+        if not self.file("synthetic").exists():
+            return None
+        return importlib.import_module(f"{_package_modules()[self.name]}.synthetic")
 
     def version_for(self, record_type, day):
         """The version whose validity covers a date, or None."""

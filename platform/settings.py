@@ -271,6 +271,14 @@ CLDC_UPLOAD_MAX_HEADING_CHARS = int(env("UPLOAD_MAX_HEADING_CHARS", "200"))
 CLDC_UPLOAD_PROCESSES = int(env("UPLOAD_PROCESSES", str(os.cpu_count() or 1)))  # judging rows (uploads/judging.py)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# --- Postcode and address look-ups (cldc.platform.places; docs/places.md) -------------
+# Off until set: a postcodes.io-style base URL (no key), an OS Places-style base URL
+# and its key. Off, people choose the local authority and type the address.
+CLDC_POSTCODE_LOOKUP_URL = env("POSTCODE_LOOKUP_URL", "")
+CLDC_ADDRESS_SEARCH_URL = env("ADDRESS_SEARCH_URL", "")
+CLDC_ADDRESS_SEARCH_KEY = env("ADDRESS_SEARCH_KEY", "")
+CLDC_PLACES_TIMEOUT_SECONDS = float(env("PLACES_TIMEOUT_SECONDS", "3"))
+
 # --- Submission API (cldc.api; docs/api.md) -------------------------------------
 # Authentication, throttling, parsers and the error shape are set on the API's own
 # views (cldc.api.views.base), not here: Wagtail's admin uses DRF too.

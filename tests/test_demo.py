@@ -40,6 +40,16 @@ def test_demo_records_come_from_the_worked_example_varied_as_the_package_says_on
     assert demo_records(visits_service, [late], today=dt.date(2027, 6, 1)) == 0  # new visits closed on 31 May
 
 
+def test_the_demo_launches_the_services_the_packages_declare():
+    from cldc.platform.cli.demo import demo_services
+
+    declared = {name: (domain, title) for name, domain, title in demo_services()}
+    assert declared == {name: collection.demo_service for name, collection in registry.collections().items()
+                        if collection.demo_service}
+    assert {"core", "hclic"} <= set(declared) and "visits" not in declared  # the test collection declares none
+    assert all(domain == f"{name}.localhost" and title for name, (domain, title) in declared.items())
+
+
 def test_a_local_authority_takes_the_answers_its_type_is_offered(visits_service, make_organisation):
     council = make_organisation("Demo Test Council", type="local_authority")
     demo_records(visits_service, [council], today=dt.date(2026, 10, 15))

@@ -63,6 +63,42 @@ def test_h_clic_says_case_on_a_case_its_uploads_and_api_keys(client_for, make_pe
         assert not re.search(r"\blogs?\b", page, re.IGNORECASE), (name, re.findall(r"(?s).{60}\blogs?\b.{40}", page, re.I))
 
 
+# Words of CORE's that must not reach an H-CLIC page (issue 14, item 8).
+CORE_WORDS = r"\b(?:logs?|propert(?:y|ies)|tenant codes?|lettings?)\b"
+
+
+def test_h_clic_returns_xml_import_and_move_pages_speak_h_clics_words(client_for, make_person, officer):
+    """The pages issue 14 added: the returns list, a return, the XML import and moving a
+    case into the next year, for a case as the synthetic cases hold one (an old case
+    with a placement type 2026/27 retires)."""
+    import datetime as dt
+
+    from django_tenants.utils import schema_context
+
+    from cldc.collections.hclic import synthetic
+    from cldc.platform.records.gateway import submit
+    from cldc.platform.records.models import Record
+
+    council = officer.memberships.get().organisation
+    client = client_for("hclic", make_person("returns@hilltop.example", council, role="data_coordinator"))
+    old_case = next(case for case in synthetic.generate(20) if case.scenario == "old_case")
+    with schema_context("hclic"):
+        record = Record(collection="hclic", record_type="case", version=2025, owning_organisation=council,
+                        managing_organisation=council)
+        outcome = submit(record, old_case.state_at(synthetic.QUARTER_ENDS[2]), "form", today=dt.date(2026, 1, 15))
+    assert outcome.saved and outcome.status == "completed", outcome.errors
+    pages = {name: _words(client.get(url).content.decode()) for name, url in {
+        "returns": "/returns/", "return": f"/returns/{council.pk}/hclic/case/2025-q3/", "XML import": "/xml/",
+        "move": f"/logs/{record.pk}/move/"}.items()}
+    assert "Every case is checked as in the web form" in pages["XML import"]
+    assert old_case.final_reference in pages["return"] and "Case " in pages["return"]
+    assert "case" in pages["move"] and "Any other type of temporary accommodation" in pages["move"]  # the retired code
+    for name, page in pages.items():
+        assert "case" in page.lower(), name
+        assert not re.search(CORE_WORDS, page, re.IGNORECASE), (
+            name, re.findall(rf"(?s).{{60}}{CORE_WORDS}.{{40}}", page, re.I))
+
+
 def test_core_pages_still_say_log(client_for, officer):
     client = client_for("core", officer)
     home, set_up, logs = (_words(client.get(url).content.decode()) for url in ("/", "/logs/new/", "/logs/"))

@@ -4,7 +4,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from cldc.api.batch import Batch
+from cldc.api.batch import Batch, validate_only_limit
 from cldc.api.calls import acting_for
 from cldc.api.problems import Problem, issue
 from cldc.api.references import find_organisation
@@ -20,13 +20,19 @@ class BatchView(ApiView):
         responses={200: BatchResponseSerializer, **problems(400, 401, 413, 415, 429)},
         description=f"Create or update up to {settings.CLDC_API_BATCH_MAX:,} records, matched on the provider's "
                     "reference within the owning organisation. Each record has its own result; a rejected record "
-                    "never stops the others. Sending the same batch again changes nothing.")
+                    "never stops the others. Sending the same batch again changes nothing. A collection may take fewer "
+                    "records in a validate-only call (413 batch-too-large), as its suppliers' validation does.")
     def post(self, request):
         only_validate = validate_only(request)
         sent = request.data.get("records") if isinstance(request.data, dict) else None
         most = settings.CLDC_API_BATCH_MAX
         if isinstance(sent, list) and len(sent) > most:
             message = f"A batch may have at most {most:,} records; this one has {len(sent):,}. Split it."
+            raise Problem(413, "batch-too-large", message, [issue("records", "max_length", message)])
+        limit = validate_only_limit(self.service, sent) if only_validate and isinstance(sent, list) else None
+        if limit and len(sent) > limit[0]:
+            message = (f"A validate-only call may check at most {limit[0]:,} {limit[1]}; this one has {len(sent):,}. "
+                       "Split it.")
             raise Problem(413, "batch-too-large", message, [issue("records", "max_length", message)])
         serializer = BatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

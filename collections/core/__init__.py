@@ -10,4 +10,5 @@ COLLECTION = Collection(
     summary="A record of every new social housing letting and sale in England.",
     package_dir=Path(__file__).resolve().parent,
     record_types=("lettings", "sales"),
+    demo_service=("core.localhost", "Submit social housing lettings and sales data"),
 )

@@ -10,4 +10,6 @@ COLLECTION = Collection(
     summary="Homelessness cases, followed from assessment to the end of the duty.",
     package_dir=Path(__file__).resolve().parent,
     record_types=("case",),
+    demo_service=("hclic.localhost", "Submit homelessness case data"),
+    validate_only_max=50,  # as the department's H-CLIC validation takes from suppliers today
 )

@@ -1,7 +1,8 @@
-"""Demo data for `make run`: two services, organisations with a parent/child pair and
-enough similar organisations in one region for their figures to be compared, one person
-per role, and records made from each package's worked example, varied as the package's
-demo file says. Safe to run again: what exists is kept as it is."""
+"""Demo data for `make run`: the services packages declare (Collection.demo_service),
+organisations with a parent/child pair and enough similar organisations in one region
+for their figures to be compared, one person per role, and records made from each
+package's worked example, varied as the package's demo file says, or by the package's
+synthetic module. Safe to run again: what exists is kept as it is."""
 
 import json
 import os
@@ -37,10 +38,13 @@ HELP = "Create the demo services, organisations and people (idempotent)."
 PASSWORD = "demo-password-2026"
 PORT = int(os.environ.get("CLDC_PORT", "8000"))  # scripts/run's port (a second copy runs on another)
 
-SERVICES = [
-    ("core", "core.localhost", "Submit social housing lettings and sales data"),
-    ("hclic", "hclic.localhost", "Submit homelessness case data"),
-]
+
+def demo_services():
+    """[(name, domain, title)] of the services the demo launches: one for each package
+    that declares its demo service (Collection.demo_service), named after it."""
+    return [(collection.name, *collection.demo_service)
+            for collection in registry.collections().values() if collection.demo_service]
+
 
 PRP, LA, NORTH_WEST = OrganisationType.PRIVATE_REGISTERED_PROVIDER, OrganisationType.LOCAL_AUTHORITY, Region.NORTH_WEST
 ORGANISATIONS = {
@@ -187,7 +191,8 @@ def nightly_exports(service):
 
 def run(options, out):
     ensure_platform_service()
-    for name, domain, title in SERVICES:
+    services = demo_services()
+    for name, domain, title in services:
         if not Service.objects.filter(schema_name=name).exists():
             out.write(f"Launching {title} (about 15 seconds)...")
             launch_service(name, domain, title, [name])
@@ -225,16 +230,21 @@ def run(options, out):
             email, PASSWORD, name=f"{organisations[key].name} provider")
         Membership.objects.get_or_create(user=person, organisation=organisations[key])
 
-    for name, _, _ in SERVICES:
-        made = demo_records(Service.objects.get(schema_name=name), list(organisations.values()))
+    for name, _, _ in services:
+        service = Service.objects.get(schema_name=name)
+        made = demo_records(service, list(organisations.values()))
         if made:
             out.write(f"Made {made} demo records in {name} from its packages' worked examples.")
-        for scheduled in nightly_exports(Service.objects.get(schema_name=name)):
+        for collection in service.collections:
+            synthetic = registry.get(collection).synthetic()
+            for line in synthetic.demo(service, list(organisations.values())) if synthetic else []:
+                out.write(line)
+        for scheduled in nightly_exports(service):
             out.write(f"Scheduled {scheduled} at midnight (support changes it under Downloads).")
 
     out.write("")
     out.write("Services:")
-    for name, domain, title in SERVICES:
+    for name, domain, title in services:
         out.write(f"  {title}: http://{domain}:{PORT}/   (admin: http://{domain}:{PORT}/admin/)")
     out.write(f"  All services: http://localhost:{PORT}/")
     out.write("")

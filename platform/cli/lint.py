@@ -8,6 +8,7 @@ from cldc.platform.definitions.model import DefinitionError
 from cldc.platform.exports.layouts import layouts
 from cldc.platform.playback.declarations import figures
 from cldc.platform.returns.declarations import returns_of
+from cldc.platform.returns.report_tables import report_layouts
 
 HELP = ("Lint definition files and rule packs (unknown fields, duplicate ids, unreachable pages, codes, "
         "headers), and the export layouts, figures, demo and returns files read with them.")
@@ -47,7 +48,8 @@ def package_file_problems(collection, record_type, version):
     for read in (lambda: layouts(collection.name, record_type, version),
                  lambda: figures(collection.name, record_type, version),
                  lambda: demo_plan(collection, record_type, version),
-                 lambda: returns_of(collection.name, record_type)):
+                 lambda: returns_of(collection.name, record_type),
+                 lambda: report_layouts(collection.name, record_type, version)):
         try:
             read()
         except DefinitionError as error:

@@ -1,5 +1,5 @@
 """A small, sandboxed expression language for conditions, simple rules and derived
-variables in definition files. Example: `needstype == 2 and age1 >= 16`.
+variables in definition files. Example: `visitmode == 2 and age1 >= 16`.
 
 The syntax is a subset of Python's, parsed with `ast` and compiled into a tree of
 closures. Nothing is ever passed to eval(); only the node types and functions listed

@@ -60,10 +60,11 @@ QUESTION_KEYS = {
 # variants (bulk upload's column matching reads their `text`), error_if_blank (the web
 # form's message for a question left blank), offered_when (the options offered, by a
 # condition: Question.offers, which the web form offers and the gateway holds to),
-# reads_as (an answer's words where a person reads the log back: Question.reads).
+# reads_as (an answer's words where a person reads the log back: Question.reads),
+# fills_local_authority (a postcode's local authority fills that question: platform/places/fill.py).
 QUESTION_EXTRA_KEYS = {
     "dynamic_options", "refers_to", "keep_value_when_not_routed", "variants", "error_if_blank", "offered_when",
-    "reads_as",
+    "reads_as", "fills_local_authority",
 }
 OFFER_KEYS = {"when", "codes", "message"}  # each clause of offered_when
 # A retired option written as a mapping, to say which offered codes replaced it (it was

@@ -46,7 +46,7 @@ def may_change(user, record):
 def reveals(page):
     """Follow-up questions that a radio on the same page reveals, as GOV.UK conditional
     reveals: {radio id: {code: [follow-ups]}}. A follow-up is one whose own condition
-    is a single comparison with that radio (`rent_type == 5`, `tenancy in (3, 4)`)."""
+    is a single comparison with that radio (`repairs == 1`, `visitmode in (2, 3)`)."""
     radios = {q.id: q for q in page.questions if q.type == "radio"}
     found = {}
     for question in page.questions:

@@ -21,6 +21,7 @@ from cldc.platform.forms.logs import Log, changeable_log, reveals
 from cldc.platform.forms.questions import PageForm, initial_for
 from cldc.platform.forms.templatetags.form_text import in_sentence
 from cldc.platform.guidance.lookup import help_for_question
+from cldc.platform.places.fill import fill_local_authority
 from cldc.platform.records.gateway import NOT_ASKED, StaleRecord, WindowClosed, submit
 
 CHANGED_MESSAGE = (  # says the service's noun
@@ -159,9 +160,10 @@ class LogWizard(NamedUrlWizardView):
                 return self.render(self.get_form(), problem=EXPIRED_MESSAGE)
             return self.render(form)
         applied_before = {q.id for q in self.log.applicable}
+        answers, looked_up = fill_local_authority(self.log.definition, self.log.record.answers, form.answers())
         try:
             outcome = submit(
-                self.log.record, form.answers(), source="form", user=self.request.user,
+                self.log.record, answers, source="form", user=self.request.user,
                 expected_version=form.cleaned_data["lock_version"],
             )
         except StaleRecord:
@@ -186,6 +188,8 @@ class LogWizard(NamedUrlWizardView):
                     form.add_error(question.id if on_field else None, error["message"])
             return self.render(form)
         self.log = Log(outcome.record)
+        if looked_up:  # the local authority filled from the postcode, or why not: on the page shown next
+            messages.info(self.request, looked_up)
         if self.request.POST.get("then") != "tasks":
             missing = self._unanswered_on(self.log.page(step))
             if missing:  # saved, but a question on the page that applies is not answered yet

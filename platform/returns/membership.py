@@ -1,19 +1,23 @@
 """Which records belong in a return, and as what: each record of the organisation
 (owned by it, among those the person sees: Record.visible_to) as it stood at the
-period's end, rebuilt from its revisions (records.history.state_at), or as it stands
+period's end, rebuilt from its revisions (records.history.states_at), or as it stands
 now if it was created after the end (a late addition); the package's triggers over
 that state; then the organisation's own choices (RecordChoice), which win."""
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
 from cldc.platform import registry
 from cldc.platform.definitions.expressions import scope
 from cldc.platform.definitions.values import from_json, to_json
 from cldc.platform.records.gateway import context_for
-from cldc.platform.records.history import state_at, version_at
+from cldc.platform.records.history import states_at
+from cldc.platform.organisations.models import Organisation
 from cldc.platform.records.models import Record
 
 
@@ -58,22 +62,31 @@ def end_of(day):
     return timezone.make_aware(dt.datetime.combine(day, dt.time.max))
 
 
-def state_at_end(record, period, now=False):
-    """The record as it stood at the period's end; as it stands now if it did not exist
-    then, or if `now` (a revision frozen at resubmission)."""
+def states_at_end(records, period, now=frozenset()):
+    """{record id: State}: each record as it stood at the period's end; as it stands
+    now if it did not exist then, or if its id is in `now` (a revision frozen at
+    resubmission). The answers of all of them come from one query of revisions
+    (records.history.states_at): records unchanged since the end cost none."""
     end = end_of(period.end)
-    if now or record.updated_at <= end:  # unchanged since: its state then is its state now
-        return State(dict(record.answers), dict(record.derived), record.version, late=record.created_at > end)
-    answers = state_at(record, period.end)
-    if answers is None:
-        return State(dict(record.answers), dict(record.derived), record.version, late=True)
-    # Derived values are not in the revisions: derived again from the answers then, by the version then.
-    version = version_at(record, period.end)
-    collection = registry.get(record.collection)
-    definition = collection.definition(record.record_type, version)
-    derived = collection.rule_pack(record.record_type, version).derive(
-        from_json(definition, answers), context_for(record, definition, today=period.end))
-    return State(answers, to_json(derived), version)
+    states = {}
+    for record in records:
+        if record.pk in now or record.updated_at <= end:  # unchanged since: its state then is its state now
+            states[record.pk] = State(dict(record.answers), dict(record.derived), record.version,
+                                      late=record.created_at > end)
+    rebuilt = [record for record in records if record.pk not in states]
+    then = states_at(rebuilt, period.end)
+    for record in rebuilt:
+        answers, version = then[record.pk]
+        if answers is None:
+            states[record.pk] = State(dict(record.answers), dict(record.derived), record.version, late=True)
+            continue
+        # Derived values are not in the revisions: derived again from the answers then, by the version then.
+        collection = registry.get(record.collection)
+        definition = collection.definition(record.record_type, version)
+        derived = collection.rule_pack(record.record_type, version).derive(
+            from_json(definition, answers), context_for(record, definition, today=period.end))
+        states[record.pk] = State(answers, to_json(derived), version)
+    return states
 
 
 def evaluate(declared, record, state, period):
@@ -96,19 +109,63 @@ def candidates(declared, organisation, user):
             .order_by("pk"))
 
 
-def members(declared, organisation, period, user, choices=(), revised=frozenset()):
+def with_organisations(records):
+    """The records, each with its owner and manager read once for all of them (the
+    rules' context reads their types): select_related would make two a record."""
+    ids = {r.owning_organisation_id for r in records} | {r.managing_organisation_id for r in records}
+    found = Organisation.objects.in_bulk(ids - {None})
+    for name in ("owning_organisation", "managing_organisation"):
+        field = Record._meta.get_field(name)
+        for record in records:
+            field.set_cached_value(record, found.get(getattr(record, field.attname)))
+    return records
+
+
+def members(declared, organisation, period, user, choices=(), revised=frozenset(), records=None):
     """Every record the triggers or the organisation's choices put in or out of the
     return, as Members, in id order; records neither triggered nor chosen are left out.
-    `revised`: ids of records to take as they stand now (changed since a submission)."""
+    `revised`: ids of records to take as they stand now (changed since a submission).
+    `records`: the candidates already read (a list of several periods reads them once)."""
     chosen = {choice.record_id: choice for choice in choices}
+    records = with_organisations(list(candidates(declared, organisation, user))) if records is None else records
+    states = states_at_end(records, period, now=revised)
     found = []
-    for record in candidates(declared, organisation, user):
-        state = state_at_end(record, period, now=record.pk in revised)
+    for record in records:
+        state = states[record.pk]
         triggered, excluded_by = evaluate(declared, record, state, period)
         if triggered or record.pk in chosen:
             found.append(Member(record, state, reference_of(declared, state.answers), triggered, excluded_by,
                                 chosen.get(record.pk)))
     return found
+
+
+COUNT_KEPT_FOR = 7 * 24 * 3600  # seconds: a count is worked out again sooner whenever a record or choice changes
+
+
+def included_counts(declared, organisation, periods, user, choices):
+    """{period: how many records are in the organisation's open return}, for the list of
+    returns. Each count is kept in the cache under a fingerprint of the records the
+    person sees (how many, their ids, their last change and lock versions) and of the
+    period's choices, so it is worked out again only after one of them changed; the
+    records are then read once for every period. `choices`: {period: RecordChoices}."""
+    seen = candidates(declared, organisation, user).order_by().aggregate(
+        count=Count("pk"), ids=Sum("pk"), changed=Max("updated_at"), locks=Sum("lock_version"))
+    keys = {}
+    for period in periods:
+        chosen = sorted((c.record_id, c.include) for c in choices.get(period, ()))
+        fingerprint = hashlib.sha256(repr((sorted(seen.items()), chosen)).encode()).hexdigest()
+        keys[period] = (f"return-count:{declared.collection}:{declared.record_type}:{organisation.pk}:"
+                        f"{period.key}:{fingerprint}")
+    kept = cache.get_many(list(keys.values()))
+    counts = {period: kept[key] for period, key in keys.items() if key in kept}
+    missing = [period for period in periods if period not in counts]
+    if missing:
+        records = with_organisations(list(candidates(declared, organisation, user)))
+        for period in missing:
+            found = members(declared, organisation, period, user, choices.get(period, ()), records=records)
+            counts[period] = sum(member.included for member in found)
+        cache.set_many({keys[period]: counts[period] for period in missing}, COUNT_KEPT_FOR)
+    return counts
 
 
 @dataclass

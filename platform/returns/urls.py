@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cldc.platform.returns import views
+from cldc.platform.returns import as_submitted, report_views, views
 
 RETURN = "returns/<int:pk>/<str:collection>/<str:record_type>/<str:period>/"
 
@@ -11,4 +11,9 @@ urlpatterns = [
     path(f"{RETURN}submit/", views.submit, name="return-submit"),
     path(f"{RETURN}sign-off/", views.sign_off, name="return-sign-off"),
     path(f"{RETURN}reopen/", views.reopen, name="return-reopen"),
+    path(f"{RETURN}v<int:version>/<int:record>/", as_submitted.record_as_submitted, name="return-record"),
+    path(f"{RETURN}report/", report_views.return_report, name="return-report"),
+    path(f"{RETURN}report/<str:table>/", report_views.figure_records, name="return-report-records"),
+    path("returns/national/<str:collection>/<str:record_type>/<str:period>/", report_views.national_report,
+         name="return-report-national"),
 ]

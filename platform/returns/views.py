@@ -6,6 +6,7 @@ steps (workflow.py) as POST-only buttons for those who may take them."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,12 +14,16 @@ from django.views.decorators.http import require_POST
 
 from cldc.platform import registry
 from cldc.platform.people.models import StaffRole
+from cldc.platform.quality.figures import sees_every_organisation
 from cldc.platform.records.models import Record
 from cldc.platform.returns import access, workflow
 from cldc.platform.returns.declarations import Period, service_returns
 from cldc.platform.returns.forms import ChoiceForm, ReopenForm
-from cldc.platform.returns.membership import candidates, differences, members
+from cldc.platform.returns.membership import candidates, differences, included_counts, members
 from cldc.platform.returns.models import Return, Status
+from cldc.platform.returns.report_tables import report_tables_of
+
+RECORDS_PER_PAGE = 100  # of the records in a return, on its page
 
 # --- The list -----------------------------------------------------------------------------
 
@@ -44,22 +49,25 @@ def return_list(request):
     for declared in declared_all:
         organisations = list(listed_organisations(request.user, declared))
         made = {(r.organisation_id, r.year, r.number): r for r in Return.objects.filter(
-            collection=declared.collection, record_type=declared.record_type, organisation__in=organisations)}
+            collection=declared.collection, record_type=declared.record_type, organisation__in=organisations)
+            .prefetch_related("choices")}
         rows = []
         for organisation in organisations:
-            for period in declared.periods(today):
-                existing = made.get((organisation.pk, period.year, period.number))
+            returns = {period: made.get((organisation.pk, period.year, period.number))
+                       for period in declared.periods(today)}
+            counts = included_counts(declared, organisation, [p for p, r in returns.items() if r is None or r.is_open],
+                                     request.user, {p: r.choices.all() for p, r in returns.items() if r is not None})
+            for period, existing in returns.items():
                 status = existing.get_status_display() if existing else Status.OPEN.label
                 snapshot = existing.latest_snapshot() if existing else None
-                if existing is not None and not existing.is_open:
-                    count = snapshot.records.count()
-                else:
-                    choices = existing.choices.all() if existing else ()
-                    count = sum(m.included for m in members(declared, organisation, period, request.user, choices))
+                count = snapshot.records.count() if period not in counts else counts[period]
                 rows.append({"organisation": organisation, "period": period, "status": status, "count": count,
                              "version": snapshot.version if snapshot else None,
                              "ended": period.end < today})
-        groups.append({"declared": declared, "rows": rows})
+        national = (sees_every_organisation(request.user)
+                    and report_tables_of(declared.collection, declared.record_type) is not None)
+        groups.append({"declared": declared, "rows": rows,
+                       "national_periods": declared.periods(today) if national else []})
     return render(request, "returns/list.html", {"groups": groups, "page_title": "Returns"})
 
 
@@ -131,11 +139,13 @@ def detail_page(request, declared, organisation, period, made, choice_form=None,
     since_last_period, changed_fields = changes_from_previous_period(declared, organisation, period, now, versions)
 
     may_prepare = access.may_prepare(user, organisation)
+    # A large organisation's return holds thousands: a page of them at a time.
+    included_page = Paginator(included_rows(found, frozen, is_open), RECORDS_PER_PAGE).get_page(request.GET.get("page"))
     events = list(made.events.select_related("by", "record")) if made else []
     return render(request, "returns/detail.html", {
         "declared": declared, "organisation": organisation, "period": period, "made": made,
         "status": Status(status).label, "is_open": is_open,
-        "included": included_rows(found, frozen, is_open),
+        "included": included_page.object_list, "page": included_page,
         "excluded": [row(m.record.pk, m.reference, m.reasons, m.state.late) for m in found if not m.included],
         "snapshot": snapshot, "since_submission": since_submission,
         "since_last_period": since_last_period, "changed_fields": changed_fields,
@@ -148,6 +158,7 @@ def detail_page(request, declared, organisation, period, made, choice_form=None,
         "choice_form": choice_form or ChoiceForm(records=Record.objects.none(), noun=service.noun, nouns=service.nouns),
         "reopen_form": reopen_form or ReopenForm(),
         "page_title": f"Return for {period.long_label}",
+        "has_report": report_tables_of(declared.collection, declared.record_type) is not None,
     })
 
 

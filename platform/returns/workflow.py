@@ -53,7 +53,7 @@ def changed_since_submission(made, found):
     snapshot = made.latest_snapshot() if made.pk else None
     if snapshot is None:
         return None, None
-    frozen = {row.record_number: row.lock_version for row in snapshot.records.all()}
+    frozen = dict(snapshot.records.values_list("record_number", "lock_version"))
     now = {member.record.pk: member.record.lock_version for member in found if member.included}
     changes = differences({k: {"lock": v} for k, v in frozen.items()}, {k: {"lock": v} for k, v in now.items()})
     return changes, snapshot

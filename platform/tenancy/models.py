@@ -32,7 +32,7 @@ def validate_collections(value):
 
 
 class Service(TenantMixin):
-    """A collection service, such as "Submit social housing lettings and sales data".
+    """A collection service, such as "Submit home visits data".
 
     Its look (theme, logo, colours, footer) is a Wagtail setting in its own schema,
     so content designers change it without a deploy: see cldc.platform.content.

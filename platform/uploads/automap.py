@@ -1,9 +1,9 @@
 """Automatic column mapping: which question of a definition each column of a
 provider's own file answers (issue 5).
 
-    mappings = suggest(definition, ["Tenant Cde", "P3 Age", "Start day", "Lead tenant DOB"])
+    mappings = suggest(definition, ["Tenant Cde", "P3 Age", "Visit day", "Lead tenant DOB"])
     mappings[1].target   # Target("age3")
-    mappings[2].target   # Target("startdate", "day")
+    mappings[2].target   # Target("visitdate", "day")
     mappings[3].target   # Target("age1", "date_of_birth")
 
 Each header is compared to what the definition says about every question it could
@@ -37,7 +37,7 @@ Synonyms live in the collection package, `synonyms/<record_type>.yaml`:
       lead: [lead tenant]        # phrases that mean person 1
     abbreviations: {hb: housing benefit}
     variables:
-      startdate: [tenancy start date, commencement date]
+      visitdate: [date of visit, visited on]
       age{n}: [age at letting]   # {n}: every person's question, the lead's included
 
 Nothing here names a collection or its variables.
@@ -58,7 +58,8 @@ DOUBTFUL = 60  # at or above: proposed, shown with suggestions; below: left unma
 MARGIN = 5  # a confident mapping beats the header's next target, and other headers' claims on its own, by this
 # Questions the official template has no column for (an "age known?" question, a
 # group derived from a detailed answer) are normally filled from other columns, so
-# they need a slightly better match than the question that does have a column.
+# they need a slightly better match than the question that does have a column (a
+# field number, or a heading where the template is a row of headings).
 NO_TEMPLATE_COLUMN_PENALTY = 5
 # A free-text follow-up (the "please specify" after an Other answer) shares its
 # parent's words but is rarely the column a short name means.
@@ -380,7 +381,8 @@ class _Index:
     def _add_question(self, question):
         upload = question.bulk_upload or {}
         fields = upload.get("fields")
-        has_column = bool(fields) and upload.get("kind") not in ("lookup", "any_given", "count_given")
+        has_column = (bool(fields or upload.get("header"))
+                      and upload.get("kind") not in ("lookup", "any_given", "count_given"))
         penalty = 0 if has_column else NO_TEMPLATE_COLUMN_PENALTY
         if question.type == "text" and question.show_if is not None:
             penalty += FOLLOW_UP_PENALTY
@@ -466,7 +468,7 @@ def _person_readings(words, kind, part, index):
     rest, person = _people(words, index.vocabulary)
     if person is not None:
         return [_Reading(rest, kind, part, person, "person")]
-    bare = [w for w in words if w.isdigit() and 1 <= int(w) <= index.max_person]
+    bare = [w for w in words if w.isdecimal() and 1 <= int(w) <= index.max_person]
     if bare:  # "Age3" is person 3's age; "Address line 2" is not about a person
         position = len(words) - 1 - words[::-1].index(bare[-1])
         return [_Reading(words, kind, part, None, "plain"),

@@ -20,7 +20,7 @@ What a declaration may say (docs/definitions.md):
   kind: any_given              `given` when any of `from_fields` is filled, else `not_given`
   kind: count_given            `add` plus the number of `groups` (lists of fields) with a filled field
   codes: [[file value, code]]  file values that stand for another stored code
-  markers: [{value: R, sets: age1_known, to: 1}]
+  markers: [{value: R, sets: age1_refused, to: 1}]
                                a file value that is not an answer to this question: the question
                                stays blank and another variable is set
   when_given: {sets: v, to: x} set another variable when this question gets a value

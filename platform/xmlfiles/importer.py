@@ -15,6 +15,10 @@ the layout has one) through the gateway, all or nothing:
    it stands), so the same file again changes nothing.
 5. Only when no record has an error, all are stored in one transaction
    (gateway.create_many, gateway.commit): nothing half-imported.
+
+Memory (a large organisation's quarter is 20,000 records): each file's records are
+released as they are validated, and of each outcome only what is to be stored is kept
+(ToStore: a new record, or a changed one with its changes); an unchanged one is counted.
 """
 
 from dataclasses import dataclass, field
@@ -32,6 +36,17 @@ from cldc.platform.xmlfiles.layout import Repeat, xml_layout
 from cldc.platform.xmlfiles.reader import Problem, Refused, read
 
 SOURCE = "upload"  # a file of records, as bulk upload: the revisions say so
+
+
+@dataclass
+class ToStore:
+    """Of a record's Outcome, what gateway.create_many and gateway.commit read: the
+    record (its answers set by the gateway) and the changes for its revision."""
+
+    record: Record
+    changes: dict
+    created: bool
+    saved: bool = False
 
 
 @dataclass
@@ -103,6 +118,7 @@ def _import(layout, definition, organisation, user, main, personal, today):
         else:
             seen_personal.add(key)
             by_reference[key].answers.update(record.answers)
+    del by_reference, personal_records  # each record is released once it has been through the gateway
     if problems:
         raise Refused(problems)
     return _through_the_gateway(layout, definition, organisation, user, records, personal is not None, today)
@@ -117,8 +133,9 @@ def _through_the_gateway(layout, definition, organisation, user, records, with_p
     references = References(definition, {organisation.pk: organisation})
     windows = Windows()
     where = _elements(layout)
-    outcomes, matched = [], {}  # matched: {stored record's id: the reference that found it}
-    for record in records:
+    to_store, matched = [], {}  # matched: {stored record's id: the reference that found it}
+    for position, record in enumerate(records):
+        records[position] = None  # released when done with: the file's records are not held to the end
         key = _key(definition, record.reference)
         found = stored.get(key)
         relinked = False
@@ -157,25 +174,29 @@ def _through_the_gateway(layout, definition, organisation, user, records, with_p
         for note in outcome.warnings + outcome.notes:
             result.warnings.append(_at(layout, definition, record, note, where))
         result.relinked += relinked
-        outcomes.append(outcome)
+        if outcome.created or outcome.changes:
+            to_store.append(ToStore(outcome.record, outcome.changes, outcome.created))
+        else:
+            result.unchanged += 1
     if result.problems:
+        result.unchanged = 0
         return result
-    new = [outcome for outcome in outcomes if outcome.created]
+    new = [change for change in to_store if change.created]
     try:
         with transaction.atomic():
             if new:
                 create_many(new, SOURCE, user)
-            for outcome in outcomes:
-                if not outcome.created and outcome.changes:
-                    commit(outcome, SOURCE, user)
+            for change in to_store:
+                if not change.created:
+                    commit(change, SOURCE, user)
     except StaleRecord:  # someone changed one of them since it was read: the whole import is undone
         result.problems.append(Problem(f"Someone changed one of these {definition.nouns[1]} while the files were "
                                        "being imported, so nothing was imported. Import the files again.",
                                        rule="changed_during_import"))
+        result.unchanged = 0
         return result
     result.created = len(new)
-    result.updated = sum(1 for o in outcomes if not o.created and o.changes)
-    result.unchanged = len(outcomes) - result.created - result.updated
+    result.updated = len(to_store) - len(new)
     return result
 
 

@@ -5,7 +5,8 @@ into each record's answers by the layout. Every refusal names the file, the reco
 
 import re
 from dataclasses import dataclass, field
-from xml.etree.ElementTree import ParseError
+from io import BytesIO
+from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeTree
 from defusedxml.common import DefusedXmlException
@@ -53,11 +54,49 @@ class FileRecord:
         return ", ".join(str(value) for value in self.reference.values() if value)
 
 
+CHECKED_TOGETHER = 1000  # records checked against the XSD at a time, then released: a file is never held whole
+
+
 def read(layout, xml_file, data):
     """The records of one file (bytes), in order; Refused when it is not safe XML, not
-    this file, or breaks the XSD."""
+    this file, or breaks the XSD. The file is read as a stream: its records are checked
+    against the XSD a thousand at a time, each turned into a FileRecord and released
+    (a large organisation's quarter is tens of megabytes, hundreds as a parsed tree)."""
+    checker, problems, records = schema(layout, xml_file), [], []
+    questions = _questions(layout, xml_file)
+
+    def check(chunk):
+        part = list(chunk)
+        problems.extend(_schema_problem(layout, xml_file, chunk, part, questions, error, offset=len(records))
+                        for error in checker.iter_errors(chunk))
+        if not problems:  # once one is found, only the XSD's findings are wanted
+            records.extend(_record(layout, xml_file, len(records) + 1, element) for element in part)
+        else:
+            records.extend([None] * len(part))
+
+    root, depth, chunk = None, 0, None
     try:
-        root = SafeTree.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        for event, element in SafeTree.iterparse(BytesIO(data), events=("start", "end"), forbid_dtd=True,
+                                                 forbid_entities=True, forbid_external=True):
+            if event == "start":
+                depth += 1
+                if root is None:
+                    root = element
+                    if root.tag != xml_file.root:
+                        raise Refused(Problem(
+                            f"The {xml_file.title.lower()} file must start with <{xml_file.root}>; this one starts "
+                            f"with <{root.tag}>. Check you chose the right file.", xml_file.title,
+                            element=root.tag, rule="xml_wrong_file"))
+                    attributes = dict(root.attrib)  # root.clear() below clears them too
+                    chunk = Element(root.tag, attributes)
+                continue
+            depth -= 1
+            if depth == 1:  # a record (or whatever else the root holds: the XSD says if it may)
+                chunk.append(element)
+                if len(chunk) == CHECKED_TOGETHER:
+                    check(chunk)
+                    chunk = Element(root.tag, attributes)
+                    root.clear()
     except DefusedXmlException:
         raise Refused(Problem(f"The {xml_file.title.lower()} file declares a DTD or entities. We do not read them: "
                               "they can expand without limit or read other files. Send the file without its "
@@ -66,15 +105,11 @@ def read(layout, xml_file, data):
         line, column = error.position
         raise Refused(Problem(f"The {xml_file.title.lower()} file is not well-formed XML: line {line}, column "
                               f"{column + 1} ({_reason(error)}).", xml_file.title, rule="xml_not_well_formed")) from None
-    if root.tag != xml_file.root:
-        raise Refused(Problem(f"The {xml_file.title.lower()} file must start with <{xml_file.root}>; this one starts "
-                              f"with <{root.tag}>. Check you chose the right file.", xml_file.title,
-                              element=root.tag, rule="xml_wrong_file"))
-    errors = list(schema(layout, xml_file).iter_errors(root))
-    if errors:
-        records, questions = root.findall(xml_file.record), _questions(layout, xml_file)
-        raise Refused([_schema_problem(layout, xml_file, root, records, questions, error) for error in errors])
-    return [_record(layout, xml_file, position, element) for position, element in enumerate(root, 1)]
+    if len(chunk) or not records:
+        check(chunk)
+    if problems:
+        raise Refused(problems)
+    return records
 
 
 def _reason(error):
@@ -112,10 +147,11 @@ def _values(element, parent, n):
     return {element.variable_at(n): None if found is None else (found.text or "").strip() or None}
 
 
-def _schema_problem(layout, xml_file, root, records, questions, error):
+def _schema_problem(layout, xml_file, root, records, questions, error, offset=0):
     """An XSD error in the service's words: the record by its reference, the element,
-    and what the value must be. `records`: the file's record elements; `questions`:
-    _questions()."""
+    and what the value must be. `root`: the file's root holding `records`, the record
+    elements checked together, the first of them the file's record `offset` + 1;
+    `questions`: _questions()."""
     path = error.path or ""
     match = re.match(rf"/{re.escape(root.tag)}/{re.escape(xml_file.record)}(?:\[(\d+)\])?", path)
     reference = ""
@@ -123,7 +159,7 @@ def _schema_problem(layout, xml_file, root, records, questions, error):
         index = int(match.group(1) or 1) - 1
         if 0 <= index < len(records):
             reference = ", ".join((records[index].findtext(e.name) or "").strip()
-                                  for e in layout.reference_elements) or f"record {index + 1}"
+                                  for e in layout.reference_elements) or f"record {offset + index + 1}"
     element = re.sub(rf"^/{re.escape(root.tag)}/", "", re.sub(r"\[\d+\]", "", path))
     if error.elem is not None and len(error.elem) == 0 and element in questions:
         question, label = questions[element]

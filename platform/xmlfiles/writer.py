@@ -55,9 +55,12 @@ def write_zip(records, layout, path, personal=True):
     return count
 
 
-def record_xml(layout, xml_file, answers, organisation):
-    """One record's element in one file, as text."""
+def record_xml(layout, xml_file, answers, organisation, previous=None):
+    """One record's element in one file, as text; `previous`: the reference it had before
+    its organisation changed system, for a file to import (the data file only)."""
     lines = [f"  <{xml_file.record}>", f"    <{layout.organisation}>{escape(organisation)}</{layout.organisation}>"]
+    if previous and layout.previous_reference is not None and not xml_file.personal:
+        lines.append(f"    <{layout.previous_reference.name}>{escape(previous)}</{layout.previous_reference.name}>")
     for part in layout.parts_of(xml_file):
         if isinstance(part, Repeat):
             for n in part.indices:

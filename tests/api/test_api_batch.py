@@ -1,10 +1,13 @@
 """Batches: an upsert keyed on the provider's reference, each record with its own
 result; sending the same batch again changes nothing; too many records is a 413."""
 
+import dataclasses
+
 import pytest
 from django_tenants.utils import schema_context
 
 from api_helpers import problem_of
+from cldc.platform import registry
 from cldc.platform.records.models import Record, Revision
 
 
@@ -88,6 +91,17 @@ def test_validate_only_batches_store_nothing(api, orgs):
     assert response.json()["results"][0]["id"] is None
     with schema_context("visits"):
         assert not Record.objects.exists()
+
+
+def test_a_collection_may_take_fewer_records_in_a_validate_only_batch(api, orgs, monkeypatch):
+    visits = registry.get("visits")
+    monkeypatch.setitem(registry.collections(), "visits", dataclasses.replace(visits, validate_only_max=2))
+    records = [item(orgs["parent"], f"W{n}") for n in range(3)]
+    assert outcomes(api.post("records/batch/?validate_only=true", {"records": records[:2]})) == ["created"] * 2
+    problem = problem_of(api.post("records/batch/?validate_only=true", {"records": records}), 413)
+    assert problem["type"] == "urn:cldc:problem:batch-too-large"
+    assert problem["detail"] == "A validate-only call may check at most 2 visits; this one has 3. Split it."
+    assert outcomes(api.post("records/batch/", {"records": records})) == ["created"] * 3  # storing: the full batch
 
 
 def test_a_batch_over_the_limit_is_refused_whole(api, orgs, settings):

@@ -13,7 +13,12 @@ from decimal import Decimal
 
 from cldc.collections.core.functions.formatting import money, ordinal_date
 from cldc.collections.core.functions.household import household_income_range, weekly_net_income
-from cldc.collections.core.functions.reference_tables import charge_limits, collection_start_year, rent_range
+from cldc.collections.core.functions.reference_tables import (
+    charge_limits,
+    collection_start_year,
+    english_la_not_active_on,
+    rent_range,
+)
 from cldc.collections.core.functions.shared import (
     CHILD_UNDER_16,
     HOUSING_BENEFITS,
@@ -50,6 +55,13 @@ def _household_size(answers):
 
 
 # --- Setup --------------------------------------------------------------------------
+
+
+@rule_function("core.la_active_on_startdate")
+def la_active_on_startdate(answers, context):
+    """The local authority did not exist on the tenancy start date."""
+    name = english_la_not_active_on(answers.get("la"), answers.get("startdate"))
+    return None if name is None else {"la": name}
 
 
 @rule_function("core.startdate_outside_collection_year")

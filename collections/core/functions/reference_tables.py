@@ -7,7 +7,10 @@ limits are weekly: callers convert amounts with shared.weekly_value.
   situation (lettings_2026_validations.json, net_income_value_check.reference_table);
 - lettings_charge_limits_<year>.csv: weekly soft and hard maxima of the service,
   personal service and support charges, by provider type and needs type (the soft
-  checks scharge/pscharge/supcharg_value_check and the hard rule charge_within_maximum).
+  checks scharge/pscharge/supcharg_value_check and the hard rule charge_within_maximum);
+- local_authority_<year>.csv: every local authority a log may name, abolished ones
+  included, with its name and the dates it existed (the la_active_on_* rules). It is
+  also the `refers_to: local_authority` list the la questions offer (code and label).
 
 Rent ranges apply to their own collection year only, as in the CORE service. The
 income and charge tables are not yearly in the CORE service, so a later year uses
@@ -94,3 +97,41 @@ def charge_limits(year):
         (r["charge"], r["provider_type"], int(r["needstype"])): (Decimal(r["soft_max"]), Decimal(r["hard_max"]))
         for r in rows or []
     }
+
+
+@dataclass(frozen=True)
+class LocalAuthority:
+    code: str
+    name: str
+    active_from: dt.date
+    active_to: dt.date | None  # None: still exists
+
+    def active_on(self, day):
+        return self.active_from <= day and (self.active_to is None or day <= self.active_to)
+
+
+@cache
+def local_authorities(year):
+    """{ONS code: LocalAuthority} from the latest list at or before the collection year,
+    or the earliest list for a year before it (each list holds every earlier authority)."""
+    years = sorted(int(p.stem.rsplit("_", 1)[1]) for p in COLLECTION.reference_dir.glob("local_authority_*.csv"))
+    table_year = _latest_year_at_or_before("local_authority", int(year)) or (years[0] if years else None)
+    rows = _read(f"local_authority_{table_year}.csv") if table_year else None
+    return {
+        r["code"]: LocalAuthority(
+            r["code"], r["name"], dt.date.fromisoformat(r["active_from"]),
+            dt.date.fromisoformat(r["active_to"]) if r["active_to"] else None)
+        for r in rows or []
+    }
+
+
+def english_la_not_active_on(la, day):
+    """The local authority's name when it is an English one that did not exist on the
+    day (abolished before it, or created after it), else None. The CORE service checks
+    English authorities only: la_in_england refuses the others."""
+    if not isinstance(day, dt.date) or not isinstance(la, str) or not la.startswith("E"):
+        return None
+    authority = local_authorities(collection_start_year(day)).get(la)
+    if authority is None or authority.active_on(day):
+        return None
+    return authority.name

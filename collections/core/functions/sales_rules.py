@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from cldc.collections.core.functions import shared
 from cldc.collections.core.functions.formatting import money, ordinal_date
+from cldc.collections.core.functions.reference_tables import english_la_not_active_on
 from cldc.platform.rules.functions import rule_function
 
 LONDON_LA = re.compile(r"E090000(0[1-9]|[12][0-9]|3[0-3])")  # the 33 London boroughs
@@ -45,6 +46,13 @@ def _given(answers, *names):
 
 
 # --- Hard rules -------------------------------------------------------------------------
+
+
+@rule_function("core.sales_la_active_on_saledate")
+def la_active_on_saledate(answers, context):
+    """The local authority did not exist on the sale completion date."""
+    name = english_la_not_active_on(answers.get("la"), answers.get("saledate"))
+    return None if name is None else {"la": name}
 
 
 @rule_function("core.sales_saledate_outside_collection_year")

@@ -1,6 +1,7 @@
 from django import template
 
 from cldc.platform.returns import access
+from cldc.platform.returns.as_submitted import submissions_of
 from cldc.platform.returns.declarations import service_returns
 
 register = template.Library()
@@ -11,3 +12,9 @@ def sees_returns(user, service):
     """Whether to offer Returns: the service's collection turns them on, and the person
     sees some organisation's returns."""
     return bool(service_returns(service)) and access.organisations_with_returns(user).exists()
+
+
+@register.inclusion_tag("returns/_submitted_in.html", takes_context=True)
+def submitted_in_returns(context, record):
+    """On a record's page: the returns it was submitted in (returns.as_submitted)."""
+    return {"submissions": list(submissions_of(record, context["request"].user)), "service": context.get("service")}

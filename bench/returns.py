@@ -80,35 +80,23 @@ def main():
 
     os.environ["CLDC_DB_NAME"] = DATABASE
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cldc.platform.settings")
-    from upload_pipeline import drop_database, make_database, peak_mb
+    from upload_pipeline import bench_coordinator, drop_database, make_database, peak_mb
 
     make_database(DATABASE)
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.test import Client
     from django_tenants.utils import schema_context
 
-    from cldc.platform.organisations.models import Membership, Organisation
-    from cldc.platform.people.models import User
     from cldc.platform.records.models import Record
     from cldc.platform.returns import workflow
     from cldc.platform.returns.declarations import Period, returns_of
     from cldc.platform.returns.membership import members
     from cldc.platform.returns.models import Return
-    from cldc.platform.tenancy.launch import launch_service
-    from cldc.platform.tenancy.models import Service
 
     try:
-        call_command("migrate_schemas", "--shared", verbosity=0)
-        if not Service.objects.filter(schema_name="bench").exists():
-            launch_service("bench", "bench.localhost", "Bench", collections=["hclic"])
-        council, _ = Organisation.objects.get_or_create(name="Bench Council",
-                                                        defaults={"type": "local_authority", "ons_code": "E09999999"})
-        person = User.objects.filter(email="bench@example.com").first() or User.objects.create_user(
-            "bench@example.com", "bench-password-not-used", name="Bench")
-        Membership.objects.get_or_create(user=person, organisation=council, defaults={"role": "data_coordinator"})
+        council, person = bench_coordinator("hclic")
         declared, period = returns_of("hclic", "case"), Period(2026, 1)
         with schema_context("bench"):
             Return.objects.all().delete()

@@ -11,7 +11,7 @@ from test_upload_in_browser import coordinator, sign_in
 
 
 def test_a_coordinator_reads_the_quality_report_and_the_visits_behind_a_figure(page, url, axe):
-    council, person = coordinator("report@browser.example", "Browser report council", "E06000074")
+    council, person = coordinator("report@browser.example", "Browser report council", "E06000574")
     kept = a_visit(council, "REP-<b>ONE</b>", dt.date(2026, 5, 4))
     a_visit(council, "REP-TWO", dt.date(2026, 6, 1))
     sign_in(page, url, person)

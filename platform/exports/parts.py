@@ -31,7 +31,9 @@ def boundaries(records, total):
     if count == 1:
         return [records]
     ordered = records.order_by("pk").values_list("pk", flat=True)
-    edges = [None, *(ordered[total * i // count] for i in range(1, count)), None]  # each later part's first id
+    # Each later part's first id (none, if records went meanwhile: the parts are fewer).
+    cuts = [first for i in range(1, count) for first in ordered[total * i // count:total * i // count + 1]]
+    edges = [None, *sorted(set(cuts)), None]
     return [records.filter(**({"pk__gte": low} if low else {}), **({"pk__lt": high} if high else {}))
             for low, high in zip(edges, edges[1:])]
 

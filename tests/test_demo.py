@@ -10,7 +10,8 @@ import pytest
 from django_tenants.utils import schema_context
 
 from cldc.platform import registry
-from cldc.platform.cli.demo import ORGANISATIONS, PEERS, demo_plan, demo_records
+from cldc.platform.cli.demo import ORGANISATIONS, PEERS, demo_organisations, demo_plan, demo_records
+from cldc.platform.organisations.models import Organisation
 from cldc.platform.definitions.model import DefinitionError
 from cldc.platform.playback.figures import PEERS_NEEDED
 from cldc.platform.records.models import Record
@@ -91,3 +92,11 @@ def test_each_format_a_package_adds_is_exported_nightly_at_midnight_once(core_se
     assert nightly_exports(visits_service) == []  # the test collection adds no format
     task = schedule.scheduled_for(core_service).get()
     assert schedule.details(task) == ("core.cds", "cds", dt.time(0, 0)) and task.enabled
+
+
+def test_a_demo_made_before_an_organisation_was_renamed_gets_the_new_name_not_a_second_one(db):
+    Organisation.objects.create(name="Demo Lettings Agency", type="prp", regulator_number="4321")
+    organisations = demo_organisations()
+    assert organisations["child"].name == ORGANISATIONS["child"]["name"] != "Demo Lettings Agency"
+    assert Organisation.objects.filter(regulator_number="4321").count() == 1
+    assert demo_organisations()["child"].pk == organisations["child"].pk  # once

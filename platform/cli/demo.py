@@ -49,7 +49,7 @@ def demo_services():
 PRP, LA, NORTH_WEST = OrganisationType.PRIVATE_REGISTERED_PROVIDER, OrganisationType.LOCAL_AUTHORITY, Region.NORTH_WEST
 ORGANISATIONS = {
     "parent": dict(name="Demo Housing Group", type=PRP, regulator_number="LH0001", region=NORTH_WEST),
-    "child": dict(name="Demo Lettings Agency", type=PRP, regulator_number="4321", region=NORTH_WEST),
+    "child": dict(name="Demo Managing Agent", type=PRP, regulator_number="4321", region=NORTH_WEST),
     "council": dict(name="Demo Borough Council", type=LA, ons_code="E06000999", region=NORTH_WEST),
 }
 # Housing associations of the same type and region as the demo's: with them, each demo
@@ -70,6 +70,20 @@ PEOPLE = [
     ("content@example.com", "Cara Content", StaffRole.CONTENT_DESIGNER, None),
     ("collections@example.com", "Col Administrator", StaffRole.COLLECTION_ADMIN, None),
 ]
+
+
+def demo_organisations():
+    """The demo's organisations, {key: Organisation}: made, or found by their code, so that a
+    demo made before a name changed (or before organisations had regions) is brought up to date."""
+    organisations = {}
+    for key, fields in {**ORGANISATIONS, **PEERS}.items():
+        code = {name: fields[name] for name in ("regulator_number", "ons_code") if name in fields}
+        organisations[key], _ = Organisation.objects.update_or_create(
+            **code, defaults={"name": fields["name"]}, create_defaults={**fields, "active_from": date(2020, 4, 1)})
+        if not organisations[key].region:
+            organisations[key].region = fields["region"]
+            organisations[key].save(update_fields=["region"])
+    return organisations
 
 
 RECORDS_EACH = 12  # demo records per organisation, record type and version, unless its demo file says
@@ -197,14 +211,7 @@ def run(options, out):
             out.write(f"Launching {title} (about 15 seconds)...")
             launch_service(name, domain, title, [name])
 
-    organisations = {}
-    for key, fields in {**ORGANISATIONS, **PEERS}.items():
-        organisations[key], _ = Organisation.objects.get_or_create(
-            name=fields["name"], defaults={**fields, "active_from": date(2020, 4, 1)}
-        )
-        if not organisations[key].region:  # a demo made before organisations had regions
-            organisations[key].region = fields["region"]
-            organisations[key].save(update_fields=["region"])
+    organisations = demo_organisations()
     OrganisationRelationship.objects.get_or_create(
         parent=organisations["parent"],
         child=organisations["child"],

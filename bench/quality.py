@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT.parent))  # `cldc` is the repository folder
 from exports import database  # noqa: E402  (bench/exports.py: makes or drops a bench database)
+from upload_pipeline import bench_service  # noqa: E402
 
 DATABASE = "cldc_bench_quality"
 BATCH = 100_000  # rows a statement: each statement's changes are counted at once by the triggers
@@ -172,17 +173,12 @@ def main():
 
     django.setup()
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
 
-    from cldc.platform.tenancy.launch import launch_service
-    from cldc.platform.tenancy.models import Service
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "bench.localhost"]
     try:
-        call_command("migrate_schemas", "--shared", verbosity=0)
-        if not Service.objects.filter(schema_name="bench").exists():
-            launch_service("bench", "bench.localhost", "Bench", collections=["core"])
+        bench_service("core")
         owners = organisations(args.organisations)
         started = time.perf_counter()
         count, counted = fill(args.records, owners)

@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT.parent))  # `cldc` is the repository folder
 from exports import database  # noqa: E402  (bench/exports.py: makes or drops a bench database)
+from upload_pipeline import bench_service  # noqa: E402
 
 DATABASE = "cldc_bench_returns_report"
 TEMPLATES = 48  # varied cases made through the gateway, copied into the snapshots
@@ -129,21 +130,16 @@ def main():
 
     django.setup()
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django_tenants.utils import schema_context
 
     from cldc.platform.returns.declarations import returns_of
     from cldc.platform.returns.models import Return
     from cldc.platform.returns.report import report, return_sources
-    from cldc.platform.tenancy.launch import launch_service
-    from cldc.platform.tenancy.models import Service
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "bench.localhost"]
     try:
-        call_command("migrate_schemas", "--shared", verbosity=0)
-        if not Service.objects.filter(schema_name="bench").exists():
-            launch_service("bench", "bench.localhost", "Bench", collections=["hclic"])
+        bench_service("hclic")
         council, person, period = fill(args.cases)
         declared = returns_of("hclic", "case")
 

@@ -167,19 +167,25 @@ if __name__ == "__main__":
     main()
 
 
-def bench_coordinator(collection):
-    """The bench service (collecting `collection`), launched if missing, and its council's
-    data coordinator: (council, person). Run after django.setup(), on the bench database."""
+def bench_service(collection):
+    """The shared schema migrated and the bench service (bench.localhost, collecting
+    `collection`) launched if missing. Run after django.setup(), on the bench database."""
     from django.core.management import call_command
 
-    from cldc.platform.organisations.models import Membership, Organisation
-    from cldc.platform.people.models import User
     from cldc.platform.tenancy.launch import launch_service
     from cldc.platform.tenancy.models import Service
 
     call_command("migrate_schemas", "--shared", verbosity=0)
     if not Service.objects.filter(schema_name="bench").exists():
         launch_service("bench", "bench.localhost", "Bench", collections=[collection])
+
+
+def bench_coordinator(collection):
+    """The bench service (bench_service) and its council's data coordinator: (council, person)."""
+    from cldc.platform.organisations.models import Membership, Organisation
+    from cldc.platform.people.models import User
+
+    bench_service(collection)
     council, _ = Organisation.objects.get_or_create(name="Bench Council",
                                                     defaults={"type": "local_authority", "ons_code": "E09999999"})
     person = User.objects.filter(email="bench@example.com").first() or User.objects.create_user(

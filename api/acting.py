@@ -15,17 +15,17 @@ data; no key only reads (an analyst's reading is a person's, in the web service)
 
 from cldc.api.models import SupplierAuthorisation
 from cldc.platform.organisations.models import Organisation
-from cldc.platform.organisations.policy import with_children
+from cldc.platform.organisations.policy import with_absorbed, with_children
 from cldc.platform.records.models import Record, owned_or_managed_by
 
 
 def organisations_acted_for(client, on=None):
     if client is None or not client.is_usable:
         return Organisation.objects.none()
-    if client.organisation_id:
-        return with_children(Organisation.objects.filter(pk=client.organisation_id), on)
+    if client.organisation_id:  # and the organisations merged into these (policy.with_absorbed)
+        return with_absorbed(with_children(Organisation.objects.filter(pk=client.organisation_id), on), on)
     authorising = SupplierAuthorisation.objects.current().filter(supplier=client.supplier_id).values("organisation")
-    return with_children(Organisation.objects.filter(pk__in=authorising), on)
+    return with_absorbed(with_children(Organisation.objects.filter(pk__in=authorising), on), on)
 
 
 def acts_for(client, organisation, on=None):

@@ -45,6 +45,7 @@ def set_up():
     from cldc.platform.people.models import User
     from cldc.platform.tenancy.launch import launch_service
     from cldc.platform.tenancy.models import Service
+    from upload_pipeline import agreements_accepted
 
     call_command("migrate_schemas", "--shared", verbosity=0)
     if not Service.objects.filter(schema_name="bench").exists():
@@ -61,14 +62,36 @@ def set_up():
         "bench@example.com", "bench-password-not-used", name="Bench")
     for organisation in owners.values():  # an assignee is a member of the log's own organisation, in every channel
         Membership.objects.get_or_create(user=person, organisation=organisation, defaults={"role": "data_coordinator"})
+    agreements_accepted(*owners.values())
     from django_tenants.utils import schema_context
 
     with schema_context("bench"):
         key = create_client(name="Bench system", created_by=person, organisation=owners["prp"]).key
-    return owners, person, key
+    return owners, person, key, supported_housing(owners)
 
 
-def payloads(count, seed, owners, person, prefix):
+def supported_housing(owners):
+    """{provider: (scheme code, location code, location postcode)}: a scheme of each
+    owner's, from CORE's demo schemes, for the supported housing records (a log names a
+    scheme of its organisation, and its address is the location's)."""
+    from django_tenants.utils import schema_context
+
+    from cldc.platform.registers import demo
+    from cldc.platform.registers.models import Entry
+    from cldc.platform.tenancy.models import Service
+
+    demo.seed(Service.objects.get(schema_name="bench"),
+              {"parent": owners["prp"], "child": owners["local_authority"], "council": owners["local_authority"]})
+    found = {}
+    with schema_context("bench"):
+        for provider, organisation in owners.items():
+            scheme = Entry.objects.of("core", "scheme").filter(owner=organisation).order_by("pk").first()
+            location = Entry.objects.filter(parent=scheme).order_by("pk").first()
+            found[provider] = (scheme.code, location.code, location.answers["postcode"])
+    return found
+
+
+def payloads(count, seed, owners, person, prefix, schemes):
     """`count` create payloads: bench/engine.py's records as the API takes them."""
     from engine import lettings_record
 
@@ -84,6 +107,8 @@ def payloads(count, seed, owners, person, prefix):
         for variable in fields.values():
             answers.pop(variable)
         answers["tenancycode"] = f"{prefix}{number:05d}"  # one reference each: a batch is keyed on it
+        if "scheme_id" in answers:
+            answers["scheme_id"], answers["location_id"], answers["postcode_full"] = schemes[provider]
         values, errors = normalise(definition, answers)
         assert not errors, errors
         found.append({"record_type": "lettings", "version": 2026, "organisation": f"ORG{owners[provider].pk}",
@@ -119,7 +144,7 @@ def main():
 
     settings.CLDC_API_RATE_LIMIT = "1000000/minute"  # one client sends everything here
     try:
-        owners, person, key = set_up()
+        owners, person, key, schemes = set_up()
         with schema_context("bench"):
             Record.objects.all().delete()
         api = Client(HTTP_HOST=DOMAIN, HTTP_AUTHORIZATION=f"Bearer {key}")
@@ -129,10 +154,10 @@ def main():
             assert response.status_code in (200, 201), (response.status_code, response.content[:1000])
             return response.json()
 
-        warm_up = payloads(20, args.seed + 1, owners, person, "WARM-")
+        warm_up = payloads(20, args.seed + 1, owners, person, "WARM-", schemes)
         post("records/batch/?validate_only=true", {"records": warm_up})  # caches: definitions, rule packs, tables
 
-        batch = payloads(args.batch, args.seed, owners, person, "BATCH-")
+        batch = payloads(args.batch, args.seed, owners, person, "BATCH-", schemes)
         size = len(json.dumps({"records": batch}).encode())
         print(f"batch of {args.batch:,} records, {size / 1e6:.1f} MB of JSON; target for storing it: "
               f"under {TARGET_SECONDS} s")
@@ -145,7 +170,7 @@ def main():
             statuses = Counter(result["status"] for result in answer["results"])
             report(stage, seconds, args.batch, f"{answer['counts']}, statuses {dict(statuses)}")
 
-        singles = payloads(args.singles, args.seed + 2, owners, person, "SINGLE-")
+        singles = payloads(args.singles, args.seed + 2, owners, person, "SINGLE-", schemes)
         for stage, path in (("single validate-only calls", "records/validate/"), ("single creates", "records/")):
             statuses = Counter()
             started = time.perf_counter()

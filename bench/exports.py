@@ -8,6 +8,7 @@ each in a process of its own so that its peak memory is its own.
     .venv/bin/python bench/exports.py                     # 100,000 then 1,000,000 records
     .venv/bin/python bench/exports.py --sizes 20000 --formats csv
     .venv/bin/python bench/exports.py --sizes 20000 --formats core.cds --database cldc_bench_cds
+    .venv/bin/python bench/exports.py --sizes 200000 --formats csv --keep --reuse   # the records of the last --keep
 
 It uses its own database (cldc_bench_exports, made if missing, dropped afterwards unless
 --keep). One record goes through the gateway from CORE's worked example; the rest are
@@ -54,9 +55,11 @@ def fill(size):
     from cldc.platform.organisations.models import Organisation
     from cldc.platform.records.gateway import submit
     from cldc.platform.records.models import Record
+    from upload_pipeline import agreements_accepted
 
     council, _ = Organisation.objects.get_or_create(name="Bench Council", defaults={"type": "local_authority",
                                                                                     "ons_code": "E06000999"})
+    agreements_accepted(council)
     example = registry.get("core").file("example", record_type="lettings", version=2026)
     with schema_context("bench"):
         Record.objects.all().delete()
@@ -77,32 +80,71 @@ def fill(size):
         return record.status, Record.objects.count()
 
 
+def held(size):
+    """Whether the bench service holds `size` records already (--reuse)."""
+    from django_tenants.utils import schema_context
+
+    from cldc.platform.records.models import Record
+
+    with schema_context("bench"):
+        return Record.objects.count() == size
+
+
 # The export command, then the process's own peak memory (VmHWM: a fork's counter would
-# start at this process's size, which exec does not reset for ru_maxrss).
+# start at this process's size, which exec does not reset for ru_maxrss), its CPU seconds
+# (its threads included) and the CPU seconds of the database's backends (PostgreSQL runs on
+# this machine: each backend of the bench database is read from /proc every 50 ms while the
+# command runs, the last reading kept, so a backend that ends loses at most 50 ms). CPU
+# seconds say what a change saves whatever else the machine is doing; the wall clock does not.
 EXPORT = """
-import sys, time
+import os, sys, threading, time
 import django
 from django.core.management import call_command
+from django.db import connection
 django.setup()
+backends, done = {}, threading.Event()
+tick = os.sysconf("SC_CLK_TCK")
+label = (" " + connection.settings_dict["NAME"] + " ").encode()
+
+def read():
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if label in open(f"/proc/{pid}/cmdline", "rb").read() and int(pid) != os.getpid():
+                fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+                backends[pid] = (int(fields[11]) + int(fields[12])) / tick
+        except OSError:  # ended meanwhile
+            pass
+
+def watch():
+    while not done.wait(0.05):
+        read()
+
+read()
+already = dict(backends)  # backends that were there before (the bench's own): only what they spend now
+threading.Thread(target=watch, daemon=True).start()
+before = sum(os.times()[:2])
 started = time.perf_counter()
 try:
     call_command(*sys.argv[1:])
 finally:
+    seconds, cpu = time.perf_counter() - started, sum(os.times()[:2]) - before
+    done.set()
     peak = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
-    print(time.perf_counter() - started, int(peak.split()[1]) // 1024, file=sys.stderr)
+    print(seconds, int(peak.split()[1]) // 1024, cpu, sum(backends.values()) - sum(already.values()), file=sys.stderr)
 """
 
 
 def export(fmt, environment):
-    """One export in a process of its own: (seconds, records, peak MB of that process), the
-    seconds from the command's start to its end (Django's start left out)."""
+    """One export in a process of its own: (seconds, records, peak MB of that process, its CPU
+    seconds, the database backends' CPU seconds), from the command's start to its end
+    (Django's start left out)."""
     done = subprocess.run([sys.executable, "-c", EXPORT, "cldc", "export", "--service", "bench", "--record-type",
                            "lettings", "--version", "2026", "--format", fmt, "--full"],
                           env=environment, capture_output=True, text=True, cwd=ROOT)
     if done.returncode != 0:
         raise SystemExit(f"cldc export --format {fmt} failed:\n{done.stderr}")
-    seconds, peak = done.stderr.split()[-2:]
-    return float(seconds), int(done.stdout.splitlines()[1].split()[0]), int(peak)
+    seconds, peak, cpu, backend_cpu = done.stderr.split()[-4:]
+    return float(seconds), int(done.stdout.splitlines()[1].split()[0]), int(peak), float(cpu), float(backend_cpu)
 
 
 def main():
@@ -111,6 +153,8 @@ def main():
     parser.add_argument("--formats", default="csv,parquet,xlsx,core.cds")
     parser.add_argument("--database", default=DATABASE, help="its own database, made and dropped (default %(default)s)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", action="store_true",
+                        help="use the records a kept database holds when there are as many (no new ones made)")
     args = parser.parse_args()
 
     environment = {**os.environ, "CLDC_DB_NAME": args.database, "DJANGO_SETTINGS_MODULE": "cldc.platform.settings"}
@@ -121,6 +165,7 @@ def main():
     django.setup()
     from django.core.management import call_command
 
+    from cldc.platform import registry
     from cldc.platform.exports.formats import writer_for
     from cldc.platform.tenancy.launch import launch_service
     from cldc.platform.tenancy.models import Service
@@ -131,18 +176,23 @@ def main():
             call_command("migrate_schemas", "--shared", verbosity=0)
             if not Service.objects.filter(schema_name="bench").exists():
                 launch_service("bench", "bench.localhost", "Bench", collections=["core"])
+            registry.get("core").load_functions()  # its formats (core.cds), for their files' extension
             for size in [int(s) for s in args.sizes.split(",")]:
                 started = time.perf_counter()
-                status, count = fill(size)
-                print(f"{count:,} records ({status}) made in {time.perf_counter() - started:.1f} s")
+                if args.reuse and held(size):
+                    print(f"{size:,} records kept from before")
+                else:
+                    status, count = fill(size)
+                    print(f"{count:,} records ({status}) made in {time.perf_counter() - started:.1f} s")
                 for fmt in args.formats.split(","):
-                    seconds, records, peak = export(fmt, environment)
+                    seconds, records, peak, cpu, backend_cpu = export(fmt, environment)
                     _, extension = writer_for(fmt)  # a package's format is known once its package is loaded
                     files = sorted(Path(folder, "media", "exports", "bench").glob(f"*.{extension}"),
                                    key=lambda file: file.stat().st_mtime)
                     print(f"  {fmt:8} {records:>9,} records in {seconds:6.1f} s  {records / seconds:8,.0f} a second  "
                           f"file {files[-1].stat().st_size / 1e6:7.1f} MB  peak memory "
-                          f"{peak:5,.0f} MB")
+                          f"{peak:5,.0f} MB  CPU {cpu:5.1f} s export + {backend_cpu:5.1f} s PostgreSQL  "
+                          f"(load {os.getloadavg()[0]:.1f})")
     finally:
         if not args.keep:
             from django.db import connections

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT.parent))  # `cldc` is the repository folder
 from exports import database  # noqa: E402  (bench/exports.py: makes or drops a bench database)
-from upload_pipeline import bench_service  # noqa: E402
+from upload_pipeline import agreements_accepted, bench_service  # noqa: E402
 
 DATABASE = "cldc_bench_quality"
 BATCH = 100_000  # rows a statement: each statement's changes are counted at once by the triggers
@@ -38,7 +38,9 @@ def organisations(count):
     Organisation.objects.bulk_create(
         Organisation(name=f"Bench org {n:04}", type="prp", regulator_number=f"L{n:04}")
         for n in range(len(existing), count))
-    return list(Organisation.objects.filter(name__startswith="Bench org ").order_by("pk").values_list("pk", flat=True))
+    made = Organisation.objects.filter(name__startswith="Bench org ").order_by("pk")
+    agreements_accepted(*made)
+    return list(made.values_list("pk", flat=True))
 
 
 def fill(size, owners):

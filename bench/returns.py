@@ -1,13 +1,17 @@
 """How fast a large local authority's quarterly return works: N H-CLIC cases (default
 20,000, as bench/xml_import.py writes them) stored in April to June 2026, a quarter of
-them changed after the quarter ended (so their state at its end is rebuilt from their
-revisions), then the return of April to June 2026, timed:
+them changed after the quarter ended, then the return of April to June 2026, timed:
 
-1. membership: which cases belong, and as what (returns.membership.members);
-2. the return's page while open, and the list of returns (every quarter offered),
-   twice: the second time its counts are kept (returns.membership.included_counts);
-3. submit: every case that belongs frozen as a snapshot (returns.workflow.submit);
-4. the return's page once submitted, and the list again.
+1. membership worked out whole (returns.membership.members: every case read and judged);
+2. the return's page while open: the first visit judges every case and keeps the
+   result (ReturnMember rows), the second reads the kept rows, the third follows 100
+   cases changed since (judged again, alone);
+3. the list of returns (every quarter offered): the first visit judges every case for
+   each quarter, the second reads kept rows;
+4. submit: every case that belongs frozen as a snapshot (returns.workflow.submit);
+5. the return's page once submitted, and the list again.
+
+Each line shows the load average then (the machine is shared: figures move with it).
 
     scripts/services up
     .venv/bin/python bench/returns.py                 # 20,000 cases
@@ -68,8 +72,18 @@ def store_cases(count, council, person):
 def timed(label, do):
     started = time.perf_counter()
     result = do()
-    print(f"{label:36} {time.perf_counter() - started:6.2f} s")
+    print(f"{label:44} {time.perf_counter() - started:6.2f} s   (load {os.getloadavg()[0]:.1f})")
     return result
+
+
+def change_some(count, person):
+    """`count` cases changed now, through the gateway, as a caseworker would."""
+    from cldc.platform.records.gateway import submit
+    from cldc.platform.records.models import Record
+
+    for record in Record.objects.order_by("-pk")[:count]:
+        outcome = submit(record, {"reason": 12}, "form", person)
+        assert outcome.saved, outcome.errors
 
 
 def main():
@@ -105,19 +119,28 @@ def main():
                 changed = timed(f"store {args.cases:,} cases (XML import)",
                                 lambda: store_cases(args.cases, council, person))
                 print(f"  {changed:,} changed after the quarter ended")
-            found = timed("membership", lambda: members(declared, council, period, person))
+            found = timed("membership worked out whole", lambda: members(declared, council, period, person))
             print(f"  {sum(m.included for m in found):,} cases belong in {period.long_label}")
             client = Client(HTTP_HOST="bench.localhost")
             client.force_login(person)
             page = f"/returns/{council.pk}/hclic/case/{period.key}/"
-            for moment in ("open", "submitted"):
-                if moment == "submitted":
-                    snapshot = timed("submit", lambda: workflow.submit(declared, council, period, person))
-                    print(f"  {snapshot.records.count():,} cases frozen")
-                for label, url in (("the return's page", page), ("the list of returns", "/returns/"),
-                                   ("the list again (counts kept)", "/returns/")):
-                    response = timed(f"{label} ({moment})", lambda: client.get(url))
-                    assert response.status_code == 200, response.status_code
+
+            def get(label, url):
+                response = timed(label, lambda: client.get(url))
+                assert response.status_code == 200, response.status_code
+
+            get("the return's page (open, first: judged, kept)", page)
+            get("the return's page (open, kept rows)", page)
+            change_some(100, person)
+            get("the return's page (open, 100 changed since)", page)
+            get("the list of returns (first: 7 quarters judged)", "/returns/")
+            get("the list again (kept rows)", "/returns/")
+            get("the quality report (open)", page + "report/")
+            snapshot = timed("submit", lambda: workflow.submit(declared, council, period, person))
+            print(f"  {snapshot.records.count():,} cases frozen")
+            get("the return's page (submitted)", page)
+            get("the list of returns (submitted)", "/returns/")
+            get("the quality report (submitted)", page + "report/")
             print(f"peak memory {peak_mb():,.0f} MB")
     finally:
         if not args.keep:

@@ -108,25 +108,14 @@ def main():
 
     django.setup()
     from django.conf import settings
-    from django.core.management import call_command
     from django_tenants.utils import schema_context
 
-    from cldc.platform.organisations.models import Membership, Organisation
-    from cldc.platform.people.models import User
     from cldc.platform.records.models import Record
-    from cldc.platform.tenancy.launch import launch_service
-    from cldc.platform.tenancy.models import Service
     from cldc.platform.uploads.models import Upload
     from cldc.platform.uploads.importer import Importer
 
     try:
-        call_command("migrate_schemas", "--shared", verbosity=0)
-        if not Service.objects.filter(schema_name="bench").exists():
-            launch_service("bench", "bench.localhost", "Bench", collections=["core"])
-        council, _ = Organisation.objects.get_or_create(name="Bench Council", defaults={"type": "local_authority"})
-        person = User.objects.filter(email="bench@example.com").first() or User.objects.create_user(
-            "bench@example.com", "bench-password-not-used", name="Bench")
-        Membership.objects.get_or_create(user=person, organisation=council, defaults={"role": "data_coordinator"})
+        council, person = bench_coordinator("core")
 
         with tempfile.TemporaryDirectory() as folder, schema_context("bench"):
             Record.objects.all().delete()
@@ -163,10 +152,6 @@ def main():
             drop_database(args.database)
 
 
-if __name__ == "__main__":
-    main()
-
-
 def bench_service(collection):
     """The shared schema migrated and the bench service (bench.localhost, collecting
     `collection`) launched if missing. Run after django.setup(), on the bench database."""
@@ -180,6 +165,18 @@ def bench_service(collection):
         launch_service("bench", "bench.localhost", "Bench", collections=[collection])
 
 
+def agreements_accepted(*organisations):
+    """Each organisation's data sharing agreement accepted: CORE makes no records for an
+    organisation until it has (platform/organisations/agreements.py)."""
+    import datetime as dt
+
+    from cldc.platform.organisations.models import DataSharingAgreement
+
+    for organisation in organisations:
+        DataSharingAgreement.objects.get_or_create(organisation=organisation, defaults={
+            "accepted_by_name": "The bench's data protection officer", "accepted_on": dt.date(2026, 4, 1)})
+
+
 def bench_coordinator(collection):
     """The bench service (bench_service) and its council's data coordinator: (council, person)."""
     from cldc.platform.organisations.models import Membership, Organisation
@@ -191,4 +188,9 @@ def bench_coordinator(collection):
     person = User.objects.filter(email="bench@example.com").first() or User.objects.create_user(
         "bench@example.com", "bench-password-not-used", name="Bench")
     Membership.objects.get_or_create(user=person, organisation=council, defaults={"role": "data_coordinator"})
+    agreements_accepted(council)
     return council, person
+
+
+if __name__ == "__main__":
+    main()

@@ -92,6 +92,11 @@ FILES = {
         "reports/{record_type}.yaml",
         "optional, with returns: the quality report's tables, counted from each return's records, and the change "
         "from the previous quarter that is flagged (docs/reports.md)"),
+    "registers": PackageFile(
+        "registers/*.yaml",
+        "optional: registers of entries a service holds besides records (CORE's schemes and their locations), "
+        "owned by organisations, with active periods; which record questions choose an entry and which answers "
+        "an entry fills (docs/registers.md)"),
     "rule_cases": PackageFile(
         "rule_cases/*.yaml",
         "the package's tests: for each rule, answers that make it fire and a near miss that does not, each file "
@@ -111,6 +116,13 @@ CONTEXT = {
     "collection_end": "the last day the version covers: its definition's valid_to (datetime.date)",
     "owning_organisation_type": "the owning organisation's type: local_authority, prp, other; None if not known yet",
     "managing_organisation_type": "the managing organisation's type, likewise",
+    "owning_organisation": "the owning organisation's facts (cldc.platform.organisations.context), None if not known: "
+                           "id, name, type, active_from, holds_stock, merge_date, absorbing_organisation (its name), "
+                           "absorbing_organisation_active_from, absorbed_others (it absorbed another), data_sharing_accepted, options_in_use {question: codes} "
+                           "(docs/organisations.md)",
+    "managing_organisation": "the managing organisation's facts, likewise",
+    "entries": "the register entries the record's answers choose (docs/registers.md): {register name: entry as a dict, "
+               "or None when the answer names no entry}; {} when it chooses none",
 }
 # Names some functions are given, and others not: a package may rely on them only where said.
 CONTEXT_SOMETIMES = {

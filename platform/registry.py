@@ -99,11 +99,11 @@ def _definition(collection, record_type, version):
     definition = build(raw, path, base_loader)
     if (definition.collection, definition.record_type) != (collection.name, record_type):
         raise DefinitionError(f"{path}: says it is {definition.collection} {definition.record_type}")
-    _offer_reference_lists(collection, definition)
+    offer_reference_lists(collection, definition)
     return definition
 
 
-def _offer_reference_lists(collection, definition):
+def offer_reference_lists(collection, definition):
     """A question that `refers_to` a list the package ships (reference/<name>_<year>.csv,
     columns code and label: the local authorities of a collection year, say; the latest
     year up to the version's) offers that list, before any options of its own: every

@@ -64,8 +64,11 @@ TENANT_APPS = [
     "cldc.platform.queries",
     "cldc.platform.quality",
     "cldc.platform.returns",
+    "cldc.platform.registers",  # register entries: CORE's schemes and locations (docs/registers.md)
     "cldc.platform.forms",
     "cldc.platform.guidance",
+    "cldc.platform.notices",  # notification banners (docs/banners-and-resources.md)
+    "cldc.platform.resources",  # collection resources: paper forms, templates, files
     "cldc.api",
     "rest_framework",
     "drf_spectacular",

@@ -17,6 +17,9 @@ urlpatterns = [
     path("", include("cldc.platform.playback.urls")),
     path("", include("cldc.platform.queries.urls")),
     path("", include("cldc.platform.returns.urls")),
+    path("", include("cldc.platform.registers.urls")),  # register entries: CORE's schemes (docs/registers.md)
+    path("", include("cldc.platform.notices.urls")),
+    path("", include("cldc.platform.resources.urls")),
     path("", include("cldc.api.urls")),  # /api/v1/ and the API client pages
     path("accessibility/", TemplateView.as_view(template_name="pages/accessibility.html"), name="accessibility"),
     # Wagtail's own user screens assume first and last names, and would bypass the

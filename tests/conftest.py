@@ -23,7 +23,7 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cldc.platform.organisations.models import Membership, Organisation, OrganisationRelationship
+from cldc.platform.organisations.models import DataSharingAgreement, Membership, Organisation, OrganisationRelationship
 from cldc.platform.people.models import User
 
 PASSWORD = "correct-horse-battery-staple"
@@ -97,10 +97,15 @@ def hclic_service(db):
 _codes = itertools.count(1000)
 
 
-def _make_organisation(name, type="prp", parent=None, **fields):
+def _make_organisation(name, type="prp", parent=None, data_sharing_agreement=True, **fields):
+    """An organisation; it has accepted the data sharing agreement (CORE makes no records
+    for one that has not) unless `data_sharing_agreement=False`."""
     number = next(_codes)
     codes = {"prp": {"regulator_number": f"LH{number}"}, "local_authority": {"ons_code": f"E0700{number}"}}
     organisation = Organisation.objects.create(name=name, type=type, **{**codes.get(type, {}), **fields})
+    if data_sharing_agreement:
+        DataSharingAgreement.objects.create(organisation=organisation, accepted_by_name="A data protection officer",
+                                            accepted_on=date(2020, 4, 1))
     if parent is not None:
         OrganisationRelationship.objects.create(parent=parent, child=organisation, kind="stock_owner")
     return organisation

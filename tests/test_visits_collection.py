@@ -62,7 +62,7 @@ def test_the_complete_visit_is_complete_through_the_api(visits_service, council,
     assert created.status_code == 201, created.json()
     (answers, derived, status), = stored(visits_service)
     assert (status, derived) == ("completed", DERIVED)
-    assert answers["age2"] == 12 and "needs_mental" not in answers  # an unticked box is blank
+    assert answers["age2"] == 12 and answers["needs_mental"] == 0  # a box left unticked beside a ticked one
 
 
 @pytest.mark.parametrize("layout", ["headings", "template"])

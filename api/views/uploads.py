@@ -1,13 +1,14 @@
-"""File uploads through the API: post a CSV or XLSX in the official template layout,
-poll its status, fetch its issues. The same Upload model, Celery task and pipeline as
-the web bulk upload (cldc.platform.uploads); see cldc.api.uploads for what differs."""
+"""File uploads through the API: post a CSV or XLSX (the official template layout, or
+the supplier's own columns: one file, or a main file and its members' files), poll its
+status, fetch its issues. The same Upload model, Celery task and pipeline as the web
+bulk upload (cldc.platform.uploads); see cldc.api.uploads for what differs."""
 
 from pathlib import Path
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -18,10 +19,11 @@ from cldc.api.problems import Problem, issue
 from cldc.api.references import find_organisation, not_permitted
 from cldc.api.serializers import IssueSerializer, StrictSerializer
 from cldc.api.submission import Writer
-from cldc.api.uploads import refused_cells
+from cldc.api.uploads import ColumnsRefused, api_columns, refused_cells
 from cldc.api.views.base import ApiView
 from cldc.api.views.records import Pages, path_number, problems
-from cldc.platform.uploads.importer import worded
+from cldc.platform.uploads.importer import prepare, worded
+from cldc.platform.uploads.member_parts import MAX_FILES, forget_files, keep_parts
 from cldc.platform.uploads.models import Upload
 from cldc.platform.uploads.refusals import UploadError
 from cldc.platform.uploads.report import summary
@@ -31,8 +33,37 @@ from cldc.platform.uploads.tasks import process_upload
 UPLOAD_ID = path_number("id", "The upload's id")
 
 
+class FilesField(serializers.ListField):
+    """One file or several, under one name: an error is the field's, whichever file it is."""
+
+    def run_child_validation(self, data):
+        try:
+            return super().run_child_validation(data)
+        except serializers.ValidationError as error:
+            detail = error.detail.values() if isinstance(error.detail, dict) else [error.detail]
+            raise serializers.ValidationError([message for messages in detail for message in messages]) from None
+
+
+@extend_schema_field({"type": "object", "additionalProperties": {"type": "string", "nullable": True},
+                      "example": {"Their heading": "a question id", "Notes": None}})
+class ColumnsField(serializers.JSONField):
+    """A JSON object of headings and question ids, sent as one form field."""
+
+
 class UploadCreateSerializer(StrictSerializer):
-    file = serializers.FileField(help_text="CSV or XLSX, in the official bulk-upload template layout")
+    file = FilesField(
+        child=serializers.FileField(), min_length=1, max_length=MAX_FILES,
+        help_text="CSV or XLSX: the official bulk-upload template layout, or your own columns with one row of "
+                  "headings. Members in files of their own (the people of a household, say: one row a member, "
+                  "with the record's reference): send the main file and each member file, each as a `file` part; "
+                  "a workbook may hold them as sheets")
+    columns = ColumnsField(
+        required=False,
+        help_text='Your own columns: {"heading": "question id"} for the columns you match yourself (a question\'s id '
+                  'as the JSON Schema lists it, "<id>:day" for the day of a date; null: not needed). A sheet of '
+                  'members names its block\'s first member\'s question, for every member. Other columns are '
+                  'matched as your organisation saved them, '
+                  "else automatically when the match is confident; the rest are listed as unmatched")
     collection = serializers.CharField(required=False)
     record_type = serializers.CharField()
     version = serializers.IntegerField()
@@ -45,8 +76,25 @@ class UploadCreateSerializer(StrictSerializer):
                   "file has no errors)")
 
 
+class UploadColumnSerializer(serializers.Serializer):
+    sheet = serializers.CharField(allow_null=True, help_text="The sheet or file, for an upload in parts")
+    column = serializers.IntegerField(help_text="The column's number in its sheet or file, from 1")
+    heading = serializers.CharField()
+    question = serializers.CharField(allow_null=True, help_text="The question it answers; null: not read")
+    matched = serializers.ChoiceField(["given", "saved", "automatic", "unmatched"],
+                                      help_text="given in the request, saved by your organisation, automatic "
+                                                "(a confident match), or unmatched (not read)")
+
+
+class UploadPartSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="The sheet's or file's name")
+    members = serializers.CharField(allow_blank=True, help_text="The repeat block whose members it holds; '' for "
+                                                                "the main part (one row a record)")
+
+
 class UploadSerializer(serializers.ModelSerializer):
     organisation = serializers.SerializerMethodField()
+    parts = serializers.SerializerMethodField()
     progress = serializers.SerializerMethodField(help_text="Percentage of rows processed")
     url = serializers.SerializerMethodField()
     errors_url = serializers.SerializerMethodField()
@@ -54,8 +102,12 @@ class UploadSerializer(serializers.ModelSerializer):
     class Meta:
         model = Upload
         fields = ["id", "url", "errors_url", "collection", "record_type", "version", "organisation", "filename",
-                  "dry_run", "create_valid_now", "status", "message", "progress", "total_rows", "processed_rows",
-                  "created", "updated", "unchanged", "rejected", "created_at", "finished_at"]
+                  "layout", "parts", "dry_run", "create_valid_now", "status", "message", "progress", "total_rows",
+                  "processed_rows", "created", "updated", "unchanged", "rejected", "created_at", "finished_at"]
+
+    @extend_schema_field(UploadPartSerializer(many=True))
+    def get_parts(self, upload):
+        return [{"name": part["name"], "members": part["block"]} for part in upload.parts]
 
     def get_progress(self, upload) -> int:
         return int(100 * upload.processed_rows / upload.total_rows) if upload.total_rows else 0
@@ -79,12 +131,20 @@ class UploadReportSerializer(UploadSerializer):
     def get_issues_by_rule(self, upload) -> list[dict]:
         if upload.status not in (Upload.Status.CHECKED, Upload.Status.DONE, Upload.Status.FAILED):
             return []
-        return [{key: group[key] for key in ("severity", "rule", "column", "field", "count", "message", "rows")}
+        return [{key: group[key] for key in ("severity", "rule", "sheet", "column", "field", "count", "message", "rows")}
                 for group in summary(upload)["issues_by_rule"]]
 
 
+class UploadCreatedSerializer(UploadSerializer):
+    columns = UploadColumnSerializer(many=True, help_text="Your own columns: how each was matched")
+
+    class Meta(UploadSerializer.Meta):
+        fields = UploadSerializer.Meta.fields + ["columns"]
+
+
 class UploadIssueSerializer(IssueSerializer):
-    row = serializers.IntegerField(help_text="The row number in the file, as a spreadsheet shows it")
+    sheet = serializers.CharField(help_text="The sheet or file the row is in, for an upload in parts; '' otherwise")
+    row = serializers.IntegerField(help_text="The row number in the file (or its sheet), as a spreadsheet shows it")
     column = serializers.CharField(help_text="Field <number>, or the heading")
 
 
@@ -100,27 +160,39 @@ class UploadCreateView(ApiView):
     parser_classes = [MultiPartParser]
 
     @extend_schema(operation_id="uploads_create", request={"multipart/form-data": UploadCreateSerializer},
-                   responses={202: UploadSerializer, **problems(400, 401, 403, 413, 415, 422, 429)},
-                   description="Send a file to be checked and imported in the background; poll the upload's url.")
+                   responses={202: UploadCreatedSerializer, **problems(400, 401, 403, 413, 415, 422, 429)},
+                   description="Send a file (or a main file and its members' files) to be checked and imported in "
+                               "the background; poll the upload's url.")
     def post(self, request):
         data = UploadCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         data = data.validated_data
+        given = self.given_columns(data.get("columns"))
         writer = Writer(self.client, self.service)
         collection, definition = writer.definition(data["record_type"], data["version"], data.get("collection"))
         organisation = self.organisation(data, writer)
         upload = Upload.objects.create(
             collection=collection, record_type=definition.record_type, version=definition.version,
-            organisation=organisation, user=self.on_behalf_of(), filename=Path(data["file"].name).name[:200],
+            organisation=organisation, user=self.on_behalf_of(), filename=Path(data["file"][0].name).name[:200],
             path="", dry_run=data["dry_run"], create_valid_now=data["create_valid_now"],
         )
-        upload.keep(data["file"], self.service.schema_name)
-        self.check_file(upload, definition, writer.acted_for, organisation)
-        upload.layout = "template"
-        upload.save(update_fields=["layout"])
+        columns = self.check_file(upload, definition, data["file"], given, writer.acted_for, organisation)
         process_upload.delay(self.service.schema_name, upload.pk)
-        body = UploadSerializer(upload, context={"request": request}).data
+        body = {**UploadSerializer(upload, context={"request": request}).data,
+                "columns": UploadColumnSerializer(columns, many=True).data}
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+    @staticmethod
+    def given_columns(given):
+        """The client's own column matches: {heading: question id or null}."""
+        if given is None:
+            return {}
+        if not isinstance(given, dict) or not all(
+                isinstance(heading, str) and (question is None or isinstance(question, str))
+                for heading, question in given.items()):
+            message = 'columns must be a JSON object of headings and question ids: {"Their heading": "a question id"}'
+            raise Problem(422, "validation-failed", message, [issue("columns", "columns_format", message)])
+        return given
 
     def organisation(self, data, writer):
         """The organisation uploading, once the request may go ahead. Rows outside the
@@ -130,8 +202,9 @@ class UploadCreateView(ApiView):
             message = not_permitted(data["organisation"])
             raise Problem(422, "validation-failed", message, [issue("organisation", "organisation_permitted", message)])
         acting_for(self.request, organisation)
-        if data["file"].size > settings.CLDC_UPLOAD_MAX_BYTES:
-            message = f"The file must be smaller than {settings.CLDC_UPLOAD_MAX_BYTES // (1024 * 1024)} MB"
+        if sum(file.size for file in data["file"]) > settings.CLDC_UPLOAD_MAX_BYTES:
+            together = " together" if len(data["file"]) > 1 else ""
+            message = f"The file must be smaller than {settings.CLDC_UPLOAD_MAX_BYTES // (1024 * 1024)} MB{together}"
             raise Problem(413, "too-large", message, [issue("file", "file_size", message)])
         return organisation
 
@@ -143,30 +216,39 @@ class UploadCreateView(ApiView):
                           "longer active. Ask your data coordinator for a new key.")
         return person
 
-    @staticmethod
-    def check_file(upload, definition, acted_for, organisation):
-        """Refuse, keeping nothing, a file that cannot be read, is not in the template
-        layout, or names organisations or people the client may not name."""
+    def check_file(self, upload, definition, files, given, acted_for, organisation):
+        """Keep the files and match their columns; refuse, keeping nothing, files that
+        cannot be read or joined, a column mapping that names what the files or the
+        version lack, or rows naming organisations or people the client may not name.
+        Returns how each of the supplier's own columns was matched ([] for the template)."""
+        problem, columns = None, []
         try:
-            layout, refused = refused_cells(upload.path, upload.filename, definition, acted_for, organisation)
+            keep_parts(upload, files, self.service.schema_name, definition)
+            prepare(upload)  # the layout, and the rows counted: over the limit, refused here
+            if upload.layout == "template":
+                if given:
+                    raise ColumnsRefused([("columns", "template_columns", "The file is in the official template "
+                                           "layout: its columns are its field numbers. Send it without columns.")])
+            else:
+                columns = api_columns(upload, given)
+            refused = refused_cells(upload, definition, acted_for, organisation)
         except UploadError as error:
             error = worded(error, definition)  # a blank template: the pack's rule (CORE's bu_file_blank)
             problem = Problem(422, "validation-failed", str(error),
                               [issue("file", error.rule or "file_unreadable", str(error))])
+        except ColumnsRefused as refusal:
+            problem = Problem(422, "validation-failed", "The column mapping cannot be used. Nothing was imported.",
+                              [issue(field, rule, message) for field, rule, message in refusal.errors])
         else:
-            if layout == "template" and not refused:
-                return
-            if layout != "template":
-                message = ("The API takes files in the official template layout (a row of field numbers). Files "
-                           "with your own column headings can be uploaded in the web service, where a person matches "
-                           "the columns.")
-                problem = Problem(422, "validation-failed", message, [issue("file", "template_layout", message)])
-            else:
-                errors = [issue(refusal["field"], refusal["rule"], f"Row {row}: {refusal['message']}")
-                          for row, refusal in refused]
-                problem = Problem(422, "validation-failed", "The file names organisations or people this client "
-                                  "cannot submit logs for. Nothing was imported.", errors)
-        Path(upload.path).unlink(missing_ok=True)
+            if not refused:
+                upload.status = Upload.Status.RECEIVED
+                upload.save(update_fields=["status"])
+                return columns
+            errors = [issue(refusal["field"], refusal["rule"], f"Row {row}: {refusal['message']}")
+                      for row, refusal in refused]
+            problem = Problem(422, "validation-failed", "The file names organisations or people this client "
+                              "cannot submit logs for. Nothing was imported.", errors)
+        forget_files(upload)
         upload.delete()
         raise problem
 
@@ -191,6 +273,6 @@ class UploadErrorsView(ClientUploads, ApiView):
         upload = get_object_or_404(self.get_queryset(), pk=pk)
         acting_for(request, upload.organisation)
         issues = self.paginate_queryset(upload.issues.order_by("row", "id"))
-        rows = [{"row": i.row, "column": i.column, "field": i.field or None, "rule": i.rule, "severity": i.severity,
+        rows = [{"sheet": i.sheet, "row": i.row, "column": i.column, "field": i.field or None, "rule": i.rule, "severity": i.severity,
                  "message": i.message} for i in issues]
         return self.get_paginated_response(UploadIssueSerializer(rows, many=True).data)

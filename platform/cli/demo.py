@@ -13,6 +13,7 @@ from django_tenants.utils import schema_context
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cldc.platform.organisations import demo as organisation_demo
 from cldc.platform.organisations.models import (
     Membership,
     MembershipRole,
@@ -29,6 +30,7 @@ from cldc.platform.exports.formats import LAYOUT_OF
 from cldc.platform.people.models import StaffRole, User
 from cldc.platform.records.gateway import submit
 from cldc.platform.records.models import Record, Source
+from cldc.platform.registers.demo import seed as demo_register_entries
 from cldc.platform.cli.totp import DEMO_DEVICE_NAME
 from cldc.platform.tenancy.launch import ensure_platform_service, launch_service
 from cldc.platform.tenancy.models import Service
@@ -189,6 +191,48 @@ def add_arguments(parser):
     pass
 
 
+def banner_and_resources(service, today=None):
+    """A banner on every page, before sign-in too, with a page of its own; and the
+    resources released of the year open today (else the latest) and the years before it
+    (the demo's own records may be of an earlier year). Lines to print."""
+    from cldc.platform.notices.models import Banner
+    from cldc.platform.resources.models import Release
+
+    today = today or date.today()
+    lines = []
+    with schema_context(service.schema_name):
+        _, made = Banner.objects.get_or_create(title=DEMO_BANNER, defaults=dict(
+            link_text="What is in the demo", page_content=DEMO_BANNER_PAGE, before_sign_in=True,
+            starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=365)))
+        if made:
+            lines.append(f"Added a banner to {service.schema_name} (support change it under Notification banners).")
+        for name in service.collections:
+            collection = registry.get(name)
+            versions = sorted({v for rt in collection.record_types for v in collection.versions(rt)})
+            covering = [v for v in versions for rt in collection.record_types
+                        if v in collection.versions(rt) and collection.definition(rt, v).covers(today)]
+            latest = max(covering or versions[-1:], default=None)
+            for version in [v for v in versions if latest is not None and v <= latest]:
+                if Release.objects.get_or_create(collection=name, version=version)[1]:
+                    lines.append(f"Released the {version} resources of {name} (Collection resources).")
+    return lines
+
+
+DEMO_BANNER = "This is a **demo service**: the organisations, people and records in it are made up."
+DEMO_BANNER_PAGE = """Everything in this service is for trying it out.
+
+## Signing in
+
+Every demo person's password is demo-password-2026; staff also need a two-factor code, printed by
+python manage.py cldc totp EMAIL.
+
+## What to try
+
+- set up a record, or upload a file made from the template on the Collection resources page
+- as support, add a banner of your own and dismiss this one
+"""
+
+
 def nightly_exports(service):
     """Each format the service's packages add, with the layout it is made for (CORE's CDS
     XML), exported every night at midnight as the real service does; once. The names of
@@ -237,6 +281,11 @@ def run(options, out):
             email, PASSWORD, name=f"{organisations[key].name} provider")
         Membership.objects.get_or_create(user=person, organisation=organisations[key])
 
+    for line in organisation_demo.accept_agreements(organisations.values()):  # records need them (CORE's rules)
+        out.write(line)
+    for line in organisation_demo.merged_organisation(organisations["parent"], PASSWORD):
+        out.write(line)
+
     for name, _, _ in services:
         service = Service.objects.get(schema_name=name)
         made = demo_records(service, list(organisations.values()))
@@ -246,8 +295,12 @@ def run(options, out):
             synthetic = registry.get(collection).synthetic()
             for line in synthetic.demo(service, list(organisations.values())) if synthetic else []:
                 out.write(line)
+        for line in demo_register_entries(service, organisations):  # CORE's schemes and locations (docs/registers.md)
+            out.write(line)
         for scheduled in nightly_exports(service):
             out.write(f"Scheduled {scheduled} at midnight (support changes it under Downloads).")
+        for line in banner_and_resources(service):
+            out.write(line)
 
     out.write("")
     out.write("Services:")

@@ -64,6 +64,7 @@ def markdown(definition, pack):
                 when = f"Built into the gateway: {rule.built_in}"
             elif rule.pipeline:
                 when = f"Applied by the bulk-upload pipeline: {PIPELINE_CHECKS[rule.pipeline]}. {rule.description}"
+                when += f" When `{rule.when.source}`." if rule.when else ""  # a raw_fields rule's condition
             scope = " (bulk upload only)" if rule.bulk_upload_only else ""
             lines.append(f"| {rule.id}{scope} | {rule.reference} | {', '.join(rule.fields)} | {_cell(rule.message)} | {_cell(when)} |")
         lines.append("")

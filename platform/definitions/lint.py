@@ -67,6 +67,10 @@ def lint(definition, rule_pack=None):
 
     if rule_pack:
         for rule in rule_pack.rules:
+            if rule.pipeline == "raw_fields":  # over a row's cells as text, before they become answers
+                from cldc.platform.uploads.pipeline_checks import raw_rule_problems  # only for such a pack
+                problems += raw_rule_problems(rule, definition, where)
+                continue
             problems += _expression_problems(rule.when, known, definition, f"{where}: rule {rule.id}")
             for name in rule.attach_to + rule.fields:
                 if name not in known:

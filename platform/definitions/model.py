@@ -66,7 +66,10 @@ QUESTION_EXTRA_KEYS = {
     "dynamic_options", "refers_to", "keep_value_when_not_routed", "variants", "error_if_blank", "offered_when",
     "reads_as", "fills_local_authority",
 }
-OFFER_KEYS = {"when", "codes", "message"}  # each clause of offered_when
+OFFER_KEYS = {"when", "codes", "message", "options_of"}  # each clause of offered_when
+# `options_of`: the options the record's organisation on that side chose to use
+# (cldc.platform.organisations: OptionsInUse), read from the context's facts.
+ORGANISATION_SIDES = ("owning_organisation", "managing_organisation")
 # A retired option written as a mapping, to say which offered codes replaced it (it was
 # split or renamed): Question.replaced_by, which the refusal of a new answer names.
 RETIRED_OPTION_KEYS = {"code", "label", "replaced_by"}
@@ -204,9 +207,21 @@ class Offer:
     `message` (optional) says what to do instead of an answer not offered, in the
     collection's words; %{options} in it stands for the options offered."""
 
-    when: object  # Expression
+    when: object  # Expression; None for an `options_of` clause
     codes: frozenset
     message: str = ""
+    options_of: str = ""  # a side (ORGANISATION_SIDES): the options that organisation uses, once it chose
+    organisation: str = ""  # the organisation's name, in an offer made from an `options_of` clause
+
+    def deciding(self, question, env):
+        """This clause as it decides now, or None when it does not."""
+        if not self.options_of:
+            return self if self.when.evaluate_in(env) else None
+        facts = env.get(self.options_of) or {}
+        chosen = (facts.get("options_in_use") or {}).get(question.id)
+        if not chosen:
+            return None  # the organisation has not chosen: every option
+        return Offer(None, frozenset(chosen) & question.codes, self.message, self.options_of, facts.get("name") or "")
 
 
 @dataclass
@@ -282,7 +297,7 @@ class Question:
         """The `offered_when` clause that decides the options now: the first whose
         condition holds in `env` (scope() of the answers and context), or None when
         none does and every option is offered."""
-        return next((offer for offer in self.offers if offer.when.evaluate_in(env)), None)
+        return next((found for offer in self.offers if (found := offer.deciding(self, env))), None)
 
     def offered(self, env):
         """The options offered now: the web form shows these, and the gateway refuses
@@ -290,12 +305,16 @@ class Question:
         offer = self.offer(env)
         return self.options if offer is None else [(code, label) for code, label in self.options if code in offer.codes]
 
-    def not_offered_message(self, offer):
+    def not_offered_message(self, offer, answer=None):
         """What to do about an answer `offer` does not offer, naming the options it does
-        (with their codes, for files and systems): the clause's own words, or these."""
+        (with their codes, for files and systems): the clause's own words (%{options};
+        %{organisation} and %{answer} for an `options_of` clause), or these."""
         options = _either([f"“{label}” ({code})" for code, label in self.options if code in offer.codes])
         if offer.message:
-            return offer.message.replace("%{options}", options)
+            return (offer.message.replace("%{options}", options).replace("%{organisation}", offer.organisation)
+                    .replace("%{answer}", str(self.label_for(answer) or answer)))
+        if offer.options_of:
+            return f"{offer.organisation} does not use “{self.label_for(answer) or answer}”: select {options}."
         return f"Select one of the answers to “{self.label or self.id}” that apply to this log: {options}."
 
 
@@ -774,6 +793,12 @@ def _offers(raw, qtype, options, where, predicates):
     codes = {code for code, _ in options}
     offers = []
     for clause in clauses:
+        if isinstance(clause, dict) and "options_of" in clause:
+            if clause["options_of"] not in ORGANISATION_SIDES or "when" in clause or "codes" in clause:
+                raise DefinitionError(f"{where}: offered_when: `options_of` is one of {', '.join(ORGANISATION_SIDES)}, "
+                                      "without `when` or `codes`")
+            offers.append(Offer(None, frozenset(), str(clause.get("message") or ""), clause["options_of"]))
+            continue
         if not (isinstance(clause, dict) and clause.get("when") and isinstance(clause.get("codes"), list)):
             raise DefinitionError(f"{where}: offered_when: each clause needs `when` and `codes` (a list)")
         strays = [code for code in clause["codes"] if code not in codes]

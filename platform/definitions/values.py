@@ -61,7 +61,22 @@ def normalise(definition, incoming, existing=None):
             values[name] = _coerce(question, name, raw, existing.get(name))
         except _Invalid as invalid:
             errors.append(FieldError(name, invalid.rule, invalid.text))
+    values.update(_not_ticked(definition, values, existing))
     return values, errors
+
+
+def _not_ticked(definition, values, existing):
+    """{variable: 0} for each offered box left blank of a tick-box question that has a box
+    ticked once `values` are given: not ticked, stored as 0 in every channel (the web form
+    sends a box left unticked blank, the API and the XML files as 0 or not at all)."""
+    found = {}
+    boxes = {definition.variables[name].id: definition.variables[name] for name in values
+             if definition.variables[name].type == "checkbox"}
+    for question in boxes.values():
+        now = {name: values[name] if name in values else existing.get(name) for name in question.variables}
+        if 1 in now.values():
+            found.update({name: 0 for name in question.variables if name in question.codes and now[name] is None})
+    return found
 
 
 class _Invalid(Exception):

@@ -126,11 +126,13 @@ def _query(selection, records, for_people=False, named=False):
     facts = {f"fact_{name}": RECORD_FACTS[name] for name in {c.record for c in selection.columns if c.record}}
     kept = ("confirmations",) if any(c.confirmed for c in selection.columns) else ()
     inner, params = records.values("id", "answers", "derived", *kept, **facts).query.sql_with_params()
-    conditions = {name for c in selection.columns for name in c.conditions}  # an answer or a derived value
+    conditions = {name: _places(c, name) for c in selection.columns for name in c.conditions}
     # Each name is unpacked where it may be (every one unpacked costs time): answers from
     # the answers; derived values, and the answers the service fills in, from the derived.
-    answers = {c.answer for c in selection.columns if c.question is not None} | conditions
-    derived = {c.answer for c in selection.columns if c.answer and (c.question is None or c.filled_in)} | conditions
+    answers = {c.answer for c in selection.columns if c.question is not None} | {
+        name for name, (answer, _) in conditions.items() if answer}
+    derived = {c.answer for c in selection.columns if c.answer and (c.question is None or c.filled_in)} | {
+        name for name, (_, derived_value) in conditions.items() if derived_value}
     expressions = [_expression(column, selection.codes) for column in selection.columns]
     if for_people:
         expressions = [_for_people(column, text, selection.codes) for column, text in zip(selection.columns, expressions)]
@@ -217,7 +219,7 @@ def _expression(column, codes):
     else:
         text = _variable(column)
     if column.only_when:
-        text = f"CASE WHEN {_holds(column.only_when)} THEN {text} END"
+        text = f"CASE WHEN {_holds(column, column.only_when)} THEN {text} END"
     if column.date_part:
         value = f"extract({column.date_part} from ({text})::date)::int"
     elif column.decimal_point:
@@ -232,8 +234,8 @@ def _expression(column, codes):
     if column.unknown:  # as text: what stands in for a value may be a label where a number was
         value = f"({value})::text"
     for when, code, label in reversed(column.unknown):
-        instead = code if codes else label
-        value = f"CASE WHEN {_holds(when)} THEN {'NULL' if instead is None else literal(instead)} ELSE {value} END"
+        instead = 'NULL' if (code if codes else label) is None else literal(code if codes else label)
+        value = f"CASE WHEN {_holds(column, when)} THEN {instead} ELSE {value} END"
     return value
 
 
@@ -245,8 +247,23 @@ def _variable(column):
     return f"a.{_name(column.answer)}"
 
 
-def _holds(when):
-    return " AND ".join(f"COALESCE(a.{_name(name)}, d.{_name(name)}) = {literal(code)}" for name, code in when)
+def _holds(column, when):
+    return " AND ".join(f"{_condition_variable(column, name)} = {literal(code)}" for name, code in when)
+
+
+def _places(column, name):
+    """Whether a condition's variable may be in the answers, and in the derived values: a
+    question's answer is never among the derived values unless the service fills it in, and
+    a derived value is never an answer unless a question has its name."""
+    return next(((answer, derived) for known, answer, derived in column.condition_places if known == name),
+                (True, True))
+
+
+def _condition_variable(column, name):
+    answer, derived = _places(column, name)
+    if answer and derived:
+        return f"COALESCE(a.{_name(name)}, d.{_name(name)})"
+    return f"a.{_name(name)}" if answer else f"d.{_name(name)}"
 
 
 def _table(text, pairs):
@@ -263,20 +280,31 @@ def _plain(column, text, codes):
     question, derivation = column.question, column.derivation
     if question is None:
         return _coded(text, derivation.options, codes) if derivation.options else text
+    stored = not column.filled_in  # the gateway's own: nothing computed it
     if question.type == "checkbox":
-        return _coded(text, TICKED, codes)
+        return _coded(text, TICKED, codes, stored)
     if question.options or question.retired_options:
-        return _coded(text, question.options + question.retired_options, codes)
+        return _coded(text, question.options + question.retired_options, codes, stored)
     if question.type == "date":
         return f"({text})::date"
-    if question.type == "numeric" and (question.step is None or float(question.step) == int(float(question.step))):
-        return f"({text})::numeric::bigint"
+    if question.type == "numeric" and question.step is None:
+        return f"({text})::numeric::bigint"  # no step: a fraction may be stored, written rounded
+    if question.type == "numeric" and float(question.step) == int(float(question.step)):
+        return _whole(text, stored)
     return text
 
 
-def _coded(text, options, codes):
+def _coded(text, options, codes, stored=False):
     """Codes as numbers where every code is one, else as text; or each code's label."""
     if codes:
-        return f"({text})::numeric::bigint" if all(isinstance(code, int) for code, _ in options) else text
+        return _whole(text, stored) if all(isinstance(code, int) for code, _ in options) else text
     branches = " ".join(f"WHEN {literal(code)} THEN {literal(label)}" for code, label in options)
     return f"CASE {text} {branches} ELSE {text} END"
+
+
+def _whole(text, stored):
+    """A whole number. An answer as the gateway stored it is one already: its codes and the
+    numbers of a whole step are JSON integers (definitions.values), and their text is the
+    number's, so casting it cost a tenth of the query for nothing (ADR 0010). A
+    derived value's arithmetic may store 2.0 for 2: that is cast."""
+    return text if stored else f"({text})::numeric::bigint"

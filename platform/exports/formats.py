@@ -15,7 +15,12 @@ from cldc.platform.uploads.cell_safety import safe_cell
 FORMATS = {}  # name -> (writer, file extension)
 GIVEN_THE_RUN = set()  # names of formats whose writer is also given the ExportRun
 LAYOUT_OF = {}  # format name -> the layout it writes unless another is asked for
-PARQUET_BLOCK = 2 << 20  # bytes of CSV read at a time, each a row group (larger blocks took more memory)
+# Parquet's memory (bench/README.md): Arrow's CSV reader holds about 40 times a block while it
+# reads one, so blocks are small; the blocks are gathered into row groups of PARQUET_ROW_GROUP
+# rows, since the writer keeps each row group's metadata until the file closes (2 MB blocks as
+# row groups grew 25 MB over a million rows, and made a file twice the size).
+PARQUET_BLOCK = 1 << 20  # bytes of CSV read at a time
+PARQUET_ROW_GROUP = 16_384  # rows: about 24 MB held for CORE's 232 columns
 
 
 def export_format(name, extension=None, given_run=False, layout=None):
@@ -116,11 +121,12 @@ def write_parquet(selection, rows, path):
     import pyarrow.parquet as pq
 
     schema = pa.schema([pa.field(column.name, _arrow_type(column, selection.codes)) for column in selection.columns])
+    pool = _parquet_pool()
     written = Path(f"{path}.csv")
     try:
         with open(written, "wb") as handle:
             rows.write_csv(handle)
-        with pq.ParquetWriter(path, schema) as out:
+        with pq.ParquetWriter(path, schema, memory_pool=pool) as out:
             if written.stat().st_size:
                 names = [f"c{i}" for i in range(len(schema))]
                 reader = arrow_csv.open_csv(
@@ -129,13 +135,33 @@ def write_parquet(selection, rows, path):
                     parse_options=arrow_csv.ParseOptions(newlines_in_values=True),
                     convert_options=arrow_csv.ConvertOptions(
                         column_types=dict(zip(names, schema.types)), true_values=["t"], false_values=["f"],
-                        strings_can_be_null=True))
+                        strings_can_be_null=True),
+                    memory_pool=pool)
+                held, count = [], 0  # blocks not yet written, and their rows
                 for batch in reader:
-                    out.write_batch(pa.RecordBatch.from_arrays(batch.columns, schema=schema))
+                    held.append(pa.RecordBatch.from_arrays(batch.columns, schema=schema))
+                    count += batch.num_rows
+                    if count >= PARQUET_ROW_GROUP:
+                        out.write_table(pa.Table.from_batches(held, schema), row_group_size=count)
+                        held, count = [], 0
+                if held:
+                    out.write_table(pa.Table.from_batches(held, schema), row_group_size=count)
             else:
                 out.write_table(schema.empty_table())  # an empty year still has its columns
     finally:
         written.unlink(missing_ok=True)
+
+
+def _parquet_pool():
+    """Arrow's jemalloc pool where this pyarrow has it: with the default (mimalloc) the
+    process grew about 1.5 MB every 100,000 rows however little Arrow held; with jemalloc
+    it stayed flat (bench/README.md)."""
+    import pyarrow as pa
+
+    try:
+        return pa.jemalloc_memory_pool()
+    except NotImplementedError:  # a pyarrow built without it
+        return pa.default_memory_pool()
 
 
 def _arrow_type(column, codes):

@@ -100,6 +100,9 @@ class Column:
     confirmed: tuple = ()  # soft checks' ids
     not_held: str = ""
     text: bool = False
+    # Of its conditions' variables: ((variable, a question's, a derived value's), ...), so that
+    # PostgreSQL reads each only where it may be. None known: both places.
+    condition_places: tuple = ()
 
     def in_codes(self, codes):
         """Whether it is written as codes in a file of codes (True) or of labels (False)."""
@@ -319,8 +322,10 @@ def _shown(where, raw, definition, derived):
             raise DefinitionError(
                 f"{where}: unknown: each entry is {{when: {{variable: code}}, code: ..., label: ...}}")
         unknown.append((condition(rule["when"], "unknown"), rule.get("code"), rule.get("label")))
+    only_when = condition(raw["only_when"], "only_when") if "only_when" in raw else ()
+    read = sorted({name for name, _ in only_when} | {name for when, *_ in unknown for name, _ in when})
     return {"description": None if raw.get("description") is None else str(raw["description"]),
             "labels": table("labels"), "codes": table("codes"), "always": raw.get("always", ""), "decimal_point": bool(raw.get("decimal_point")),
-            "date_part": raw.get("date_part", ""),
-            "only_when": condition(raw["only_when"], "only_when") if "only_when" in raw else (),
-            "unknown": tuple(unknown), "text": bool(raw.get("text"))}
+            "date_part": raw.get("date_part", ""), "only_when": only_when,
+            "unknown": tuple(unknown), "text": bool(raw.get("text")),
+            "condition_places": tuple((name, name in definition.variables, name in derived) for name in read)}

@@ -15,6 +15,7 @@ from cldc.platform.definitions.values import from_json
 from cldc.platform.records.gateway import context_for
 from cldc.platform.records.models import Record
 from cldc.platform.records.versions import later_versions
+from cldc.platform.registers import choices as registers
 
 CANNOT_START, NOT_STARTED, IN_PROGRESS, COMPLETED = "cannot_start", "not_started", "in_progress", "completed"
 TASK_LABELS = {CANNOT_START: "Cannot start yet", NOT_STARTED: "Not yet started", IN_PROGRESS: "In progress",
@@ -165,8 +166,13 @@ class Log:
         channel to). An answer already given stays offered, so that the page shows it,
         a retired one too (the record keeps it); sent again, the gateway says on it what
         to choose instead, or keeps the retired code."""
-        offered = question.offered(scope(self.answers, self.context))
         given = self.answers.get(question.id)
+        entries = registers.offered(self.record, self.definition, question, self.answers)
+        if entries is not None:  # a register's entries (docs/registers.md), the one given kept
+            shown = [code for code, _ in entries]
+            return entries + ([(given, registers.display(self.definition, question, given))]
+                              if given is not None and given not in shown else [])
+        offered = question.offered(scope(self.answers, self.context))
         return [(code, label) for code, label in question.options + question.retired_options
                 if (code, label) in offered or code == given]
 
@@ -184,6 +190,9 @@ class Log:
             ticked = [text for var, text in question.options + question.retired_options if self.answers.get(var) == 1]
             return ", ".join(ticked)
         value = self.answers.get(question.id)
+        entry = registers.display(self.definition, question, value)
+        if entry is not None:  # a register entry the log chooses: by its name
+            return entry
         if question.is_coded and value is not None:
             return question.reads(value) or str(value)
         return self.definition.display(question.id, value)

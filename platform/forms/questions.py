@@ -56,7 +56,7 @@ def field_for(question, options=None):
     """The form field for a question, offering `options` (default: all of them); values
     stay as text for the gateway to type."""
     label = question.text or question.label or question.id
-    if question.type in ("radio", "select") and question.options:
+    if question.type in ("radio", "select") and (question.options or options):  # options: a register's entries too
         choices = [(str(code), text) for code, text in (question.options if options is None else options)]
         widget = forms.RadioSelect if question.type == "radio" else forms.Select
         if question.type == "select":
@@ -102,8 +102,8 @@ class PageForm(forms.Form):
                 continue
             value = self.cleaned_data.get(question.id)
             if question.type == "checkbox":
-                # A box left unticked is blank, as a file and the API leave it (the pack derives
-                # its 0 where the collection wants one); blank also clears a box unticked now.
+                # A box left unticked is sent blank: the gateway stores its 0 once another box is
+                # ticked (values.normalise), as for every channel; blank also clears one unticked now.
                 ticked = set(value or [])
                 for variable in question.variables:
                     if question.codes and variable in question.codes:

@@ -22,6 +22,7 @@ from cldc.platform.organisations import policy
 from cldc.platform.records.gateway import StaleRecord, WindowClosed, submit
 from cldc.platform.records.models import Record, Status, may_create_records
 from cldc.platform.records.references import References, assignable_people
+from cldc.platform.registers.choices import filled_rows
 from cldc.themes.forms import GDSFormMixin
 
 PER_PAGE = 20
@@ -248,7 +249,8 @@ def create_log(request):
             try:
                 submit(record, named.answers, source="form", user=request.user)
             except WindowClosed as closed:  # the gateway's one message for the collection window
-                form.add_error("year", str(closed))
+                # (or for an organisation without its data sharing agreement: on that organisation)
+                form.add_error(getattr(closed, "column", "") or "year", str(closed))
             else:
                 return redirect("log-tasks", pk=record.pk)
     several = len(types) > 1
@@ -352,6 +354,8 @@ def answer_rows(log, subsection, here):
                 "change_url": f"{reverse('log-page', kwargs={'pk': log.record.pk, 'step': page.id})}?return_to={here}",
                 "revision": revision,
             })
+            for filled, noun in filled_rows(log.definition, question, log.answers):  # la from the location
+                rows.append({"question": filled, "value": log.display(filled), "filled_from": noun})
     return rows
 
 

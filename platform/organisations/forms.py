@@ -1,6 +1,9 @@
+from datetime import date
+
 from django import forms
 
-from cldc.platform.organisations.models import Membership, MembershipRole
+from cldc.platform.organisations import merges
+from cldc.platform.organisations.models import Membership, MembershipRole, Organisation
 from cldc.platform.people.forms import EMAIL_ERRORS
 from cldc.themes.forms import GDSFormMixin
 
@@ -59,3 +62,58 @@ class EditPersonForm(GDSFormMixin, MembershipFieldsMixin, forms.Form):
             "is_key_contact": membership.is_key_contact,
             "is_active": str(membership.user.is_active and membership.is_current),
         }
+
+
+class MergeForm(GDSFormMixin, forms.Form):
+    """Support records a merge: into which organisation, from which day."""
+
+    field_order = ["absorbing_organisation", "merge_date"]
+
+    absorbing_organisation = forms.ModelChoiceField(
+        label="Which organisation did it merge into?", queryset=None, empty_label="Select an organisation",
+        error_messages={"required": "Select the organisation it merged into",
+                        "invalid_choice": "Select the organisation it merged into"})
+
+    def __init__(self, *args, merged, **kwargs):
+        from cldc.platform.forms.questions import DateField  # the GOV.UK date input every date question uses
+
+        super().__init__(*args, **kwargs)
+        self.merged = merged
+        self.fields["absorbing_organisation"].queryset = Organisation.objects.exclude(pk=merged.pk)
+        self.fields["merge_date"] = DateField(
+            label="Merge date", name_in_messages="The merge date",
+            help_text=f"The first day {merged.name} is part of the other organisation, for example 1 7 2026")
+        self.lay_out()
+
+    def clean(self):
+        data = super().clean()
+        absorbing, day = data.get("absorbing_organisation"), data.get("merge_date")
+        if "merge_date" in self.fields and not day and "merge_date" not in self.errors:
+            self.add_error("merge_date", "Enter the merge date")
+        if absorbing and day:
+            try:
+                merges.check(self.merged, absorbing, date.fromisoformat(day))
+            except merges.MergeRefused as refused:
+                self.add_error(refused.field, refused.message)
+        return data
+
+
+class OrganisationDataForm(GDSFormMixin, forms.Form):
+    """What support and the organisation's coordinators say of it: whether it holds stock
+    (support only), and which options it uses of the questions a collection lets an
+    organisation choose (CORE: its rent periods)."""
+
+    def __init__(self, *args, choosable, may_set_stock, **kwargs):
+        super().__init__(*args, **kwargs)
+        if may_set_stock:
+            self.fields["holds_stock"] = forms.TypedChoiceField(
+                label="Does the organisation hold its own stock?", widget=forms.RadioSelect,
+                choices=[("True", "Yes"), ("False", "No")], coerce=lambda value: value == "True",
+                error_messages={"required": "Select whether the organisation holds its own stock"})
+        for key, question in choosable.items():
+            self.fields[key] = forms.MultipleChoiceField(
+                label=question.label or question.text, widget=forms.CheckboxSelectMultiple,
+                choices=[(str(code), label) for code, label in question.options],
+                help_text="Select every option the organisation uses: the others are not offered on its records",
+                error_messages={"required": f"Select at least one option of {question.label or question.text}"})
+        self.lay_out()

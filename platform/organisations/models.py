@@ -91,6 +91,15 @@ class Organisation(models.Model):
         help_text="The region of England it works in: organisations of the same type and region are compared")
     active_from = models.DateField(null=True, blank=True)
     active_to = models.DateField(null=True, blank=True, help_text="Leave empty while the organisation is active")
+    holds_stock = models.BooleanField(
+        "holds its own stock", default=True,
+        help_text="An organisation that holds no stock of its own records only as another's managing agent")
+    # A merge (cldc.platform.organisations.merges): from merge_date the organisation is
+    # part of the absorbing one. Its records keep its name (docs/adr/0016).
+    merge_date = models.DateField(null=True, blank=True, help_text="The first day it is part of the absorbing organisation")
+    absorbing_organisation = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="absorbed_organisations",
+        help_text="The organisation it merged into")
     updated_at = models.DateTimeField(
         auto_now=True, help_text="Last change: a partial export re-sends the records that name the organisation")
 
@@ -118,6 +127,43 @@ class Organisation(models.Model):
     @property
     def official_code(self):
         return self.ons_code or self.regulator_number
+
+    @property
+    def data_sharing_agreement(self):
+        """The accepted agreement, or None: no records may be created for it until one is."""
+        return DataSharingAgreement.objects.filter(organisation=self).first()
+
+
+class DataSharingAgreement(models.Model):
+    """An organisation's acceptance of the data sharing agreement, by its data protection
+    officer: until there is one, no channel creates records for it (the gateway)."""
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="+")
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    accepted_by_name = models.CharField(max_length=150, help_text="As the person was called when they accepted")
+    accepted_on = models.DateField()
+    accepted_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.organisation}: accepted by {self.accepted_by_name} on {self.accepted_on}"
+
+
+class OptionsInUse(models.Model):
+    """The options of one question an organisation uses (CORE: its rent periods), where
+    a package lets organisations choose (`offered_when: - options_of: <organisation>`,
+    docs/definitions.md). Without a row the organisation uses every option."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="options_in_use")
+    collection = models.CharField(max_length=40)
+    question = models.CharField(max_length=80, help_text="The question's id in the collection's definitions")
+    codes = models.JSONField(help_text="The codes of the options it uses, as the definition writes them")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "collection", "question"],
+                                               name="one_choice_per_question")]
+
+    def __str__(self):
+        return f"{self.organisation}: {self.collection} {self.question}"
 
 
 class RelationshipKind(models.TextChoices):
@@ -172,6 +218,9 @@ class OrganisationRelationship(models.Model):
 class MembershipRole(models.TextChoices):
     DATA_PROVIDER = "data_provider", "Data provider"
     DATA_COORDINATOR = "data_coordinator", "Data coordinator"
+    # Signs off the organisation's returns where the package allows (returns/*.yaml `sign_off`):
+    # sees its records and figures, changes nothing (organisations.policy.organisations_certified).
+    CERTIFIER = "certifier", "Certifier"
 
 
 class Membership(models.Model):

@@ -7,13 +7,21 @@ organisations is answered here, and nowhere else.
 - Support staff act for every active organisation.
 - Other staff (analysts, content designers, collection administrators) do not act
   for organisations: they read or edit content, not submit data.
+- A certifier (a membership role) does not act for their organisation: they see its
+  records and figures, and sign off its returns where the package lets them
+  (organisations_certified; returns/access.py).
 - A data coordinator manages the people of their own organisation; support
   manages everyone. A parent's coordinator does not manage the child's people.
 - Inactive people, ended memberships, ended relationships and closed
   organisations grant nothing.
+- From its merge date, an organisation is part of the one that absorbed it: whoever
+  acts for the absorbing organisation acts for the merged one too (its records keep
+  its name: docs/adr/0016), through any chain of merges.
 """
 
 from datetime import date
+
+from django.db.models import Q
 
 from cldc.platform.organisations.models import Membership, MembershipRole, Organisation, OrganisationRelationship
 from cldc.platform.people.models import StaffRole, User
@@ -28,19 +36,45 @@ def _memberships(user, on):
 
 
 def own_organisations(user, on=None):
-    """The active organisations the person is an active member of."""
+    """The active organisations the person is an active member of, in a role that acts
+    for them (a certifier's membership does not: organisations_certified)."""
     on = on or date.today()
     if not (user and user.is_authenticated and user.is_active):
         return Organisation.objects.none()
-    return Organisation.objects.active(on).filter(pk__in=_memberships(user, on).values("organisation"))
+    acting = _memberships(user, on).exclude(role=MembershipRole.CERTIFIER)
+    return Organisation.objects.active(on).filter(pk__in=acting.values("organisation"))
+
+
+def organisations_certified(user, on=None):
+    """The active organisations the person is a certifier of: they see its records and
+    figures and may sign off its returns (where the package lets a certifier), but do
+    not act for it, so change nothing unless another membership lets them."""
+    on = on or date.today()
+    if not (user and user.is_authenticated and user.is_active):
+        return Organisation.objects.none()
+    certifying = _memberships(user, on).filter(role=MembershipRole.CERTIFIER)
+    return Organisation.objects.active(on).filter(pk__in=certifying.values("organisation"))
 
 
 def organisations_acted_for(user, on=None):
     """The organisations this person may act for on a date (today by default)."""
     on = on or date.today()
     if is_support(user):
-        return Organisation.objects.active(on)
-    return with_children(own_organisations(user, on), on)
+        return with_absorbed(Organisation.objects.active(on), on)
+    return with_absorbed(with_children(own_organisations(user, on), on), on)
+
+
+def with_absorbed(organisations, on=None):
+    """`organisations` and those merged into them on or before the day, through any
+    chain of merges (A into B, then B into C: C's people act for A's records)."""
+    on = on or date.today()
+    found = set(organisations.values_list("pk", flat=True))
+    frontier = found
+    while frontier:
+        frontier = set(Organisation.objects.filter(absorbing_organisation__in=frontier, merge_date__lte=on)
+                       .values_list("pk", flat=True)) - found
+        found |= frontier
+    return Organisation.objects.filter(pk__in=found)
 
 
 def with_children(organisations, on=None):
@@ -104,11 +138,12 @@ def organisations_visible_to(user, on=None):
 
 def organisations_with_figures_for(user):
     """Whose figures (their own figures, their returns) a person may see: the organisations
-    they act for and, for analysts (who read every organisation's records, as
+    they act for or certify and, for analysts (who read every organisation's records, as
     Record.visible_to says), every active one. Any other is a 404."""
     if user.is_authenticated and user.is_active and user.staff_role == StaffRole.ANALYST:
         return Organisation.objects.active()
-    return organisations_acted_for(user)
+    return Organisation.objects.filter(Q(pk__in=organisations_acted_for(user).values("pk"))
+                                       | Q(pk__in=organisations_certified(user).values("pk")))
 
 
 def role_of(user, on=None):
@@ -125,4 +160,4 @@ def role_of(user, on=None):
     roles = set(_memberships(user, on or date.today()).values_list("role", flat=True))
     if MembershipRole.DATA_COORDINATOR in roles:
         return str(MembershipRole.DATA_COORDINATOR)
-    return str(MembershipRole.DATA_PROVIDER) if roles else None
+    return str(MembershipRole.DATA_PROVIDER) if roles - {MembershipRole.CERTIFIER} else None

@@ -32,7 +32,10 @@ from cldc.platform import registry
 from cldc.platform.definitions.expressions import scope
 from cldc.platform.definitions.routing import not_asked_message, route, unanswered
 from cldc.platform.definitions.values import from_json, normalise, to_json
+from cldc.platform.organisations import agreements
+from cldc.platform.organisations.context import organisation_context
 from cldc.platform.records.models import Record, Revision, SoftCheckOutcome, Status
+from cldc.platform.registers import context as registers
 from cldc.platform.rules.engine import Finding
 from cldc.platform.windows.service import WindowClosed, refusal  # noqa: F401 - WindowClosed: raised by submit()
 
@@ -44,8 +47,9 @@ class StaleRecord(Exception):
     """Someone else changed the record since it was read (optimistic locking)."""
 
 
-def context_for(record, definition, today=None):
-    """Values the rules may read besides answers."""
+def context_for(record, definition, today=None, answers=None):
+    """Values the rules may read besides answers. `entries`: the register entries that
+    `answers` (default: the record's own) choose (cldc.platform.registers.context)."""
     return {
         "today": today or dt.date.today(),
         "version": definition.version,
@@ -53,6 +57,9 @@ def context_for(record, definition, today=None):
         "collection_end": definition.valid_to,
         "owning_organisation_type": getattr(record.owning_organisation, "type", None),
         "managing_organisation_type": getattr(record.managing_organisation, "type", None),
+        "entries": registers.entries_for(record, definition, record.answers if answers is None else answers),
+        # owning_organisation, managing_organisation: their merges, stock, agreement, options in use
+        **organisation_context(record, definition, record.answers if answers is None else answers),
     }
 
 
@@ -71,6 +78,7 @@ class Evaluation:
     status: str
     findings: list  # every rule that fired, including those that refused a value
     notes: list = field(default_factory=list)  # answers given but not stored, halves of pairs missing
+    filled: dict = field(default_factory=dict)  # answers the chosen register entries filled (docs/registers.md)
 
 
 @dataclass(kw_only=True)
@@ -125,6 +133,9 @@ def evaluate(definition, pack, answers, incoming, context, channel, confirmation
     for _ in range(MAX_PASSES):
         candidate = {k: v for k, v in {**answers, **{n: values[n] for n in submitted}}.items() if v is not None}
         kept, cleared, applicable = route(definition, candidate, context)
+        filled = registers.fills(definition, context.get("entries"), kept, applicable)  # la from the location
+        kept.update(filled)
+        cleared = [name for name in cleared if name not in filled]
         # Derived values that only repeat an answer are not derived: keep the answer.
         derived = {k: v for k, v in pack.derive(kept, context).items() if kept.get(k) != v}
         findings = pack.check({**derived, **kept}, context, channel, definition)
@@ -183,7 +194,7 @@ def evaluate(definition, pack, answers, incoming, context, channel, confirmation
     else:
         status = Status.COMPLETED
     return Evaluation(kept, derived, cleared, rejected, errors, warnings, confirmed, missing, status, rejecting + findings,
-                      notes)
+                      notes, filled)
 
 
 def _not_offered(definition, derived, kept, context):
@@ -200,9 +211,12 @@ def _not_offered(definition, derived, kept, context):
         offer = question.offer(env)
         # A retired code is judged as retired (normalise: kept where held, never chosen anew), not as not offered.
         if offer is not None and kept[question.id] not in offer.codes and kept[question.id] in question.codes:
-            read = sorted(offer.when.names & definition.variables.keys())
+            if offer.options_of:  # the options its organisation uses: the organisation's answer is read
+                read = [v for v in [definition.record_fields.get(offer.options_of)] if v]
+            else:
+                read = sorted(offer.when.names & definition.variables.keys())
             findings.append(Finding(NOT_OFFERED, "hard", [question.id, *read], [question.id],
-                                    question.not_offered_message(offer)))
+                                    question.not_offered_message(offer, kept[question.id])))
     return findings
 
 
@@ -250,11 +264,15 @@ def submit(record, incoming, source, user=None, *, confirm=(), expected_version=
     A new record, or a change, outside the collection window raises WindowClosed,
     validate_only or not (check_window); a submission that changes nothing does not,
     nor does reading a record (validate_only, with no answers and no confirmation).
+    A new record, or a change of its organisations, naming an organisation that has not
+    accepted the data sharing agreement the collection asks for raises
+    AgreementNotAccepted, a WindowClosed (cldc.platform.organisations.agreements).
     """
     collection = registry.get(record.collection)
     definition = collection.definition(record.record_type, record.version)
     pack = collection.rule_pack(record.record_type, record.version)
-    context = context_for(record, definition, today)
+    incoming = registers.canonical(definition, incoming)  # an entry named by its number or code: stored as its code
+    context = context_for(record, definition, today, {**record.answers, **incoming})
     answers = from_json(definition, record.answers)
     confirmations = dict(record.confirmations)
 
@@ -271,6 +289,9 @@ def submit(record, incoming, source, user=None, *, confirm=(), expected_version=
     reading = validate_only and not incoming and not confirm  # a page showing what a record needs
     if record.pk is None or (changes and not reading):
         check_window(record, today, windows)
+        refused = agreements.refusal(record, definition, pack, to_json(result.answers), context)
+        if refused:  # the collection asks for an organisation's data sharing agreement
+            raise refused
     outcome = Outcome(**vars(result), record=record, changes=changes, created=record.pk is None)
     hold(record, definition, result, confirmations)
     if validate_only:

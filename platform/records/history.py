@@ -2,7 +2,8 @@
 
 Every change to a record writes a Revision whose `changes` map each variable to
 [old, new]. Replaying them in order, up to a moment, gives the answers as they were
-then: the base for quarterly snapshots, audit and "what did we know on 31 March".
+then: for audit and "what did we know on 31 March". (Not for quarterly returns: they
+judge a record as it stands by the dates in its answers, ADR 12.)
 A move to another version (records.versions) is a revision too, under `version`.
 Run it in the record's service schema, like any query of records.
 """

@@ -36,14 +36,15 @@ class RecordQuerySet(models.QuerySet):
     changing: analysts read every record and change none."""
 
     def visible_to(self, user):
-        """The records a person may see: those they may change, and, for analysts, all
-        (they query and export every organisation's data). Anyone else sees none: a
-        record outside this is a 404."""
+        """The records a person may see: those they may change, those owned by an
+        organisation they certify (policy.organisations_certified: to read the returns
+        they sign off), and, for analysts, all (they query and export every
+        organisation's data). Anyone else sees none: a record outside this is a 404."""
         if not (user and user.is_authenticated and user.is_active):
             return self.none()
         if user.staff_role == StaffRole.ANALYST:
             return self.all()
-        return self.changeable_by(user)
+        return self.changeable_by(user) | self.filter(owning_organisation__in=policy.organisations_certified(user))
 
     def changeable_by(self, user):
         """The records a person may change (answer, confirm, assign, share): those of

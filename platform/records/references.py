@@ -51,9 +51,23 @@ CANNOT_USE = {
 
 def assignable_people(organisations, on=None):
     """The people a log of these organisations may be assigned to: active, with a
-    current membership of one of them. Forms offer these; the resolver allows these."""
-    current = Membership.objects.active(on or date.today()).filter(organisation__in=organisations)
+    current membership of one of them, or of an organisation one of them merged into
+    (its people took over its logs: docs/adr/0016). Forms offer these; the resolver
+    allows these."""
+    on = on or date.today()
+    current = Membership.objects.active(on).filter(organisation__in=with_absorbing(organisations, on))
     return User.objects.filter(is_active=True, pk__in=current.values("user"))
+
+
+def with_absorbing(organisations, on):
+    """The organisations and those they merged into by the day, through any chain."""
+    found = {o.pk if hasattr(o, "pk") else o for o in organisations}
+    frontier = found
+    while frontier:
+        frontier = set(Organisation.objects.filter(pk__in=frontier, merge_date__lte=on, absorbing_organisation__isnull=False)
+                       .values_list("absorbing_organisation", flat=True)) - found
+        found |= frontier
+    return found
 
 
 @dataclass

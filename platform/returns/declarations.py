@@ -3,7 +3,8 @@
 
     period: quarter                     # the only kind so far: April to June is quarter 1
     reference: [visitref]               # the answers shown as a record's reference in lists
-    sign_off: data_coordinator          # who signs a return off (the only role so far)
+    made_by: [local_authority]          # who makes returns: organisations of these types (default: any)
+    sign_off: [data_coordinator, certifier]  # who signs a return off: its data coordinator, its certifiers
     include_when:                       # a record belongs if any holds
       - id: visited
         label: Visited in the quarter
@@ -12,11 +13,13 @@
       - {id: ..., label: ..., expression: ...}
 
 Expressions are the definitions' language (cldc.platform.definitions.expressions),
-over a record's answers and derived values as they stood at the period's end, with
-the rules' context and the period's first and last days (`quarter_start`,
-`quarter_end`). A mistake is a DefinitionError naming the file and the place."""
+over a record's answers and derived values as the record stands when the return is
+read or submitted, with the rules' context and the period's first and last days
+(`quarter_start`, `quarter_end`): a trigger judges the record's own event dates
+against the quarter (ADR 12). A mistake is a DefinitionError naming the file and the place."""
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from functools import cache
 
@@ -24,10 +27,16 @@ from cldc.platform import contract, registry
 from cldc.platform.definitions.expressions import ExpressionError, compile_expression
 from cldc.platform.definitions.model import DefinitionError, load_yaml
 from cldc.platform.forms.choices import year_label
+from cldc.platform.organisations.models import OrganisationType
 
-KEYS = {"period", "reference", "sign_off", "include_when", "exclude_when"}
+KEYS = {"period", "reference", "made_by", "sign_off", "include_when", "exclude_when"}
 TRIGGER_KEYS = {"id", "label", "expression"}
-SIGN_OFF_ROLES = {"data_coordinator": "the organisation's data coordinator"}
+# Who may sign an organisation's return off: its own members in these roles (access.may_sign_off).
+SIGN_OFF_ROLES = {"data_coordinator": "the organisation's data coordinator",
+                  "certifier": "a certifier of the organisation (who sees its records and changes none)"}
+TYPE_PLURALS = {OrganisationType.LOCAL_AUTHORITY: "local authorities",
+                OrganisationType.PRIVATE_REGISTERED_PROVIDER: "private registered providers",
+                OrganisationType.OTHER: "other organisations"}
 # A quarter of a collection year (which starts in April), as the department's
 # financial-year quarters: (number, first month, months after the year's start).
 QUARTER_MONTHS = {1: 4, 2: 7, 3: 10, 4: 1}
@@ -106,10 +115,21 @@ class Returns:
     record_type: str
     title: str  # the record type's name: "Home visit"
     reference: tuple
-    sign_off: str
+    sign_off: frozenset  # roles of SIGN_OFF_ROLES
     include_when: tuple
     exclude_when: tuple
     first_period: Period  # the quarter its oldest version starts in
+    made_by: frozenset  # the organisation types that make returns (OrganisationType values)
+    fingerprint: str  # of the file: membership worked out by another file is worked out again
+
+    def made_by_label(self):
+        """Who makes these returns, as people read it: "local authorities"."""
+        if self.made_by == frozenset(OrganisationType.values):
+            return "every kind of organisation"
+        return " and ".join(TYPE_PLURALS[kind] for kind in OrganisationType.values if kind in self.made_by)
+
+    def is_made_by(self, organisation):
+        return organisation.type in self.made_by
 
     def periods(self, today):
         """Every period from the first to the one containing today, newest first."""
@@ -153,8 +173,11 @@ def read_returns(path, definitions, derived):
     if raw.get("period") != "quarter":
         raise DefinitionError(f"{path}: period: {raw.get('period')!r} is not a kind of period; the kind is quarter")
     sign_off = raw.get("sign_off", "data_coordinator")
-    if sign_off not in SIGN_OFF_ROLES:
-        raise DefinitionError(f"{path}: sign_off: {sign_off!r} is not a role; give one of {', '.join(SIGN_OFF_ROLES)}")
+    sign_off = sign_off if isinstance(sign_off, list) else [sign_off]
+    unknown = [role for role in sign_off if role not in SIGN_OFF_ROLES]
+    if unknown or not sign_off:
+        raise DefinitionError(f"{path}: sign_off: {', '.join(map(repr, unknown)) or 'nothing'} is not a role; "
+                              f"give one or more of {', '.join(SIGN_OFF_ROLES)}")
     variables = {name for definition in definitions for name in definition.variables}
     reference = raw.get("reference") or list(definitions[-1].reference_key)
     if not isinstance(reference, list):
@@ -166,10 +189,15 @@ def read_returns(path, definitions, derived):
     if not include:
         raise DefinitionError(f"{path}: include_when: give at least one trigger, or no record belongs")
     exclude = _triggers(path, "exclude_when", raw.get("exclude_when") or [], definitions, known)
+    made_by = raw.get("made_by", list(OrganisationType.values))
+    if not isinstance(made_by, list) or not made_by or set(made_by) - set(OrganisationType.values):
+        raise DefinitionError(f"{path}: made_by: give a list of organisation types, from "
+                              f"{', '.join(OrganisationType.values)}")
     first = min(definition.valid_from for definition in definitions)
     latest = definitions[-1]
-    return Returns(latest.collection, latest.record_type, latest.title, tuple(reference), sign_off, include, exclude,
-                   Period.containing(first))
+    return Returns(latest.collection, latest.record_type, latest.title, tuple(reference), frozenset(sign_off), include,
+                   exclude,
+                   Period.containing(first), frozenset(made_by), hashlib.sha256(path.read_bytes()).hexdigest())
 
 
 def _triggers(path, key, entries, definitions, known):

@@ -1,8 +1,10 @@
-"""Returns, in each service's schema: one per organisation, record type and period.
-A return is open until submitted, then signed off; reopening (with a reason) makes it
-open again. Every step is a ReturnEvent (who, when, why). Each submission freezes the
-records that belong as a Snapshot, numbered: a resubmission is a new version and the
-old ones stay. Records are read through Record.visible_to, the one rule."""
+"""Returns, in each service's schema: one per organisation, record type and period,
+made when first read or acted on. A return is open until submitted, then signed off;
+reopening (with a reason) makes it open again. Every step is a ReturnEvent (who, when,
+why). Which records belong is kept per return as ReturnMembers, worked out again for a
+record when it changes (membership.refresh). Each submission freezes the records that
+belong as a Snapshot, numbered: a resubmission is a new version and the old ones stay.
+Records are shown through Record.visible_to, the one rule."""
 
 from django.conf import settings
 from django.db import models
@@ -26,6 +28,8 @@ class Return(models.Model):
     year = models.PositiveIntegerField(help_text="The collection year the period is in: 2026 for 2026 to 2027")
     number = models.PositiveSmallIntegerField(help_text="The period within the year: quarter 1 is April to June")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    members_by = models.CharField(max_length=64, blank=True, help_text=(
+        "The fingerprint of the returns file its ReturnMembers were worked out by: another means work them out again"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organisation", "collection", "record_type", "year", "number"],
@@ -86,6 +90,25 @@ class RecordChoice(models.Model):
                                                name="one_choice_per_record_and_return")]
 
 
+class ReturnMember(models.Model):
+    """One of the organisation's records, as the return last judged it: whether it is
+    in (the triggers, or the organisation's choice, which wins), why, and the record's
+    lock_version then. A row for every record the organisation owns, listed or not, so
+    that only records changed since (another lock_version) are judged again."""
+
+    return_made = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="members")
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
+    lock_version = models.PositiveIntegerField(help_text="The record's lock_version when judged")
+    listed = models.BooleanField(help_text="Triggered or chosen: shown on the return's page, in or out")
+    included = models.BooleanField()
+    reference = models.CharField(max_length=500, blank=True)
+    reasons = models.JSONField(default=list, help_text="Why it is in, or out, as people read it")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["return_made", "record"], name="one_member_per_record_and_return")]
+        indexes = [models.Index(fields=["return_made", "included", "record"], name="return_member_included")]
+
+
 class Snapshot(models.Model):
     """The records of a return as submitted: version 1 at the first submission, one more
     at each resubmission after a reopening."""
@@ -102,7 +125,7 @@ class Snapshot(models.Model):
 
 class SnapshotRecord(models.Model):
     """One record frozen in a snapshot: its answers and derived values as they stood at
-    the period's end (or as they stood at submission, for a late addition or a revision)."""
+    submission (docs/returns.md, ADR 12)."""
 
     snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="records")
     record = models.ForeignKey(Record, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -112,8 +135,8 @@ class SnapshotRecord(models.Model):
     reasons = models.JSONField(default=list, help_text="Why it belongs, as people read it")
     answers = models.JSONField(default=dict)
     derived = models.JSONField(default=dict)
-    late = models.BooleanField(default=False, help_text="Created after the period's end: frozen as at submission")
-    revised = models.BooleanField(default=False, help_text="Changed after the last submission: frozen as at this one")
+    late = models.BooleanField(default=False, help_text="Not in the return's previous submission: added since")
+    revised = models.BooleanField(default=False, help_text="Changed since the return's previous submission")
     lock_version = models.PositiveIntegerField(
         help_text="The record's lock_version when frozen: a higher one means it changed since")
 

@@ -1,6 +1,6 @@
 """A return's quality report: the package's tables (report_tables.py) counted by
 PostgreSQL over the return's records as frozen in its latest snapshot (or, while the
-return is open, over the records that belong now: membership.members), each figure with
+return is open, over the records that belong now: its ReturnMembers), each figure with
 the previous quarter's (its return's latest snapshot) and a flag where it moved by more
 than the table's threshold; the records behind a figure; and the national tables, one
 row per organisation, over every organisation's latest snapshot of a quarter.
@@ -9,15 +9,14 @@ Counting is SQL over the rows' JSON (answers and derived), one GROUP BY query fo
 tables that share their rows, never a loop over records in Python. A source is a query giving rows `s` with record_number,
 record_id, reference, answers, derived (and organisation_id, for the national tables)."""
 
-import json
 from dataclasses import dataclass, field
 
 from django.db import connection
 
 from cldc.platform import registry
 from cldc.platform.records.models import Record
-from cldc.platform.returns.membership import members
-from cldc.platform.returns.models import Return, Snapshot, SnapshotRecord
+from cldc.platform.returns.membership import refresh, return_for
+from cldc.platform.returns.models import Return, ReturnMember, Snapshot, SnapshotRecord
 from cldc.platform.returns.report_tables import (
     bind, condition_sql, laid_out, names_of, report_tables_of, value_column)
 
@@ -39,14 +38,15 @@ def snapshot_source(snapshot_ids):
         f"WHERE r.snapshot_id = ANY(%s)", (list(snapshot_ids),))
 
 
-def members_source(found, organisation):
-    """The records that belong now (membership.Member, included only), as they would be
-    frozen: sent to PostgreSQL as one JSON array, so the counting is the same SQL."""
-    rows = [{"n": m.record.pk, "r": m.reference, "a": m.state.answers, "d": m.state.derived}
-            for m in found if m.included]
-    return Source("SELECT (e->>'n')::bigint AS record_number, (e->>'n')::bigint AS record_id, e->>'r' AS reference, "
-                  "e->'a' AS answers, e->'d' AS derived, %s::bigint AS organisation_id "
-                  "FROM jsonb_array_elements(%s::jsonb) e", (organisation.pk, json.dumps(rows)))
+def members_kept_source(made, organisation, user):
+    """The records in an open return (its ReturnMembers, included) that the person sees,
+    as they stand: the rows PostgreSQL counts, never brought to Python."""
+    members, records = ReturnMember._meta.db_table, Record._meta.db_table
+    visible, visible_params = Record.objects.visible_to(user).values("pk").query.sql_with_params()
+    return Source(f"SELECT r.id AS record_number, r.id AS record_id, m.reference, r.answers, r.derived, "
+                  f"%s::bigint AS organisation_id FROM {members} m JOIN {records} r ON r.id = m.record_id "
+                  f"WHERE m.return_made_id = %s AND m.included AND r.id IN ({visible})",
+                  (organisation.pk, made.pk, *visible_params))
 
 
 def latest_snapshot(organisation, declared, period):
@@ -72,8 +72,9 @@ def return_sources(user, declared, organisation, period, made):
     if made is not None and not made.is_open:
         current = snapshot_source([made.latest_snapshot().pk])
     else:
-        found = members(declared, organisation, period, user, made.choices.all() if made else ())
-        current = members_source(found, organisation)
+        made = made or return_for(declared, organisation, period)
+        refresh(declared, [made])
+        current = members_kept_source(made, organisation, user)
     previous = latest_snapshot(organisation, declared, period.previous())
     return current, (snapshot_source([previous.pk]) if previous else None), not (made is None or made.is_open)
 

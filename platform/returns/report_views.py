@@ -84,8 +84,9 @@ def figure_records(request, pk, collection, record_type, period, table):
     })
 
 
-@login_required
-def national_report(request, collection, record_type, period):
+def national_quarter(request, collection, record_type, period):
+    """(declared, Period) of the national tables asked for: a 404 for someone who does not
+    see every organisation, or a return or quarter there is not, or one without a report."""
     if not sees_every_organisation(request.user):
         raise Http404("No national figures for you")
     declared = next((d for d in service_returns(request.tenant)
@@ -94,6 +95,12 @@ def national_report(request, collection, record_type, period):
     if declared is None or found is None or found not in declared.periods(timezone.localdate()):
         raise Http404("No such quarter")
     reported(declared)
+    return declared, found
+
+
+@login_required
+def national_report(request, collection, record_type, period):
+    declared, found = national_quarter(request, collection, record_type, period)
     organisations = list(access.organisations_with_returns(request.user).order_by("name"))
     snapshots = latest_snapshots(organisations, declared, found)
     tables = [(layout, [(organisation, list(zip(layout.columns, counts))) for organisation, counts in rows], totals,

@@ -19,7 +19,8 @@ from cldc.platform.records.models import Record
 from cldc.platform.returns import access, workflow
 from cldc.platform.returns.declarations import Period, service_returns
 from cldc.platform.returns.forms import ChoiceForm, ReopenForm
-from cldc.platform.returns.membership import candidates, differences, included_counts, members
+from cldc.platform.returns.membership import (
+    candidates, differences_between, frozen_values, included_counts, included_values, refresh, return_for, shown)
 from cldc.platform.returns.models import Return, Status
 from cldc.platform.returns.report_tables import report_tables_of
 
@@ -29,14 +30,14 @@ RECORDS_PER_PAGE = 100  # of the records in a return, on its page
 
 
 def listed_organisations(user, declared):
-    """The organisations whose returns a person is shown: those they act for; for
-    analysts and support (who see every organisation's), those that have records of
-    the type, not every organisation there is."""
-    shown = access.organisations_with_returns(user)
+    """The organisations whose returns a person is shown: those they act for that make
+    returns of this kind (`made_by`); for analysts and support (who see every
+    organisation's), those that have records of the type, not every organisation there is."""
+    shown_to = access.organisations_with_returns(user).filter(type__in=declared.made_by)
     if user.staff_role in (StaffRole.ANALYST, StaffRole.SUPPORT):
         owners = Record.objects.filter(collection=declared.collection, record_type=declared.record_type)
-        shown = shown.filter(pk__in=owners.values("owning_organisation"))
-    return shown.order_by("name")
+        shown_to = shown_to.filter(pk__in=owners.values("owning_organisation"))
+    return shown_to.order_by("name")
 
 
 @login_required
@@ -49,24 +50,22 @@ def return_list(request):
     for declared in declared_all:
         organisations = list(listed_organisations(request.user, declared))
         made = {(r.organisation_id, r.year, r.number): r for r in Return.objects.filter(
-            collection=declared.collection, record_type=declared.record_type, organisation__in=organisations)
-            .prefetch_related("choices")}
+            collection=declared.collection, record_type=declared.record_type, organisation__in=organisations)}
         rows = []
         for organisation in organisations:
             returns = {period: made.get((organisation.pk, period.year, period.number))
-                       for period in declared.periods(today)}
-            counts = included_counts(declared, organisation, [p for p, r in returns.items() if r is None or r.is_open],
-                                     request.user, {p: r.choices.all() for p, r in returns.items() if r is not None})
+                       or return_for(declared, organisation, period) for period in declared.periods(today)}
+            counts = included_counts(declared, organisation, [r for r in returns.values() if r.is_open],
+                                     request.user)
             for period, existing in returns.items():
-                status = existing.get_status_display() if existing else Status.OPEN.label
-                snapshot = existing.latest_snapshot() if existing else None
-                count = snapshot.records.count() if period not in counts else counts[period]
-                rows.append({"organisation": organisation, "period": period, "status": status, "count": count,
-                             "version": snapshot.version if snapshot else None,
+                snapshot = existing.latest_snapshot()
+                count = counts[existing] if existing in counts else snapshot.records.count()
+                rows.append({"organisation": organisation, "period": period, "status": existing.get_status_display(),
+                             "count": count, "version": snapshot.version if snapshot else None,
                              "ended": period.end < today})
         national = (sees_every_organisation(request.user)
                     and report_tables_of(declared.collection, declared.record_type) is not None)
-        groups.append({"declared": declared, "rows": rows,
+        groups.append({"declared": declared, "rows": rows, "makers": declared.made_by_label(),
                        "national_periods": declared.periods(today) if national else []})
     return render(request, "returns/list.html", {"groups": groups, "page_title": "Returns"})
 
@@ -75,17 +74,19 @@ def return_list(request):
 
 
 def the_return(request, pk, collection, record_type, period):
-    """(declared, organisation, period, Return or None) for a URL, or a 404: a service,
-    organisation or period the person may not see is no different from none."""
+    """(declared, organisation, period, Return) for a URL, or a 404: a service,
+    organisation or period the person may not see is no different from none, nor is an
+    organisation that makes no returns of this kind (`made_by`). The Return is made the
+    first time it is read, open, to keep its ReturnMembers."""
     declared = next((d for d in service_returns(request.tenant)
                      if (d.collection, d.record_type) == (collection, record_type)), None)
     found = Period.from_key(period)
     if declared is None or found is None or found not in declared.periods(timezone.localdate()):
         raise Http404("No such return")
     organisation = get_object_or_404(access.organisations_with_returns(request.user), pk=pk)
-    made = Return.objects.filter(organisation=organisation, collection=collection, record_type=record_type,
-                                 year=found.year, number=found.number).first()
-    return declared, organisation, found, made
+    if not declared.is_made_by(organisation):
+        raise Http404("This organisation makes no returns of this kind")
+    return declared, organisation, found, return_for(declared, organisation, found)
 
 
 def field_label(declared, version, name):
@@ -102,16 +103,18 @@ def field_label(declared, version, name):
 
 def changes_from_previous_period(declared, organisation, period, now, versions):
     """(Differences, {record id: [changed field labels]}) between the previous period's
-    latest snapshot and `now` ({record id: values}); (None, {}) if it has none.
-    `versions`: each record's definition version, for its labels."""
+    latest snapshot and `now` (a query of values: membership.frozen_values or
+    included_values); (None, {}) if it has none. `versions`: {record id: its definition
+    version}, for the labels of the changed records."""
     previous = Return.objects.filter(organisation=organisation, collection=declared.collection,
                                      record_type=declared.record_type, year=period.previous().year,
                                      number=period.previous().number).first()
     snapshot = previous.latest_snapshot() if previous else None
     if snapshot is None:
         return None, {}
-    found = differences({row.record_number: row.values for row in snapshot.records.all()}, now)
-    return found, {number: [field_label(declared, versions[number], name) for name in names]
+    found = differences_between(frozen_values(snapshot), now)
+    version_of = versions(found.changed)
+    return found, {number: [field_label(declared, version_of[number], name) for name in names]
                    for number, names in found.changed.items()}
 
 
@@ -122,39 +125,49 @@ def return_detail(request, pk, collection, record_type, period):
 
 def detail_page(request, declared, organisation, period, made, choice_form=None, reopen_form=None):
     user, service = request.user, request.tenant
-    status = made.status if made else Status.OPEN
-    is_open = made is None or made.is_open
-    found = members(declared, organisation, period, user, made.choices.select_related("by") if made else ())
-    snapshot = made.latest_snapshot() if made else None
-    since_submission, _ = workflow.changed_since_submission(made, found) if made else (None, None)
-    frozen = list(snapshot.records.all()) if snapshot else []
+    refresh(declared, [made])
+    is_open = made.is_open
+    snapshot = made.latest_snapshot()
+    since_submission, _ = workflow.changed_since_submission(made, user)
+    members = shown(made, user)
 
     # This period (frozen once submitted; while open, as it would be submitted now) against the previous one.
     if is_open:
-        now = {m.record.pk: m.state.values for m in found if m.included}
-        versions = {m.record.pk: m.state.version for m in found}
+        now = included_values(made, user)
+
+        def versions(numbers):
+            return dict(Record.objects.filter(pk__in=list(numbers)).values_list("pk", "version"))
     else:
-        now = {row.record_number: row.values for row in frozen}
-        versions = {row.record_number: row.version for row in frozen}
+        now = frozen_values(snapshot)
+
+        def versions(numbers):
+            return dict(snapshot.records.filter(record_number__in=list(numbers)).values_list("record_number",
+                                                                                            "version"))
     since_last_period, changed_fields = changes_from_previous_period(declared, organisation, period, now, versions)
 
-    may_prepare = access.may_prepare(user, organisation)
-    # A large organisation's return holds thousands: a page of them at a time.
-    included_page = Paginator(included_rows(found, frozen, is_open), RECORDS_PER_PAGE).get_page(request.GET.get("page"))
-    events = list(made.events.select_related("by", "record")) if made else []
+    may_prepare = access.may_prepare(user, organisation, declared)
+    # A large organisation's return holds thousands: a page of them at a time, read from stored rows.
+    added = set(since_submission.new) if since_submission else set()
+    included_page = Paginator(included_rows(members, snapshot, is_open), RECORDS_PER_PAGE).get_page(
+        request.GET.get("page"))
+    included_page.object_list = [row(*found) for found in included_page.object_list]
+    for listed in included_page.object_list:
+        listed["late"] = listed["late"] or listed["number"] in added
+    events = list(made.events.select_related("by", "record"))
     return render(request, "returns/detail.html", {
         "declared": declared, "organisation": organisation, "period": period, "made": made,
-        "status": Status(status).label, "is_open": is_open,
+        "status": made.get_status_display(), "is_open": is_open,
         "included": included_page.object_list, "page": included_page,
-        "excluded": [row(m.record.pk, m.reference, m.reasons, m.state.late) for m in found if not m.included],
+        "excluded": [row(m.record_id, m.reference, m.reasons) for m in
+                     members.filter(listed=True, included=False).order_by("record_id")],
         "snapshot": snapshot, "since_submission": since_submission,
         "since_last_period": since_last_period, "changed_fields": changed_fields,
         "previous_submitted": since_last_period is not None,
         "events": events,
         "may_choose": may_prepare and is_open,
         "may_submit": may_prepare and is_open and period.end < timezone.localdate(),
-        "may_sign_off": status == Status.SUBMITTED and access.may_sign_off(user, organisation),
-        "may_reopen": not is_open and access.may_reopen(user, organisation),
+        "may_sign_off": made.status == Status.SUBMITTED and access.may_sign_off(user, organisation, declared),
+        "may_reopen": not is_open and access.may_reopen(user, organisation, declared),
         "choice_form": choice_form or ChoiceForm(records=Record.objects.none(), noun=service.noun, nouns=service.nouns),
         "reopen_form": reopen_form or ReopenForm(),
         "page_title": f"Return for {period.long_label}",
@@ -162,22 +175,23 @@ def detail_page(request, declared, organisation, period, made, choice_form=None,
     })
 
 
-def row(number, reference, reasons, late, revised=False):
+def row(number, reference, reasons, late=False, revised=False):
     return {"number": number, "reference": reference, "reasons": reasons, "late": late, "revised": revised}
 
 
-def included_rows(found, frozen, is_open):
-    """The records in the return: as submitted (the snapshot's rows) once submitted;
-    while open, as they would be submitted now."""
+def included_rows(members, snapshot, is_open):
+    """The records in the return, as tuples for row(): as submitted (the snapshot's
+    rows) once submitted; while open, as they would be submitted now (its ReturnMembers)."""
     if is_open:
-        return [row(m.record.pk, m.reference, m.reasons, m.state.late) for m in found if m.included]
-    return [row(r.record_number, r.reference, r.reasons, r.late, r.revised) for r in frozen]
+        return members.filter(included=True).order_by("record_id").values_list("record_id", "reference", "reasons")
+    return snapshot.records.order_by("record_number").values_list(
+        "record_number", "reference", "reasons", "late", "revised")
 
 
 def step(request, pk, collection, record_type, period, allowed):
     """The return of a POST, if this person may take the step (else a 403)."""
     declared, organisation, found, made = the_return(request, pk, collection, record_type, period)
-    if not allowed(request.user, organisation):
+    if not allowed(request.user, organisation, declared):
         raise PermissionDenied("You may see this return but not take this step")
     return declared, organisation, found, made
 

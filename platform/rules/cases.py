@@ -10,6 +10,8 @@ by `cldc cases` and by a package's pytest tests alike (docs/testing-a-package.md
         fires: {referred_on: 2026-05-01, visited_on: 2026-04-01}
         passes: {referred_on: 2026-05-01, visited_on: 2026-06-01}
         context: {owning_organisation_type: local_authority}   # optional, for this case
+        passes_context: {...}                 # optional, for its fires (fires_context) or passes only:
+                                              # where the context decides (a register entry's status)
         stored: {people: 2}                   # optional: answers the record already holds
 
 `fires` and `passes` may each be a list of answer sets, one case per item.
@@ -52,8 +54,9 @@ def load_cases(collection):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         record_type, version = data["record_type"], data.get("version", 2026)
         for rule_id, case in (data.get("cases") or {}).items():
-            context = {**(data.get("context") or {}), **(case.get("context") or {})}
+            shared = {**(data.get("context") or {}), **(case.get("context") or {})}
             for expectation in EXPECTATIONS:
+                context = {**shared, **(case.get(f"{expectation}_context") or {})}
                 given = case.get(expectation)
                 several = isinstance(given, list)
                 for number, answers in enumerate(given if several else [] if given is None else [given], start=1):

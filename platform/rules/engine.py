@@ -36,6 +36,17 @@ PIPELINE_CHECKS = {
                         "logs do, or as one when it would be new, is refused: it could be any of them",
     "organisations_related": "the organisations the rule's fields name are one, or related (parent and child) today",
     "file_blank": "a file in the template layout has rows of data below its headings",
+    # Files and rows' cells before conversion: cldc.platform.uploads.pipeline_checks, where each is described.
+    "file_no_headers": "a file has the template's field numbers or a row of headings, not data in its first row",
+    "file_field_count": "a template-layout file has as many field numbers as the version's template",
+    "file_too_many_columns": "a template-layout file has no data right of its last field number",
+    "file_wrong_year": "the first row's date (the rule's field) is in the collection year chosen for the upload",
+    "raw_fields": "the rule's condition over a template row's cells as the file gives them, before they become "
+                  "answers (field_<n>, or a variable read from one field)",
+    "given_when_support_uploads": "a support user's upload gives the rule's field in every row",
+    "not_an_option": "a value of the rule's fields that is no answer of its question is told in the rule's words",
+    "data_sharing_agreement": "the organisation a new record, or a change, names in the rule's field has accepted the "
+                              "data sharing agreement (cldc.platform.organisations.agreements)",
 }
 PLACEHOLDER = re.compile(r"%\{(\w+)\}")
 # The keys of an entry in a rules file and a derived file (and `notes`, never read).

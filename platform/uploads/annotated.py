@@ -59,18 +59,19 @@ MAX_COMMENTS = 20_000
 SHEET_NAME = re.compile(r"[\[\]:*?/\\]")  # characters a sheet's name cannot have
 
 
-def annotated_file(path, filename, issues, out, *, corrections=None, log_ids=None, kind=None):
+def annotated_file(path, filename, issues, out, *, corrections=None, log_ids=None, kind=None, sheet=None):
     """Write the person's own file (at `path`, uploaded as `filename`) to the binary file
     object `out`, with columns added at the right; see the module docstring. `issues`:
     (row number in the file, column index or None, severity "hard" or another (a
     warning), column label, message) in the order to show them. Issues for rows the file
     does not have, or for the header row, are left out. `corrections`: {row: {column
     index: value}} made in the browser; `log_ids`: {row: log id}; `kind`: XLSX for a
-    workbook whatever the upload is. Returns (content type, download filename), e.g.
+    workbook whatever the upload is; `sheet`: the workbook's sheet to write (else the
+    one the upload read). Returns (content type, download filename), e.g.
     ("text/csv; charset=utf-8", "our-export-errors.csv") for "our-export.csv"."""
     by_row = issues_by_row(issues)
     corrections, log_ids = corrections or {}, log_ids or {}
-    with open_upload(path, filename) as upload:
+    with open_upload(path, filename, sheet=sheet) as upload:
         by_row.pop(upload.header_row, None)
         layout = _Layout(upload, by_row, corrections, log_ids)
         rows = _annotated_rows(upload, layout, by_row, corrections, log_ids)

@@ -26,6 +26,10 @@ its rapidfuzz similarity ("exemption" for "exempt"). Then:
   on one target, and a whole answer and one of its parts are never both taken. Of
   equal claims, the header whose matched words say more wins ("ONS LA code" over
   "Local authority code" for the property's ONS code).
+- A sheet of one repeat block's members (`suggest(..., members="person")`, one row a
+  member, member_parts.py): every header is about the block's first member, whatever
+  person it names ("Relationship to applicant"), or about nobody (the record's
+  reference); no other target is considered.
 - Bands: `confident` (applied: at least CONFIDENT, and MARGIN clear of the header's
   next target and of any other header's claim on the same target), `doubtful`
   (at least DOUBTFUL: proposed, shown with suggestions), `unmapped`.
@@ -438,34 +442,39 @@ class _Reading:
     kind: str  # whole, date_part, two_part or date_of_birth
     part: str | None
     person: int | None
-    scope: str  # person (that person's targets), any (all, the lead first), plain (targets about nobody)
+    scope: str  # person (that person's targets), any (all, the lead first), plain (targets about nobody),
+    # member (a sheet of one block's members: that member's targets only)
 
 
-def _readings(header, index):
+def _readings(header, index, member=None):
     """The ways a header can be read: as a whole answer, and, when its words say so,
-    as a part of a date, of a two-part answer, or as a date of birth."""
+    as a part of a date, of a two-part answer, or as a date of birth. `member`: the
+    header is a column of a sheet of one repeat block's members, read as about that
+    member (the one numbered `member`) or about nobody (the record's reference)."""
     vocabulary = index.vocabulary
     words = vocabulary.words(header)
     readings = []
     birth = _find(words, ("date", "birth"))
     if birth >= 0:
         rest = words[:birth] + words[birth + 2:]
-        readings += _person_readings(rest, "date_of_birth", DATE_OF_BIRTH, index)
+        readings += _person_readings(rest, "date_of_birth", DATE_OF_BIRTH, index, member)
     for phrase, part in TWO_PART_PHRASES.items():
         at = _find(words, phrase)
         if at >= 0:
-            readings += _person_readings(words[:at] + words[at + len(phrase):], "two_part", part, index)
+            readings += _person_readings(words[:at] + words[at + len(phrase):], "two_part", part, index, member)
             break
     date_parts = {DATE_PART_WORDS[w] for w in words if w in DATE_PART_WORDS}
     if len(date_parts) == 1 and birth < 0:
         rest = [w for w in words if w not in DATE_PART_WORDS and w != "date"]
-        readings += _person_readings(rest, "date_part", date_parts.pop(), index)
-    readings += _person_readings(words, "whole", None, index)
+        readings += _person_readings(rest, "date_part", date_parts.pop(), index, member)
+    readings += _person_readings(words, "whole", None, index, member)
     return readings
 
 
-def _person_readings(words, kind, part, index):
+def _person_readings(words, kind, part, index, member=None):
     rest, person = _people(words, index.vocabulary)
+    if member is not None:  # "Age", "Relationship to applicant": the member's own, whoever else they name
+        return [_Reading(rest, kind, part, member, "member"), _Reading(rest, kind, part, None, "plain")]
     if person is not None:
         return [_Reading(rest, kind, part, person, "person")]
     bare = [w for w in words if w.isdecimal() and 1 <= int(w) <= index.max_person]
@@ -493,13 +502,15 @@ def _allowed(reading, entry):
         return entry.person is None
     if reading.scope == "person":
         return entry.person == reading.person or (reading.person == 1 and entry.person is None)
+    if reading.scope == "member":
+        return entry.person == reading.person
     return True
 
 
-def _scores(header, index):
+def _scores(header, index, member=None):
     """The best (score, weight of the words matched) of every target for a header."""
     best = {}
-    for reading in _readings(header, index):
+    for reading in _readings(header, index, member):
         similar = {w: index.similar(w) for w in reading.words}
         near = {p for w in reading.words for known in similar[w] for p in index.postings.get(known, ())}
         for position, entry in enumerate(index.entries):
@@ -532,13 +543,22 @@ def _clash(a, b):
     return a.slot is None or b.slot is None or a.slot == b.slot
 
 
-def suggest(definition, headers, synonyms=None):
-    """A Mapping for each header, in order (see the module's docstring)."""
+def suggest(definition, headers, synonyms=None, members=None):
+    """A Mapping for each header, in order (see the module's docstring). `members`: the
+    name of a repeat block whose members the headers describe, one row a member (a
+    sheet of their own): then each header maps to a question of the block's first
+    member, or to the record's reference (member_targets)."""
     if synonyms is None:
         synonyms = load_synonyms(definition)
     index = _index(definition, synonyms)
     order = {entry.target: i for i, entry in enumerate(index.entries)}
-    found = [_scores(header, index) for header in headers]
+    if members is None:
+        found = [_scores(header, index) for header in headers]
+    else:
+        allowed = set(member_targets(definition, members, synonyms))
+        first = definition.repeats[members].indices[0]
+        found = [{target: score for target, score in _scores(header, index, first).items() if target in allowed}
+                 for header in headers]
     scores = [{target: score for target, (score, _) in each.items()} for each in found]
 
     # Equal claims go to the header whose matched words say more ("ONS LA code"
@@ -572,6 +592,21 @@ def suggest(definition, headers, synonyms=None):
         band = "confident" if score >= CONFIDENT and clear else "doubtful"
         mappings.append(Mapping(header, target, score, band, alternatives))
     return mappings
+
+
+def member_targets(definition, block, synonyms=None):
+    """The targets a column of a sheet of a repeat block's members can fill: the
+    block's first member's questions (the column is every member's, one a row), and
+    the record's reference, which joins each member to its record."""
+    first = definition.repeats[block].indices[0]
+    return [target for target in targets(definition, synonyms)
+            if _member_of(definition, target.variable) == (block, first)
+            or target.variable in definition.reference_key]
+
+
+def _member_of(definition, variable):
+    question = definition.questions.get(variable) or definition.variables.get(variable)
+    return (question.repeat, question.index) if question is not None and question.repeat else None
 
 
 def targets(definition, synonyms=None):

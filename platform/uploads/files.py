@@ -47,8 +47,8 @@ from pathlib import Path
 
 from cldc.platform.uploads.cell_safety import formula_columns
 from cldc.platform.uploads.csv_reader import CsvReader
-from cldc.platform.uploads.refusals import (DAMAGED_WORKBOOK, SAVE_AS, BlankTemplate, UploadError, column_letter,
-                                            megabytes, past_last_column)
+from cldc.platform.uploads.refusals import (DAMAGED_WORKBOOK, SAVE_AS, BlankTemplate, NoHeadings, UploadError,
+                                            column_letter, looks_like_data, megabytes, past_last_column)
 from cldc.platform.uploads.template import SEARCH_ROWS, TemplateError, find_template
 from cldc.platform.uploads.xlsx_reader import XlsxReader, row_as_list
 
@@ -78,12 +78,13 @@ def _limit(name, default):
     return int(value or os.environ.get(name) or default)
 
 
-def open_upload(source, filename, *, max_bytes=None, max_columns=MAX_COLUMNS):
+def open_upload(source, filename, *, max_bytes=None, max_columns=MAX_COLUMNS, sheet=None):
     """Open an uploaded file (a path, or a seekable binary file object) and check it
     as a whole: its type, size, encoding, headings and that it has data rows. Raises
     UploadError with a message for the person; the returned UploadFile must be closed
-    (it is a context manager)."""
-    upload = UploadFile(source, filename, max_columns)
+    (it is a context manager). `sheet`: the workbook's sheet to read, by name (else
+    the one laid out like the template, or the first with data)."""
+    upload = UploadFile(source, filename, max_columns, sheet)
     try:
         upload._open(upload_max_bytes() if max_bytes is None else max_bytes)
     except BaseException:
@@ -96,8 +97,10 @@ class UploadFile:
     kind = layout = encoding = delimiter = sheet = None
     template = questions = None
 
-    def __init__(self, source, filename, max_columns):
+    def __init__(self, source, filename, max_columns, sheet=None):
         self.filename = filename
+        self.wanted_sheet = sheet
+        self.sheets = []                 # a workbook's visible sheets with data
         self.max_columns = max_columns
         self.max_rows = _limit("CLDC_UPLOAD_MAX_ROWS", MAX_ROWS)
         self.max_cell_chars = _limit("CLDC_UPLOAD_MAX_CELL_CHARS", MAX_CELL_CHARS)
@@ -185,8 +188,9 @@ class UploadFile:
         head = self._file.read(64 * 1024)
         self.kind = _kind_of(head, self._file)
         if self.kind == "xlsx":
-            self._reader = XlsxReader(self._file, size, max_bytes, self.max_columns, self.max_cell_chars)
-            self.sheet = self._reader.sheet_name
+            self._reader = XlsxReader(self._file, size, max_bytes, self.max_columns, self.max_cell_chars,
+                                      sheet=self.wanted_sheet)
+            self.sheet, self.sheets = self._reader.sheet_name, self._reader.sheets_with_data
         else:
             _refuse_binary(head)
             self._reader = CsvReader(self._file, self.max_cell_chars)
@@ -245,6 +249,10 @@ class UploadFile:
         _refuse_duplicates(self.columns, "field number", lambda n: f"Field number {n}")
 
     def _provider_headings(self, number, cells):
+        if looks_like_data(cells):
+            raise NoHeadings(f"Row {number}, the first row of the file, holds values, not headings. Add a row of "
+                             "headings above the data (or use the template, with its header rows) and upload the "
+                             "file again.")
         self.layout, self.header_row = "headers", number
         headers = [cell.strip() for cell in cells]
         while headers and not headers[-1]:

@@ -5,18 +5,22 @@ choices of questions, the values to match, the answers a cell may hold."""
 
 import datetime as dt
 
+from crispy_forms_gds.layout import Button, Fieldset, Layout
 from django import forms
 from django.db.models import Count
 from django.http import Http404
+from django.utils.html import escape
 
 from cldc.platform.definitions.values import normalise
 from cldc.platform.uploads import automap
 from cldc.platform.uploads.files import open_upload
 from cldc.platform.uploads.mappings import OPTION_RULES
+from cldc.platform.uploads.member_parts import split_cell
 from cldc.platform.uploads.models import Upload
 from cldc.platform.uploads.provider_rows import (CONFIDENT, WRITE_DATES, parse_target, read_date, target_key, value_guess,
                                                  value_key)
 from cldc.platform.uploads.refusals import column_letter
+from cldc.platform.uploads.report import question_label
 from cldc.themes.forms import GDSFormMixin
 
 NOT_NEEDED = ("", "This column is not needed")
@@ -31,19 +35,36 @@ class ColumnsForm(GDSFormMixin, forms.Form):
 
     def __init__(self, *args, plan, definition, **kwargs):
         super().__init__(*args, **kwargs)
-        everything = target_choices(definition)
-        labels = dict(choice for _, group in everything for choice in group)
+        self.definition = definition
+        choices_of = {"": target_choices(definition)}  # a member part's columns: its block's questions
         self.plan = {f"column_{c.index}": c for c in plan}
         for name, choice in self.plan.items():
+            if choice.members not in choices_of:
+                choices_of[choice.members] = member_target_choices(definition, choice.members)
+            everything = choices_of[choice.members]
+            labels = dict(pair for _, group in everything for pair in group)
             suggested = [(key, f"{labels.get(key) or automap.describe(definition, s.target)} ({s.score}% match)")
                          for s, key in ((s, target_key(s.target)) for s in choice.suggestions)]
+            column = f"Column {column_letter(split_cell(choice.index)[2])}: “{choice.header}”"
             self.fields[name] = forms.ChoiceField(
-                label=f"Column {column_letter(choice.index)}: “{choice.header}”",
+                label=f"{choice.sheet}, {column[0].lower()}{column[1:]}" if choice.sheet else column,
                 help_text=HINTS[choice.band], required=False,
                 choices=[NOT_NEEDED, ("Suggested", suggested), *everything],
                 initial=target_key(choice.target) if choice.target else "",
             )
         self.lay_out()
+
+    def lay_out(self):
+        """An upload in parts: each sheet's or file's columns under its own heading."""
+        sheets = {}
+        for name, choice in getattr(self, "plan", {}).items():
+            sheets.setdefault(choice.sheet, []).append(name)
+        if len(sheets) < 2:
+            return super().lay_out()
+        self.helper.layout = Layout(
+            *(Fieldset(*names, legend=escape(f"Columns of “{sheet}”"), legend_size="m", legend_tag="h2")
+              for sheet, names in sheets.items()),
+            Button("submit", self.submit_label))
 
     def clean(self):
         taken = {}
@@ -52,12 +73,29 @@ class ColumnsForm(GDSFormMixin, forms.Form):
             if target is None:
                 continue
             for other_name, other in taken.items():
-                if other.fills_the_same(target):
+                if self.plan[other_name].sheet == self.plan[name].sheet and other.fills_the_same(target):
                     self.add_error(name, f"“{self.plan[name].header}” and “{self.plan[other_name].header}” "
                                          "fill the same answer: choose a different one for one of them, "
                                          "or say one is not needed")
             taken[name] = target
+        self.check_joins()
         return self.cleaned_data
+
+    def check_joins(self):
+        """An upload in parts: every part needs a column matched to the record's reference,
+        by which its members join their record."""
+        sheets = {}
+        for name, choice in self.plan.items():
+            sheets.setdefault(choice.sheet, []).append(name)
+        if len(sheets) < 2:
+            return
+        wanted = set(self.definition.reference_key)
+        names = " and ".join(f"“{question_label(self.definition, name)}”" for name in self.definition.reference_key)
+        for sheet, fields in sheets.items():
+            chosen = {parse_target(self.cleaned_data.get(field) or "") for field in fields}  # valid choices only
+            if not wanted <= {target.variable for target in chosen if target is not None}:
+                self.add_error(fields[0], f"Match a column of “{sheet}” to {names}: its rows are joined to their "
+                                          f"{self.definition.nouns[1]} by it")
 
     def choices(self):
         for name, choice in self.plan.items():
@@ -70,6 +108,26 @@ def target_choices(definition):
     person numbers, for a select: [(group, [(target key, label)])]."""
     return [(group, [(target_key(target), label) for target, label in targets])
             for group, targets in automap.grouped_targets(definition)]
+
+
+def member_target_choices(definition, block):
+    """The questions a column of a sheet of one repeat block's members can answer (its
+    first member's stand for every member's) and the record's reference, for a select."""
+    allowed = {target_key(target) for target in automap.member_targets(definition, block)}
+    first = definition.repeats[block].indices[0]
+    groups = []
+    for group, pairs in target_choices(definition):
+        pairs = [(key, _every_member(label, first)) for key, label in pairs if key in allowed]
+        if pairs:
+            groups.append((group.replace(f": {block} {first}", f": every {block}").replace(
+                f"{block.capitalize()} {first}", f"Every {block}"), pairs))
+    return groups
+
+
+def _every_member(label, first):
+    """A first member's label read as a column of every member's rows: "Person 2’s age
+    (each row’s own)"."""
+    return f"{label} (each row’s own)" if str(first) in label else label
 
 
 HINTS = {
@@ -187,7 +245,7 @@ def cell_options(upload, definition, cell, variable):
 
 def row_values(upload, number):
     """A row of the kept file, with the corrections already made to it."""
-    with open_upload(upload.path, upload.filename) as file:
+    with open_upload(upload.path, upload.filename, sheet=upload.parts[0]["sheet"] if upload.parts else None) as file:
         values = next((values for n, values in file.rows() if n == number), None)
     if values is None:
         raise Http404("No such row")

@@ -39,15 +39,18 @@ from django.utils import timezone
 from cldc.platform import registry
 from cldc.platform.definitions.values import RETIRED_OPTION, normalise, to_json
 from cldc.platform.organisations import policy
+from cldc.platform.organisations.context import pinned as pinned_organisations
 from cldc.platform.records.gateway import (StaleRecord, WindowClosed, commit, create_many, duplicate_key,
                                            provider_reference)
 from cldc.platform.records.models import Record
 from cldc.platform.records.references import References
+from cldc.platform.registers.context import pinned as pinned_entries
 from cldc.platform.uploads.cell_safety import formula_columns
-from cldc.platform.uploads.files import open_upload
 from cldc.platform.uploads.judging import Judge
 from cldc.platform.uploads.mappings import OPTION_RULES, chosen_columns, column_plan, every_row_answers, saved_values
+from cldc.platform.uploads.member_parts import JoinedUpload, open_kept
 from cldc.platform.uploads.models import ImportedRow, Upload, UploadIssue
+from cldc.platform.uploads.pipeline_checks import RowChecks, check_whole_file, rule_params
 from cldc.platform.uploads.progress import set_progress
 from cldc.platform.uploads.provider_rows import HeaderLayout, parse_target, value_key
 from cldc.platform.uploads.refusals import UploadError, column_letter
@@ -93,6 +96,7 @@ class Row:
     duplicate: str = ""  # without a reference: the duplicate-check answers' key, to find its log by
     record: object = None  # the log it creates, changes or leaves as it is
     outcome: str = ""  # created, updated, unchanged, rejected
+    faulted: set = field(default_factory=set)  # variables the pack's checks on its cells found wrong
 
 
 class Importer:
@@ -127,11 +131,13 @@ class Importer:
         upload.save(update_fields=["status", "message", "processed_rows"])
         set_progress(upload)  # never a count left from an earlier run
         try:
-            with open_upload(upload.path, upload.filename) as file:
+            with open_kept(upload) as file:
                 self.locate_columns(file)
                 if self.waits_for_person(file):
                     return upload
-                if not upload.total_rows:  # counted by prepare(), unless the run started elsewhere (the API)
+                # Counted by prepare(), unless the run started elsewhere (the API); parts
+                # again, as the member rows no record takes count once columns are matched.
+                if not upload.total_rows or upload.parts:
                     upload.total_rows = file.count_rows()
                 upload.issues.all().delete()
                 upload.imported_rows.all().delete()
@@ -159,7 +165,7 @@ class Importer:
             try:
                 with transaction.atomic():
                     self.check_rows(file, store=True)
-                    if self.upload.rejected:
+                    if self.upload.rejected:  # member rows no record takes included
                         raise _NothingStored
             except _NothingStored:
                 self.upload.status = Upload.Status.CHECKED
@@ -182,12 +188,15 @@ class Importer:
             self.header_layout = None
         else:
             columns = {int(i): parse_target(key) for i, key in self.upload.columns.items()}
+            if isinstance(file, JoinedUpload):  # members in parts of their own: every member's columns
+                columns, self.value_map = file.expanded(columns), file.expanded_values(self.value_map)
             self.header_layout = HeaderLayout(self.definition, {i: t for i, t in columns.items() if t}, self.value_map)
             self.where = {}
             for index, target in sorted(columns.items()):
                 if target is not None:
-                    self.where.setdefault(target.variable, (index, file.columns.get(index, f"Column {column_letter(index)}")))
+                    self.where.setdefault(target.variable, (index, self.column_label(index, file)))
         self.file = file
+        self.row_checks = RowChecks(self.upload, self.definition, self.pack, file)
         self.every_row = every_row_answers(self.upload, self.where)
         self.inferred |= frozenset(self.every_row)  # routing may clear them silently: no row gave them
 
@@ -201,6 +210,8 @@ class Importer:
             upload.status = Upload.Status.MAPPING
         elif not upload.values_confirmed:
             unmatched = self.header_layout.unmatched_values(self.corrected_rows(file))
+            if isinstance(file, JoinedUpload):  # asked once a column of the parts, not once a member
+                unmatched = members_unmatched(file, unmatched)
             upload.unmatched = {str(c): {k: list(v) for k, v in values.items()} for c, values in unmatched.items() if values}
             if upload.unmatched:
                 upload.status = Upload.Status.VALUES
@@ -227,7 +238,9 @@ class Importer:
         upload = self.upload
         upload.created = upload.updated = upload.unchanged = upload.rejected = upload.processed_rows = 0
         self.seen_references, self.seen_duplicates = {}, {}
-        with Judge(parallel=upload.total_rows > CHUNK) as judge:  # one chunk: nothing to overlap
+        # Judging processes never query: they read the service's register entries loaded here (docs/registers.md).
+        with pinned_entries(), pinned_organisations(self.references.acted_for.values(), self.definition.collection), \
+                Judge(parallel=upload.total_rows > CHUNK) as judge:  # one chunk: nothing to overlap
             waiting = deque()  # (chunk, its judgement), oldest first
             for chunk in self.converted_chunks(file):
                 waiting.append((chunk, self.send_to_judge(chunk, judge)))
@@ -235,6 +248,23 @@ class Importer:
                     self.finish_chunk(*waiting.popleft(), store)
             while waiting:
                 self.finish_chunk(*waiting.popleft(), store)
+        if isinstance(file, JoinedUpload):
+            self.reject_unjoined_members(file)
+
+    def reject_unjoined_members(self, file):
+        """The member rows no record took (no reference, a reference no main row has, more
+        members than the block holds): an error on each, counted as a rejected row."""
+        upload = self.upload
+        issues = [UploadIssue(upload=upload, sheet=file.parts[part]["name"], row=number, rule=rule, severity="hard",
+                              message=message) for part, number, message, rule in file.unjoined]
+        upload.rejected += len(issues)
+        upload.processed_rows += len(issues)
+        if self.spool is not None:
+            self.spool.add(issues)
+        else:
+            UploadIssue.objects.bulk_create(issues)
+            upload.save(update_fields=["processed_rows", "rejected"])
+        set_progress(upload)
 
     def converted_chunks(self, file):
         """The file's rows as Rows, CHUNK at a time."""
@@ -300,22 +330,30 @@ class Importer:
 
     def row_from_cells(self, number, values):
         """A row of the file as answers, its organisations and its reference."""
+        faulted, raw_issues = set(), []
         if self.header_layout is None:
-            answers, problems = answers_from_field_numbers(self.definition, self.file.keyed(values))
+            keyed = self.file.keyed(values)
+            answers, problems = answers_from_field_numbers(self.definition, keyed)
             answers = self.with_value_corrections(answers)
+            raw_issues, faulted = self.row_checks.raw(number, keyed)  # the pack's checks of the cells as written
+            problems = [p for p in problems if p.get("variable") not in faulted]
         else:
             answers, problems = self.header_layout.answers(values)
         for variable, answer in self.every_row.items():
             if answers.get(variable) in (None, ""):
                 answers[variable] = answer
-        row = Row(number, answers)
-        row.issues = [self.issue_at(row, p.get("variable"), p.get("rule", "bu_field_format"), "hard", p["message"])
-                      for p in problems]
+        refused = self.row_checks.not_options(answers)  # in the pack's words, not the gateway's
+        row = Row(number, answers, faulted=faulted | {variable for variable, _, _ in refused})
+        row.issues = raw_issues + [self.issue_at(row, p.get("variable"), p.get("rule", "bu_field_format"), "hard",
+                                                 p["message"]) for p in problems]
+        row.issues += [self.issue_at(row, variable, rule.id, rule.severity, message)
+                       for variable, rule, message in self.row_checks.uploader(answers) + refused]
         for cell in formula_columns(values):  # never stored: an export opened in a spreadsheet would run it
+            sheet, at, column, _ = self.place_of(row, cell)
             row.issues.append(UploadIssue(
-                upload=self.upload, row=number, cell=cell, column=self.column_label(cell), rule="formula_cell",
-                severity="hard", message=f"Column {column_letter(cell)} starts with “{values[cell].strip()[:1]}”, so a "
-                                         "spreadsheet would run it as a formula. Enter the value itself."))
+                upload=self.upload, row=at, sheet=sheet, cell=column, column=self.column_label(cell), rule="formula_cell",
+                severity="hard", message=f"Column {column_letter(column)} starts with “{values[cell].strip()[:1]}”, so "
+                                         "a spreadsheet would run it as a formula. Enter the value itself."))
             row.outcome = "rejected"
         self.resolve_references(row)
         if row.owner is None or row.outcome:
@@ -343,9 +381,13 @@ class Importer:
         typed, _ = normalise(self.definition, {name: answers[name] for name in names if name in answers})
         return duplicate_key(self.definition, to_json({k: v for k, v in typed.items() if v is not None}))
 
-    def column_label(self, cell):
-        """A column as the person's file names it: its field number or heading."""
-        name = self.file.columns.get(cell)
+    def column_label(self, cell, file=None):
+        """A column as the person's file names it: its field number or heading (and its
+        sheet's name, for a member's column)."""
+        file = file or self.file
+        if isinstance(file, JoinedUpload):
+            return file.column_name(cell)
+        name = file.columns.get(cell)
         if name is None:
             return f"Column {column_letter(cell)}"
         return f"Field {name}" if self.header_layout is None else name
@@ -373,7 +415,7 @@ class Importer:
         # A field one of the pack's bulk-upload checks faults gets no second error from a
         # rule of every channel saying the same in other words (as CORE's bulk upload).
         # A retired code's refusal says more (which answers replaced it): it stays.
-        faulted = {e["field"] for e in outcome.errors if e["rule"] in self.upload_only}
+        faulted = {e["field"] for e in outcome.errors if e["rule"] in self.upload_only} | row.faulted
         row.issues += [self.issue_at(row, e["field"], e["rule"], "hard", e["message"]) for e in outcome.errors
                        if e["rule"] in self.upload_only or e["field"] not in faulted or e["rule"] == RETIRED_OPTION]
         row.issues += [self.issue_at(row, w["field"], w["rule"], "soft", w["message"]) for w in outcome.warnings]
@@ -477,9 +519,19 @@ class Importer:
     def issue_at(self, row, variable, rule, severity, message):
         """An issue of the row, at the cell where the variable is in the file."""
         cell, column = self.where.get(variable, (None, ""))
+        sheet, number, cell, _ = self.place_of(row, cell)
         value = row.answers.get(variable) if rule in OPTION_RULES else ""
-        return UploadIssue(upload=self.upload, row=row.number, cell=cell, column=column, field=variable or "",
+        return UploadIssue(upload=self.upload, row=number, sheet=sheet, cell=cell, column=column, field=variable or "",
                            value=str(value or "")[:200], rule=rule, severity=severity, message=message)
+
+    def place_of(self, row, cell):
+        """(sheet, row number, column index, heading) of a row's cell: in an upload in
+        parts, a member's cell is in the member's own row of its own sheet."""
+        if isinstance(self.file, JoinedUpload):
+            if cell is None:
+                return self.file.parts[0]["name"], row.number, None, ""
+            return self.file.place(row.number, cell)
+        return "", row.number, cell, ""
 
     def resolve_references(self, row):
         """The row's owning and managing organisations and assigned person: the
@@ -503,7 +555,7 @@ class IssueSpool:
     in it, they would be undone with it), then stored in batches: memory holds one
     batch, whatever the number of issues."""
 
-    FIELDS = ("row", "cell", "column", "field", "value", "rule", "severity", "message")
+    FIELDS = ("row", "sheet", "cell", "column", "field", "value", "rule", "severity", "message")
 
     def __init__(self):
         self.file = tempfile.TemporaryFile("w+", encoding="utf-8")
@@ -524,15 +576,26 @@ class IssueSpool:
         self.file.close()
 
 
+def members_unmatched(file, unmatched):
+    """Unmatched values of a joined upload by the column of its parts, each member's
+    cells of one column together: {column: {value: (as written, count)}}."""
+    folded = {}
+    for cell, values in unmatched.items():
+        seen = folded.setdefault(file.base_cell(cell), {})
+        for key, (written, count) in values.items():
+            seen[key] = (seen[key][0], seen[key][1] + count) if key in seen else (written, count)
+    return folded
+
+
 def worded(error, definition):
     """An UploadError in the words of the version's rule pack when the pack has a rule
-    for its whole-file check (`pipeline: file_blank`: CORE's bu_file_blank), with that
-    rule's id; else the error as it is."""
+    for its whole-file check (`pipeline: file_blank`, `file_no_headers`: CORE's
+    bu_file_blank, bu_file_no_headers), with that rule's id; else the error as it is."""
     rule = None
     if error.check:
         rule = registry.get(definition.collection).rule_pack(definition.record_type,
                                                              definition.version).pipeline_rule(error.check)
-    return error if rule is None else UploadError(rule.render({}, {}, definition), rule=rule.id)
+    return error if rule is None else UploadError(rule.render({}, rule_params(rule, {}), definition), rule=rule.id)
 
 
 def prepare(upload):
@@ -542,9 +605,11 @@ def prepare(upload):
     columns a person must match (the upload then waits, in MAPPING); raises UploadError
     for a file that cannot be read."""
     try:
-        with open_upload(upload.path, upload.filename) as file:
+        with open_kept(upload) as file:
             upload.layout, columns = file.layout, dict(file.columns)
-            upload.total_rows = file.count_rows()
+            # Counted while the pack's whole-file checks look at it (pipeline_checks).
+            upload.total_rows = check_whole_file(file, registry.get(upload.collection).definition(
+                upload.record_type, upload.version))
     except UploadError as error:
         raise worded(error, registry.get(upload.collection).definition(upload.record_type, upload.version)) from None
     unsettled = []

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from cldc.platform import registry
 from cldc.platform.uploads import automap
-from cldc.platform.uploads.files import open_upload
+from cldc.platform.uploads.member_parts import open_kept, split_cell
 from cldc.platform.uploads.models import SavedMapping
 from cldc.platform.uploads.provider_rows import parse_target, target_key, value_key
 from cldc.platform.uploads.template import is_annotation_heading
@@ -46,6 +46,15 @@ class ColumnChoice:
     target: object  # a Target, or None: not needed / not matched
     band: str  # saved, confident, doubtful, unmapped, or clash (another column fills the same answer)
     suggestions: list  # [Scored]: the three best targets, best first
+    sheet: str = ""  # in an upload in parts (member_parts.py): the sheet or file the column is in
+    members: str = ""  # ... and the repeat block whose members that part holds ('' for the main part)
+
+    @property
+    def saved_as(self):
+        """How the column is saved for the organisation: a member part's heading apart
+        from the main part's ("Age" of a person is not the record's "Age")."""
+        key = value_key(self.header)
+        return f"{self.members}: {key}" if self.members else key
 
     @property
     def settled(self):
@@ -55,25 +64,19 @@ class ColumnChoice:
 def column_plan(upload, columns):
     """For each column of a provider's file ({index: header}): the organisation's saved
     choice, else the automatic mapping. Settled when every column is saved or confident
-    and no two fill the same answer (saved matches can: they are changed one at a time)."""
+    and no two fill the same answer (saved matches can: they are changed one at a time).
+    An upload in parts (member_parts.py) is planned a part at a time: a member part's
+    columns against its repeat block's questions."""
     definition = registry.get(upload.collection).definition(upload.record_type, upload.version)
-    known = {str(t) for t in automap.targets(definition)}
     saved = {m.source: parse_target(m.target) for m in saved_mappings(upload, SavedMapping.Kind.COLUMN)}
-    indexes = sorted(columns)
-    mappings = automap.suggest(definition, [columns[i] for i in indexes])
     plan = []
-    for index, mapping in zip(indexes, mappings):
-        key = value_key(columns[index])
-        if is_annotation_heading(columns[index]):  # our own error columns, in a corrected file
-            plan.append(ColumnChoice(index, columns[index], None, "saved", []))
-        elif key in saved and (saved[key] is None or str(saved[key]) in known):
-            plan.append(ColumnChoice(index, columns[index], saved[key], "saved", mapping.suggestions))
-        else:
-            plan.append(ColumnChoice(index, columns[index], mapping.target, mapping.band, mapping.suggestions))
+    for number, part in enumerate(upload.parts or [{"name": "", "block": ""}]):
+        own = {index: header for index, header in columns.items() if split_cell(index)[0] == number}
+        plan += _part_plan(definition, own, saved, part["name"] if upload.parts else "", part["block"])
     by_variable = {}
     for choice in plan:
         if choice.target is not None:
-            by_variable.setdefault(choice.target.variable, []).append(choice)
+            by_variable.setdefault((choice.sheet, choice.target.variable), []).append(choice)  # a part at a time
     for choices in by_variable.values():
         for choice in choices:
             if any(other is not choice and other.target.fills_the_same(choice.target) for other in choices):
@@ -81,9 +84,26 @@ def column_plan(upload, columns):
     return plan
 
 
+def _part_plan(definition, columns, saved, sheet, members):
+    """The ColumnChoices of one part's columns ({index: header}): saved, else automatic."""
+    known = {str(t) for t in (automap.member_targets(definition, members) if members else automap.targets(definition))}
+    indexes = sorted(columns)
+    mappings = automap.suggest(definition, [columns[i] for i in indexes], members=members or None)
+    plan = []
+    for index, mapping in zip(indexes, mappings):
+        choice = ColumnChoice(index, columns[index], mapping.target, mapping.band, mapping.suggestions, sheet, members)
+        key = choice.saved_as
+        if is_annotation_heading(columns[index]):  # our own error columns, in a corrected file
+            choice.target, choice.band, choice.suggestions = None, "saved", []
+        elif key in saved and (saved[key] is None or str(saved[key]) in known):
+            choice.target, choice.band = saved[key], "saved"
+        plan.append(choice)
+    return plan
+
+
 def read_headings(upload):
     """Open the kept file: its layout and columns, or UploadError with a plain message."""
-    with open_upload(upload.path, upload.filename) as file:
+    with open_kept(upload) as file:
         return file.layout, dict(file.columns)
 
 
@@ -99,7 +119,7 @@ def save_columns(upload, choices, person):
     for choice in choices:
         SavedMapping.objects.update_or_create(
             organisation=upload.organisation, collection=upload.collection, record_type=upload.record_type,
-            kind=SavedMapping.Kind.COLUMN, variable="", source=value_key(choice.header)[:200],
+            kind=SavedMapping.Kind.COLUMN, variable="", source=choice.saved_as[:200],
             defaults={"target": upload.columns[str(choice.index)], "written": choice.header.strip()[:200],
                       "saved_by": person},
         )

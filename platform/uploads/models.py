@@ -28,6 +28,10 @@ class Upload(models.Model):
     filename = models.CharField(max_length=255)
     path = models.CharField(max_length=500, help_text="Where the file is kept while it is processed")
     layout = models.CharField(max_length=20, blank=True, help_text="template (field numbers) or headers (the provider's own)")
+    parts = models.JSONField(
+        default=list, blank=True,
+        help_text="A record's members in sheets or files of their own (member_parts.py): the main part first, "
+                  "each {name, filename, path, sheet, block}; [] for one sheet")
     dry_run = models.BooleanField(default=False, help_text="Check only: store nothing")
     create_valid_now = models.BooleanField(
         default=False, help_text="Create the logs of the valid rows even when other rows have errors")
@@ -62,13 +66,27 @@ class Upload(models.Model):
     def keep(self, uploaded, schema_name):
         """Keep an uploaded file (a Django UploadedFile) where the worker reads it: under
         the service's media folder, never under the sender's own file name."""
+        self.path = self.keep_file(uploaded, schema_name, f"{self.pk}.upload")
+        self.save(update_fields=["path"])
+
+    def keep_file(self, uploaded, schema_name, name):
+        """Write an uploaded file under the service's media folder as `name`; its path."""
         folder = Path(settings.MEDIA_ROOT) / "uploads" / schema_name
         folder.mkdir(parents=True, exist_ok=True)
-        self.path = str(folder / f"{self.pk}.upload")
-        with open(self.path, "wb") as kept:
+        path = str(folder / name)
+        with open(path, "wb") as kept:
             for chunk in uploaded.chunks():
                 kept.write(chunk)
-        self.save(update_fields=["path"])
+        return path
+
+    def kept_paths(self):
+        """Every file kept for the upload: its own, and those of its other parts."""
+        return [self.path, *(part["path"] for part in self.parts if part.get("path") not in (None, self.path))]
+
+    @property
+    def main_part(self):
+        """The name of the part that has one row a record, when the upload has several ('' when one)."""
+        return self.parts[0]["name"] if self.parts else ""
 
     @property
     def stored(self):
@@ -81,7 +99,9 @@ class UploadIssue(models.Model):
     file, and the rule's own message."""
 
     upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="issues")
-    row = models.PositiveIntegerField(help_text="The row number in the person's file")
+    row = models.PositiveIntegerField(help_text="The row number in the person's file (or in its sheet)")
+    sheet = models.CharField(max_length=200, blank=True,
+                             help_text="The sheet or file of an upload in several parts that the row is in")
     cell = models.PositiveIntegerField(null=True, blank=True, help_text="The column's index in the file (0 = A)")
     column = models.CharField(max_length=200, blank=True, help_text="The column: a field number or a header")
     field = models.CharField(max_length=100, blank=True, help_text="The variable")

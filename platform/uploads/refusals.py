@@ -1,6 +1,8 @@
 """What is wrong with an uploaded file, in words for the person who uploaded it:
 UploadError, and the wording the readers share (files.py, csv_reader.py, xlsx_reader.py)."""
 
+import re
+
 from openpyxl.utils import get_column_letter
 
 SAVE_AS = "Save it as CSV UTF-8 or as an Excel workbook (.xlsx) and upload it again."
@@ -26,6 +28,23 @@ class BlankTemplate(UploadError):
     """The official template with no rows of data below its headings."""
 
     check = "file_blank"
+
+
+class NoHeadings(UploadError):
+    """A file whose first row is data: neither the template's header rows nor headings."""
+
+    check = "file_no_headers"
+
+
+# A cell that is a value rather than a heading: a number, an amount or a date.
+DATA_CELL = re.compile(r"[£$]?[-+]?[\d\s.,/:-]*\d[\d\s.,/:-]*")
+
+
+def looks_like_data(cells):
+    """True for a row most of whose filled cells are numbers or dates: a row of headings
+    names things."""
+    filled = [cell.strip() for cell in cells if cell and cell.strip()]
+    return bool(filled) and 2 * sum(1 for cell in filled if DATA_CELL.fullmatch(cell)) > len(filled)
 
 
 def column_letter(index):

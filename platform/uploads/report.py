@@ -12,12 +12,12 @@ def question_label(definition, variable):
 
 def summary(upload, rows_per_group=50, errors=1000):
     """What an upload did: counts, and issues grouped by rule and column with counts."""
-    groups = (upload.issues.values("severity", "rule", "column", "field")
+    groups = (upload.issues.values("severity", "rule", "sheet", "column", "field")
               .annotate(count=Count("id"), message=Min("message")).order_by())
     by_rule = []
     for group in sorted(groups, key=lambda g: (g["severity"] != "hard", -g["count"], g["rule"])):
-        rows = upload.issues.filter(severity=group["severity"], rule=group["rule"], column=group["column"],
-                                    field=group["field"]).values_list("row", flat=True)[:rows_per_group]
+        rows = upload.issues.filter(severity=group["severity"], rule=group["rule"], sheet=group["sheet"],
+                                    column=group["column"], field=group["field"]).values_list("row", flat=True)[:rows_per_group]
         by_rule.append({**group, "rows": list(rows)})
     return {
         "file": upload.filename,
@@ -32,7 +32,8 @@ def summary(upload, rows_per_group=50, errors=1000):
         "rejected": upload.rejected,
         "issues_by_rule": by_rule,
         "errors": [
-            {"row": i.row, "column": i.column, "cell": i.cell, "field": i.field, "rule": i.rule,
+            {**({"sheet": i.sheet} if i.sheet else {}),  # an upload in parts: the sheet or file of the row
+             "row": i.row, "column": i.column, "cell": i.cell, "field": i.field, "rule": i.rule,
              "severity": i.severity, "message": i.message}
             for i in upload.issues.all()[:errors]
         ],

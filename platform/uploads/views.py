@@ -25,7 +25,8 @@ from cldc.platform.records.models import may_create_records
 from cldc.platform.uploads.annotated import XLSX, annotated_file
 from cldc.platform.uploads.fixes import (ColumnsForm, EveryRowForm, RowForm, ValuesForm, cell_options, row_values,
                                         values_to_match)
-from cldc.platform.uploads.importer import prepare
+from cldc.platform.uploads.importer import prepare, worded
+from cldc.platform.uploads.member_parts import MAX_FILES, forget_files, keep_parts
 from cldc.platform.uploads.mappings import (OPTION_RULES, column_plan, read_headings, save_columns, save_every_row,
                                             save_values, saved_values)
 from cldc.platform.uploads.models import Upload
@@ -50,6 +51,27 @@ ON_ERRORS = [("wait", "Create no {nouns} until I have fixed them"),  # in the se
              ("check_only", "Only check the file: do not create or change any {nouns}")]
 
 
+def several_files():
+    """A file input that takes several files (`multiple`): still a ClearableFileInput,
+    which the GOV.UK form layer styles as its file upload."""
+    widget = forms.ClearableFileInput()
+    widget.allow_multiple_selected, widget.attrs["multiple"] = True, True
+    return widget
+
+
+class FilesField(forms.FileField):
+    """One file, or a main file and its members' files (member_parts.py): a list."""
+
+    def __init__(self, **kwargs):
+        super().__init__(widget=several_files(), **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else [data] if data else []
+        if not files:
+            return super().clean(None, initial)
+        return [super(FilesField, self).clean(file, initial) for file in files]
+
+
 class UploadForm(GDSFormMixin, forms.Form):
     submit_label = "Upload and check the file"
 
@@ -58,9 +80,11 @@ class UploadForm(GDSFormMixin, forms.Form):
                                   error_messages={"required": "Select the collection year"})
     organisation = forms.TypedChoiceField(label="Which organisation is uploading?", coerce=int,
                                           error_messages={"required": "Select the organisation"})
-    file = forms.FileField(
+    file = FilesField(
         label="Upload a file",
-        help_text="A CSV or Excel (XLSX) file: the official template, or your own columns with one row of headings",
+        help_text="A CSV or Excel (XLSX) file: the official template, or your own columns with one row of headings. "
+                  "Your system may export each record’s members (the people of a household, say) in sheets or files of their "
+                  "own, each row with the record’s reference: upload the workbook, or select every CSV file at once",
         error_messages={"required": "Select a file", "empty": "The selected file is empty."})
     on_errors = forms.ChoiceField(
         label="If some rows have errors", widget=forms.RadioSelect, initial="wait",
@@ -80,11 +104,21 @@ class UploadForm(GDSFormMixin, forms.Form):
             (o.pk, o.name) for o in policy.organisations_acted_for(user)]
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.CLDC_UPLOAD_MAX_BYTES:
-            raise forms.ValidationError(
-                f"The selected file must be smaller than {settings.CLDC_UPLOAD_MAX_BYTES // (1024 * 1024)} MB")
-        return upload
+        files = self.cleaned_data["file"]
+        return checked_files(files, lambda message: forms.ValidationError(message))
+
+
+def checked_files(files, refusal):
+    """The files of one upload, refused (`refusal(message)` raised) when there are too
+    many or they are too large together: a main file and its members' files."""
+    if len(files) > MAX_FILES:
+        raise refusal(f"Select at most {MAX_FILES} files: a main file and the files of its members")
+    most = settings.CLDC_UPLOAD_MAX_BYTES
+    if sum(file.size for file in files) > most:
+        together = " together" if len(files) > 1 else ""
+        raise refusal(f"The selected file{'s' if len(files) > 1 else ''} must be smaller than "
+                      f"{most // (1024 * 1024)} MB{together}")
+    return files
 
 
 def start(upload, schema_name):
@@ -117,16 +151,16 @@ def new_upload(request):
         upload = Upload.objects.create(
             collection=collection, record_type=record_type, version=data["year"],
             organisation=policy.organisations_acted_for(request.user).get(pk=data["organisation"]),
-            user=request.user, filename=Path(data["file"].name).name[:200], path="",
+            user=request.user, filename=Path(data["file"][0].name).name[:200], path="",
             dry_run=data["on_errors"] == "check_only", create_valid_now=data["on_errors"] == "create_valid",
         )
-        upload.keep(data["file"], request.tenant.schema_name)
         try:
+            keep_parts(upload, data["file"], request.tenant.schema_name, definition_of(upload))
             unsettled = prepare(upload)
-        except UploadError as error:  # nothing kept: the person sees why on the form
-            Path(upload.path).unlink(missing_ok=True)
+        except UploadError as error:  # nothing kept: the person sees why on the form, in the pack's words
+            forget_files(upload)
             upload.delete()
-            form.add_error("file", str(error))
+            form.add_error("file", str(worded(error, definition_of(upload))))
         else:
             if unsettled:
                 return redirect("upload-columns", pk=upload.pk)
@@ -161,7 +195,7 @@ def every_row_questions(upload, definition):
     """[{field, rows, message}] of the questions that failed in rows of an upload whose
     file has no column for them (no issue of theirs has a cell): one answer can be
     given for every row (answer_every_row)."""
-    found = (upload.issues.filter(severity="hard").exclude(field="").values("field")
+    found = (upload.issues.filter(severity="hard", sheet=upload.main_part).exclude(field="").values("field")
              .annotate(rows=Count("row", distinct=True), cells=Count("cell"), message=Min("message")).order_by("field"))
     answerable = {name for name, question in definition.variables.items()
                   if name == question.id and question.type not in ("checkbox", "derived")}
@@ -185,11 +219,13 @@ def annotated_download(request, pk):
             yield row, cell, severity, column, message
 
     out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
-    issues = upload.issues.values_list("row", "cell", "severity", "column", "field", "message").iterator()
+    issues = (upload.issues.filter(sheet=upload.main_part)  # in parts: the main part's file, with its rows' issues
+              .values_list("row", "cell", "severity", "column", "field", "message").iterator())
     log_ids = dict(upload.imported_rows.values_list("row", "record_id"))
     corrections = {int(row): {int(cell): value for cell, value in cells.items()} for row, cells in upload.cell_edits.items()}
     content_type, name = annotated_file(upload.path, upload.filename, labelled(issues), out, corrections=corrections,
-                                        log_ids=log_ids, kind=XLSX if request.GET.get("format") == "xlsx" else None)
+                                        log_ids=log_ids, kind=XLSX if request.GET.get("format") == "xlsx" else None,
+                                        sheet=upload.parts[0]["sheet"] if upload.parts else None)
     out.seek(0)
     return FileResponse(out, as_attachment=True, filename=name, content_type=content_type)
 
@@ -301,7 +337,7 @@ def match_values(request, upload):
 @steers_an_upload
 def edit_row(request, upload, row):
     """Correct the failing cells of one row in the browser."""
-    issues = upload.issues.filter(row=row, cell__isnull=False)
+    issues = upload.issues.filter(row=row, cell__isnull=False, sheet=upload.main_part)  # a member's own row: not here
     if not issues.exists():
         raise Http404("This row has no cells to correct")
     values = row_values(upload, row)

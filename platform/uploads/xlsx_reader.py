@@ -46,7 +46,7 @@ class XlsxReader:
     strings are read here too, with the same text, because openpyxl builds each whole:
     one of 200 MB took 7 GB."""
 
-    def __init__(self, file, size, max_bytes, max_columns, max_cell_chars):
+    def __init__(self, file, size, max_bytes, max_columns, max_cell_chars, sheet=None):
         from openpyxl.reader.excel import ExcelReader
         from openpyxl.styles.stylesheet import apply_stylesheet
         from openpyxl.xml.constants import SHARED_STRINGS
@@ -77,13 +77,20 @@ class XlsxReader:
         self._dates = {str(style) for style in reader.wb._date_formats}
         self._durations = {str(style) for style in reader.wb._timedelta_formats}
         self._epoch = reader.wb.epoch
-        self.sheet_name, self._path = self._choose_sheet(sheets)
+        self.sheets_with_data = []     # the visible sheets with data, in order (a workbook in parts: member_parts.py)
+        self.sheet_name, self._path = self._choose_sheet(sheets, sheet)
 
-    def _choose_sheet(self, sheets):
-        """The sheet laid out like the template, else the first visible sheet with data."""
+    def _choose_sheet(self, sheets, wanted=None):
+        """The sheet named `wanted`; else the sheet laid out like the template, else the
+        first visible sheet with data."""
         visible = [s for s in sheets if s[1] == "visible"] or sheets
         if not visible:
             raise UploadError("The workbook has no sheets. " + SAVE_AS)
+        if wanted is not None:
+            named = [(name, path) for name, _, path in visible if name == wanted]
+            if not named:
+                raise UploadError(f"The workbook has no sheet called “{wanted}”. Upload it again.")
+            return named[0]
         with_data = []
         for name, _, path in visible:
             first = []
@@ -98,6 +105,7 @@ class XlsxReader:
                 return name, path          # reported when the headings are read
             if any(cell.strip() for _, cells in first for cell in cells):
                 with_data.append((name, path))
+        self.sheets_with_data = [name for name, _ in with_data]
         if with_data:
             return with_data[0]
         name, _, path = visible[0]

@@ -3,6 +3,7 @@ expansion and no external entities), checked against the package's XSD, and turn
 into each record's answers by the layout. Every refusal names the file, the record
 (by its reference) and the element."""
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -11,6 +12,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as SafeTree
 from defusedxml.common import DefusedXmlException
 
+from cldc.platform import registry
 from cldc.platform.xmlfiles.layout import INDEX_ATTRIBUTE, Repeat
 from cldc.platform.xmlfiles.xsd import schema
 
@@ -64,10 +66,12 @@ def read(layout, xml_file, data):
     (a large organisation's quarter is tens of megabytes, hundreds as a parsed tree)."""
     checker, problems, records = schema(layout, xml_file), [], []
     questions = _questions(layout, xml_file)
+    noun = registry.get(layout.collection).definition(layout.record_type, layout.version).nouns[0]
+    _check_encoding(xml_file, data)
 
     def check(chunk):
         part = list(chunk)
-        problems.extend(_schema_problem(layout, xml_file, chunk, part, questions, error, offset=len(records))
+        problems.extend(_schema_problem(layout, xml_file, chunk, part, questions, error, noun, offset=len(records))
                         for error in checker.iter_errors(chunk))
         if not problems:  # once one is found, only the XSD's findings are wanted
             records.extend(_record(layout, xml_file, len(records) + 1, element) for element in part)
@@ -112,6 +116,47 @@ def read(layout, xml_file, data):
     return records
 
 
+DECLARED_ENCODING = re.compile(rb"""\A(?:\xef\xbb\xbf)?<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+UTF_16_MARKS = (b"\xff\xfe", b"\xfe\xff")  # a UTF-16 file with its byte order mark: the parser reads it
+DECODED_AT_A_TIME = 1024 * 1024
+
+
+def _check_encoding(xml_file, data):
+    """Refused unless the bytes are in the encoding the file says (UTF-8 when it says none,
+    as XML reads it). The usual mistake: a file saved as Windows-1252 ("ANSI") that says,
+    or is read as, UTF-8; the parser would only say "not well-formed (invalid token)"."""
+    if data[:2] in UTF_16_MARKS:
+        return
+    declared = DECLARED_ENCODING.match(data[:500])
+    name = declared.group(1).decode("ascii") if declared else "UTF-8"
+    title = xml_file.title.lower()
+    fix = ("Save the file as UTF-8 (in most editors: Save as, then Encoding: UTF-8), or ask the supplier "
+           "of the system that wrote it to export it as UTF-8, then upload it again.")
+    try:
+        codec = codecs.lookup(name)
+    except LookupError:
+        raise Refused(Problem(f"The {title} file says its encoding is “{name[:40]}”, which we cannot read. {fix}",
+                              xml_file.title, rule="xml_encoding")) from None
+    if codec.name != "utf-8":
+        return  # another encoding, declared: the parser reads it as declared
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    for start in range(0, len(data), DECODED_AT_A_TIME):  # never the whole file as text at once
+        try:
+            decoder.decode(view[start:start + DECODED_AT_A_TIME], final=start + DECODED_AT_A_TIME >= len(data))
+        except UnicodeDecodeError as error:
+            at = start + error.start
+            line = data.count(b"\n", 0, at) + 1
+            column = at - (data.rfind(b"\n", 0, at) + 1) + 1
+            byte = data[at:at + 1]
+            guess = byte.decode("cp1252", errors="replace")
+            says = "says it is UTF-8 but is not" if declared else "is not UTF-8, the encoding XML files are read in"
+            raise Refused(Problem(
+                f"The {title} file {says}: line {line}, column {column} has a character that is not UTF-8 "
+                f"(byte {byte.hex().upper()}, “{guess}” if the file was saved as Windows-1252). {fix}",
+                xml_file.title, element=f"line {line}", rule="xml_encoding")) from None
+
+
 def _reason(error):
     return re.sub(r": line \d+, column \d+$", "", str(error))
 
@@ -147,34 +192,72 @@ def _values(element, parent, n):
     return {element.variable_at(n): None if found is None else (found.text or "").strip() or None}
 
 
-def _schema_problem(layout, xml_file, root, records, questions, error, offset=0):
-    """An XSD error in the service's words: the record by its reference, the element,
-    and what the value must be. `root`: the file's root holding `records`, the record
-    elements checked together, the first of them the file's record `offset` + 1;
-    `questions`: _questions()."""
+def _schema_problem(layout, xml_file, root, records, questions, error, noun, offset=0):
+    """An XSD error in plain words (schema_messages.py): the record by its reference, the
+    element, what is wrong and what it must be. `root`: the file's root holding
+    `records`, the record elements checked together, the first of them the file's record
+    `offset` + 1; `questions`: _questions()."""
+    from cldc.platform.xmlfiles import schema_messages  # xmlschema is loaded when a file is checked, as xsd.schema
+
     path = error.path or ""
-    match = re.match(rf"/{re.escape(root.tag)}/{re.escape(xml_file.record)}(?:\[(\d+)\])?", path)
-    reference = ""
+    match = re.match(rf"/{re.escape(root.tag)}/{re.escape(xml_file.record)}(?:\[(\d+)\])?(/.*)?$", path)
+    reference, record = "", None
     if match:
         index = int(match.group(1) or 1) - 1
         if 0 <= index < len(records):
-            reference = ", ".join((records[index].findtext(e.name) or "").strip()
-                                  for e in layout.reference_elements) or f"record {offset + index + 1}"
-    element = re.sub(rf"^/{re.escape(root.tag)}/", "", re.sub(r"\[\d+\]", "", path))
-    if error.elem is not None and len(error.elem) == 0 and element in questions:
-        question, label = questions[element]
-        value = (error.elem.text or "").strip()
-        message = f"{label}: “{value[:100]}” is not {expected(question)}."
+            record = records[index]
+            reference = ", ".join(text for text in ((record.findtext(e.name) or "").strip()
+                                                    for e in layout.reference_elements) if text)
+            reference = reference or f"number {offset + index + 1} in the file"
+    inside = (match.group(2) or "") if match else ""  # "/Person[2]/Age"
+    if match:
+        element = xml_file.record + re.sub(r"\[\d+\]", "", inside)
+    else:
+        element = re.sub(rf"^/{re.escape(root.tag)}/?", "", re.sub(r"\[\d+\]", "", path)) or root.tag
+    shown, n = _shown(inside, record)
+    label = ""
+    if schema_messages.about_children(error):
+        named, message = schema_messages.children(error)
+        if named:
+            element = f"{element}/{named}" if match else named
     elif element in _repeats(xml_file, layout) and "duplicated value" in str(error.reason):
         # the XSD's xs:unique: each index of a repeat block once (xmlschema says it only in its reason)
-        label, name = "", error.elem.tag
+        name = error.elem.tag
         message = f"two <{name}> elements have the same {INDEX_ATTRIBUTE}. Give each {name.lower()} once"
+        shown = ""
     else:
-        label = ""
-        message = f"{error.reason}" if error.reason else "This element does not match the file's XSD."
-    where = f"Record {reference}: " if reference else ""
-    return Problem(f"{where}{message} (element {element or root.tag})", xml_file.title, reference, element,
-                   label=label, rule="xml_schema")
+        question = None
+        if element in questions and error.elem is not None and len(error.elem) == 0:
+            question = _question_at(questions[element], n)
+            label = question.label or question.text or question.id
+        message = schema_messages.explain(error, question)
+    where = f"{noun.capitalize()} {_short(reference)}" if reference else f"The {xml_file.title.lower()} file"
+    at = f", element {shown}" if shown else ""
+    about = f" ({label})" if label else ""
+    return Problem(f"{where}{at}{about}: {message}.", xml_file.title, reference, element, label=label,
+                   rule="xml_schema")
+
+
+def _short(text, most=60):
+    return text if len(text) <= most else text[:most] + "…"
+
+
+def _shown(inside, record):
+    """(the element as the file writes it: <Person n="2"><Age>, the repeat block's index
+    or None) of a path inside a record ("/Person[2]/Age")."""
+    shown, n, parent = [], None, record
+    for step in filter(None, inside.split("/")):
+        name, position = re.fullmatch(r"([^\[]+)(?:\[(\d+)\])?", step).groups()
+        found = parent.findall(name) if parent is not None else []
+        at = found[int(position or 1) - 1] if len(found) >= int(position or 1) else None
+        index = at.get(INDEX_ATTRIBUTE) if at is not None else None
+        if index is not None and index.strip().isdigit():
+            n = int(index)
+            shown.append(f'<{name} {INDEX_ATTRIBUTE}="{index.strip()}">')
+        else:
+            shown.append(f"<{name}>")
+        parent = at
+    return "".join(shown), n
 
 
 def _repeats(xml_file, layout):
@@ -182,28 +265,19 @@ def _repeats(xml_file, layout):
 
 
 def _questions(layout, xml_file):
-    """{element path: (question, label)}: what each simple element of a record holds."""
+    """{element path: (Element, its Repeat or None)}: what each simple element of a record holds."""
     found = {}
     for part in layout.parts_of(xml_file):
         inside = [(f"{part.name}/", e) for e in part.elements] if isinstance(part, Repeat) else [("", part)]
         for prefix, element in inside:
             path = f"{xml_file.record}/{prefix}{element.name}" + (f"/{element.item}" if element.item else "")
-            question = element.question
-            found[path] = (question, question.label or question.text or question.id)
+            found[path] = (element, part if isinstance(part, Repeat) else None)
     return found
 
 
-def expected(question):
-    """What a value must be, in words."""
-    if question.type == "checkbox":
-        return "one of the options: " + ", ".join(str(c) for c, _ in question.options + question.retired_options)
-    if question.type in ("radio", "select") and (question.options or question.retired_options):
-        return "one of its codes: " + ", ".join(str(c) for c, _ in question.options + question.retired_options)
-    if question.type == "date":
-        return "a date written as YYYY-MM-DD"
-    if question.type == "numeric":
-        whole = "a whole number" if str(question.step or "") in ("1", "1.0") else "a number"
-        if question.min is not None and question.max is not None:
-            return f"{whole} from {question.min} to {question.max}"
-        return whole
-    return "text of at most 1,000 characters"
+def _question_at(held, n):
+    """The question of an element (_questions' entry): a repeat block's at its index n."""
+    element, repeat = held
+    if repeat is not None and n is not None:
+        return repeat.question_at.get((element.variable, n), element.question)
+    return element.question

@@ -99,8 +99,8 @@ def test_a_file_naming_an_organisation_the_client_does_not_act_for_is_refused(ap
 
 
 def test_files_the_api_cannot_take(api, council, queued, settings, visits_template_csv):
-    problem = problem_of(post_file(api, council, b"Visit reference,Date of visit\nV-1,2026-05-04\n"), 422)
-    assert problem["errors"][0]["rule"] == "template_layout"
+    problem = problem_of(post_file(api, council, b"%PDF-1.4 not a spreadsheet"), 422)
+    assert problem["errors"][0]["rule"] == "file_unreadable"
     problem = problem_of(post_file(api, council, b""), 400)
     assert problem["errors"][0]["field"] == "file"
     settings.CLDC_UPLOAD_MAX_BYTES = 100

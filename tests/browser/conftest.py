@@ -60,6 +60,27 @@ def end_other_sessions():
                        "WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def organisations_accept_the_agreement():
+    """Each organisation a browser test makes has accepted the data sharing agreement, as
+    tests/conftest.py's make_organisation's have: CORE makes no logs for one that has not
+    (docs/organisations.md). Deleting the organisation deletes its agreement."""
+    from datetime import date
+
+    from django.db.models.signals import post_save
+
+    from cldc.platform.organisations.models import DataSharingAgreement, Organisation
+
+    def accept(sender, instance, created, **kwargs):
+        if created:
+            DataSharingAgreement.objects.get_or_create(organisation=instance, defaults={
+                "accepted_by_name": "A data protection officer", "accepted_on": date(2020, 4, 1)})
+
+    post_save.connect(accept, sender=Organisation, dispatch_uid="browser-tests-accept-the-agreement")
+    yield
+    post_save.disconnect(sender=Organisation, dispatch_uid="browser-tests-accept-the-agreement")
+
+
 @pytest.fixture(scope="session")
 def committed_db(django_db_setup, django_db_blocker):
     """Database access for the whole browser run, outside any test transaction."""

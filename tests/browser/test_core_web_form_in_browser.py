@@ -104,7 +104,7 @@ def test_a_whole_log_from_the_task_list_to_completed(page, url, council, record_
     expected, result = expected_answers(log, plan_for(record_type))
     assert result.status == "completed" and result.warnings == []
     # The same record as the template row makes through the gateway (a box left unticked
-    # blank in both).
+    # beside a ticked one 0 in both).
     assert differences_from_expected(log, expected) == {}
     assert driver.soft_checks == []  # the template row is within every soft range
     assert len(driver.answered) > 40

@@ -263,7 +263,7 @@ def through_the_web_form(client, case, answers, council, officer):
 
 
 def assert_same_record(form, other):
-    """The same answers (a box left unticked is blank in every channel), derived values
+    """The same answers (a box left unticked beside a ticked one is 0 in every channel), derived values
     and status, but for what the web form does by design (tests/browser/
     test_web_form_in_browser.py says the same): a question that does not apply is never
     asked, so what a file or an API call gives to one the definition keeps all the same

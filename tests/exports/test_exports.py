@@ -102,6 +102,19 @@ def test_parquet_keeps_each_columns_type(visits_service, visit, council, officer
         ("V-1", dt.date(2026, 5, 4), 520.0, 120.0, 12), ("V-2", dt.date(2026, 5, 4), 99.5, 99.5, None)]
 
 
+def test_parquet_gathers_blocks_into_row_groups_and_writes_the_last_part_group(
+        visits_service, visit, council, officer, monkeypatch):
+    import pyarrow.parquet as pq
+
+    for number in range(5):
+        visit(council, officer, visitref=f"V-{number}")
+    monkeypatch.setattr(formats, "PARQUET_BLOCK", 64)  # each block a row (a block holds at least one)
+    monkeypatch.setattr(formats, "PARQUET_ROW_GROUP", 2)
+    file = pq.ParquetFile(run_export(visits_service, "visits", "visit", 2026, "parquet").path)
+    assert [file.metadata.row_group(i).num_rows for i in range(file.num_row_groups)] == [2, 2, 1]
+    assert file.read().column("reference").to_pylist() == [f"V-{number}" for number in range(5)]
+
+
 def test_xlsx_holds_the_same_rows_and_no_formula(visits_service, visit, council, officer):
     from openpyxl import load_workbook
 

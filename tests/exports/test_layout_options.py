@@ -107,7 +107,7 @@ def test_without_the_options_a_csv_is_as_before(visits_service, stored_visit, tm
 def test_a_tick_box_question_is_one_column_per_option(visits_service, stored_visit, tmp_path):
     layout = visits_layout(tmp_path / "2026.yaml", "layouts:\n  - id: ticks\n    columns: [needs, hhmemb]\n")
     assert [column.name for column in layout.columns] == ["needs_mobility", "needs_mental", "needs_none", "hhmemb"]
-    assert written(visits_service, layout, tmp_path / "out.csv", codes=False).decode().splitlines()[1] == "Yes,,,2"
+    assert written(visits_service, layout, tmp_path / "out.csv", codes=False).decode().splitlines()[1] == "Yes,No,No,2"
 
 
 @pytest.mark.parametrize("codes, row", [
@@ -127,6 +127,22 @@ def test_a_whole_amount_gets_a_decimal_point(visits_service, stored_visit, tmp_p
         submit(stored_visit, {"rent": 520}, "api", None, today=dt.date(2026, 6, 1))
     layout = visits_layout(tmp_path / "2026.yaml", VALUES)
     assert written(visits_service, layout, tmp_path / "out.csv").decode().splitlines()[1].split(",")[5] == "520.0"
+
+
+def test_a_condition_reads_a_derived_value_or_an_answer_where_the_service_keeps_it(
+        visits_service, stored_visit, tmp_path):
+    adults = stored_visit.derived["adults"]  # a derived value, kept apart from the answers
+    layout = visits_layout(tmp_path / "2026.yaml", f"""layouts:
+  - id: conditions
+    columns:
+      - {{name: rent_for_these_adults, answer: rent, only_when: {{adults: {adults}}}}}
+      - {{name: rent_for_more_adults, answer: rent, only_when: {{adults: {adults + 1}}}}}
+      - {{name: age1, unknown: [{{when: {{adults: {adults}, period: 4}}, code: -9, label: Not known}}]}}
+""")
+    assert [column.condition_places for column in layout.columns] == [
+        (("adults", False, True),), (("adults", False, True),), (("adults", False, True), ("period", True, False))]
+    for codes, row in ((True, "520.5,,-9"), (False, "520.5,,Not known")):
+        assert written(visits_service, layout, tmp_path / "out.csv", codes=codes).decode().splitlines()[1] == row
 
 
 def test_parquet_takes_the_same_options_as_text_where_they_make_text(visits_service, stored_visit, tmp_path):

@@ -177,8 +177,8 @@ def test_a_bulk_upload_row_s_box_after_the_divider_answers_the_option_after_it(d
     answers, problems = answers_from_field_numbers(definition, {9: "", 10: "", 11: "1"})
     assert problems == [] and "divider_a" not in answers
     result = evaluate(definition, pack, {}, answers, evaluation_context(), "upload", {})
-    assert {box: result.answers.get(box) for box in NEEDS_BOXES} == {"needs_mobility": None, "needs_mental": None,
-                                                                     "needs_none": 1}
+    assert {box: result.answers.get(box) for box in NEEDS_BOXES} == {"needs_mobility": 0, "needs_mental": 0,
+                                                                     "needs_none": 1}  # 0: not ticked
     assert [e for e in result.errors if e["field"] in NEEDS_BOXES or e["field"] == "divider_a"] == []
 
 

@@ -131,3 +131,20 @@ def test_a_retired_code_in_a_new_case_is_refused_naming_the_codes_that_replaced_
     assert "“Private landlord” (7)" in problem.message and "(8)" in problem.message
     with schema_context("hclic"):
         assert not Record.objects.exists()
+
+
+def test_a_date_of_birth_the_xsd_refuses_is_told_by_case_and_element_in_plain_words(hclic_service, council, officer):
+    store(council, officer)
+    files = files_of(2025)
+    with schema_context("hclic"):
+        Record.objects.all().delete()
+    files["personal"] = files["personal"].replace(b"<DateOfBirth>1991-02-03</DateOfBirth>",
+                                                  b"<DateOfBirth>31-02-2020</DateOfBirth>")
+    result = import_case(council, officer, files)
+    [problem] = result.problems
+    label = registry.get("hclic").definition("case", 2025).variables["dob1"].label
+    assert (problem.file, problem.reference, problem.element) == ("Personal data", "HC-0042", "Case/DateOfBirth")
+    assert problem.message == (f"Case HC-0042, element <DateOfBirth> ({label}): “31-02-2020” is not a date. "
+                               "Write it as YYYY-MM-DD, for example 2026-04-30.")
+    with schema_context("hclic"):
+        assert not Record.objects.exists()

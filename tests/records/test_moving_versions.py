@@ -53,8 +53,8 @@ def test_a_move_keeps_the_answers_the_new_year_takes_and_reports_the_rest_by_fie
     assert not {"repairsdetail", "period", "work2"} & set(stored.answers)
     assert {name: stored.answers[name] for name in ("visitref", "age2", "rent", "needs_mobility")} == {
         "visitref": "V-77", "age2": 12, "rent": 480, "needs_mobility": 1}
-    assert move.kept == ["visitref", "visitdate", "repairs", "needs_mobility", "hhmemb", "age1", "work1", "age2",
-                         "rent", "visitmode"]  # in form order
+    assert move.kept == ["visitref", "visitdate", "repairs", "needs_mobility", "needs_mental", "needs_none", "hhmemb",
+                         "age1", "work1", "age2", "rent", "visitmode"]  # in form order; unticked boxes are 0
     # Kept, but 4 May 2026 is not in 2027/28: the new year's rule says so on its field.
     assert [(item["field"], item["rule"], item["message"], item["value"]) for item in move.needs_answer] == [
         ("period", "retired_option", SPLIT, 3),

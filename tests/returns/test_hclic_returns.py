@@ -49,10 +49,34 @@ def test_hclic_triggers_a_duty_owed_a_stage_change_a_placement_and_a_closure_and
         "CLOSED": ["Closed in the quarter"],
         "MAIN-DUTY": ["A prevention, relief or main duty owed during the quarter"],
     }
-    assert left_out == {"ADVICE-ONLY": ["No duty owed (advice and information only), never in temporary accommodation"]}
+    assert left_out == {"ADVICE-ONLY": [
+        "No duty owed (advice and information only), not in temporary accommodation by the quarter's end"]}
     assert {m.reference for m in found} == set(placed) | set(left_out)  # the case reference, as lists show it
     page = client_for("hclic", coordinator).get(
         f"/returns/{council.pk}/hclic/case/{OCTOBER_TO_DECEMBER_2025.key}/").content.decode()
     included, excluded = page.split('id="included"')[1].split('id="excluded"')
     assert all(reference in included for reference in placed) and "ADVICE-ONLY" in excluded
     assert "Case " in included and "Return for Quarter 3 of 2025 to 2026 (October to December 2025)" in page
+
+
+def test_only_local_authorities_make_hclic_returns(hclic_service, make_organisation, make_person, client_for):
+    """case.yaml's `made_by: [local_authority]`: a housing association's coordinator in
+    the H-CLIC service is told who makes returns, is offered none, and its return is a 404."""
+    association = make_organisation("Returns Housing Association", type="prp")
+    council = make_organisation("Makes Returns Borough Council", type="local_authority")
+    association_client = client_for("hclic", make_person("coordinator@returns-association.example", association,
+                                                         role="data_coordinator"))
+    council_client = client_for("hclic", make_person("coordinator@makes-returns.example", council,
+                                                     role="data_coordinator"))
+    listed = association_client.get("/returns/").content.decode()
+    assert ('id="no-returns-hclic-case"' in listed and "returns are made by local authorities" in listed
+            and "Returns Housing Association" not in listed)
+    assert 'href="/returns/"' not in association_client.get("/").content.decode()
+    url = f"/returns/{association.pk}/hclic/case/{OCTOBER_TO_DECEMBER_2025.key}/"
+    assert association_client.get(url).status_code == 404
+    assert association_client.post(url + "submit/").status_code == 404
+    assert association_client.get(url + "report/").status_code == 404
+
+    assert 'href="/returns/"' in council_client.get("/").content.decode()
+    assert "Makes Returns Borough Council" in council_client.get("/returns/").content.decode()
+    assert council_client.get(f"/returns/{council.pk}/hclic/case/{OCTOBER_TO_DECEMBER_2025.key}/").status_code == 200

@@ -1,6 +1,7 @@
 """Which visits belong in a quarter's return: the package's triggers over each visit as
-it stood at the quarter's end (tests/packages/visits/returns/visit.yaml: visited in the
-quarter, unless by video call), at the edges of quarters, and the quarters themselves."""
+it stands, judging the dates in its answers against the quarter, however long after it
+the visit was stored or changed (tests/packages/visits/returns/visit.yaml: visited in
+the quarter, unless by video call), at the edges of quarters, and the quarters themselves."""
 
 import datetime as dt
 
@@ -9,7 +10,10 @@ from django_tenants.utils import schema_context
 
 from cldc.platform.definitions.model import DefinitionError
 from cldc.platform.returns.declarations import Period, read_returns, returns_of
+from cldc.platform.records.models import Record
 from cldc.platform.returns.membership import members
+from cldc.platform.returns.models import ReturnMember, Snapshot
+from cldc.tests.returns.conftest import return_url
 
 VISITS = returns_of("visits", "visit")
 
@@ -63,20 +67,57 @@ def test_an_excluding_trigger_leaves_a_triggered_visit_out_and_says_why(world, m
     assert (found[by_video.pk].included, found[by_video.pk].reasons) == (False, ["Made by video call"])
 
 
-def test_membership_follows_the_visit_as_it_stood_at_the_quarters_end(world, make_visit, change_visit):
-    """Moved out of the quarter after it ended: still in it; a visit made after the end
-    but dated in it (a late addition): in it, as it stands, and marked."""
+def test_a_quarter_sent_after_it_ended_is_judged_by_the_dates_in_the_answers(world, make_visit, change_visit):
+    """As councils send a quarter: in the month after it. A visit stored after April to
+    June ended but dated in it belongs, and is not a late addition; one corrected after
+    the quarter ended to a date in it belongs (the old answer did not); one corrected
+    out of it leaves it. The stored membership (ReturnMember) says the same."""
     parent = world["orgs"]["parent"]
-    moved = make_visit(parent, "MOVED", dt.date(2026, 6, 20), made_on=dt.date(2026, 6, 21))
-    change_visit(moved, made_on=dt.date(2026, 7, 15), visitdate="2026-07-14")
-    late = make_visit(parent, "LATE", dt.date(2026, 6, 25))  # stored in November
+    coordinator, client = world["people"]["parent coordinator"], world["clients"]["parent coordinator"]
+    sent_later = make_visit(parent, "SENT-LATER", dt.date(2026, 6, 25), made_on=dt.date(2026, 7, 10))
+    corrected_in = make_visit(parent, "CORRECTED-IN", dt.date(2026, 7, 2), made_on=dt.date(2026, 7, 3))
+    change_visit(corrected_in, made_on=dt.date(2026, 7, 20), visitdate="2026-06-29")
+    corrected_out = make_visit(parent, "CORRECTED-OUT", dt.date(2026, 6, 20), made_on=dt.date(2026, 6, 21))
+    change_visit(corrected_out, made_on=dt.date(2026, 7, 15), visitdate="2026-07-14")
     with schema_context("visits"):
-        found = {m.record.pk: m for m in members(VISITS, parent, Period(2026, 1), world["people"]["parent coordinator"])}
-        q2 = [m.record.pk for m in members(VISITS, parent, Period(2026, 2), world["people"]["parent coordinator"])]
-    assert set(found) == {moved.pk, late.pk}
-    assert (found[moved.pk].state.answers["visitdate"], found[moved.pk].state.late) == ("2026-06-20", False)
-    assert found[late.pk].state.late is True
-    assert q2 == [moved.pk]  # at the end of July to September it was a July visit
+        q1 = {m.record.pk for m in members(VISITS, parent, Period(2026, 1), coordinator) if m.included}
+        q2 = {m.record.pk for m in members(VISITS, parent, Period(2026, 2), coordinator) if m.included}
+    assert q1 == {sent_later.pk, corrected_in.pk}
+    assert q2 == {corrected_out.pk}
+
+    page = client.get(return_url(parent)).content.decode()
+    included = page.split('id="included"')[1]
+    assert all(f'id="included-{visit.pk}"' in included for visit in (sent_later, corrected_in))
+    assert f'id="included-{corrected_out.pk}"' not in page and "Added since" not in page
+    with schema_context("visits"):
+        kept = set(ReturnMember.objects.filter(return_made__number=1, included=True).values_list("record", flat=True))
+    assert kept == q1
+    assert client.post(return_url(parent, step="submit")).status_code == 302
+    with schema_context("visits"):
+        frozen = {row.record_number: (row.answers["visitdate"], row.late)
+                  for row in Snapshot.objects.get(return_made__number=1).records.all()}
+    assert frozen == {sent_later.pk: ("2026-06-25", False), corrected_in.pk: ("2026-06-29", False)}
+
+
+def test_the_kept_membership_follows_each_change_to_a_record(world, make_visit, change_visit):
+    """ReturnMembers are judged again for a record that changed; a record given to
+    another organisation leaves the return."""
+    parent, other = world["orgs"]["parent"], world["orgs"]["other"]
+    client = world["clients"]["parent coordinator"]
+    first = make_visit(parent, "KEPT-1", dt.date(2026, 5, 1))
+    second = make_visit(parent, "KEPT-2", dt.date(2026, 5, 2))
+
+    def kept():
+        client.get(return_url(parent))
+        with schema_context("visits"):
+            return dict(ReturnMember.objects.filter(return_made__number=1).values_list("record", "included"))
+
+    assert kept() == {first.pk: True, second.pk: True}
+    change_visit(second, visitmode=3)  # by video call: out, for the package's reason
+    assert kept() == {first.pk: True, second.pk: False}
+    with schema_context("visits"):
+        Record.objects.filter(pk=first.pk).update(owning_organisation=other, managing_organisation=other)
+    assert kept() == {second.pk: False}
 
 
 def test_a_returns_file_naming_an_unknown_answer_is_refused_naming_it(tmp_path):
@@ -91,6 +132,13 @@ def test_a_returns_file_naming_an_unknown_answer_is_refused_naming_it(tmp_path):
     path.write_text('period: month\ninclude_when: []\n')
     with pytest.raises(DefinitionError, match="period: 'month' is not a kind of period"):
         read_returns(path, [definition], set())
+    trigger = 'include_when:\n  - {id: a, label: A, expression: "visitdate >= quarter_start"}\n'
+    path.write_text(f"period: quarter\nmade_by: [council]\n{trigger}")
+    with pytest.raises(DefinitionError, match="made_by: give a list of organisation types, from local_authority"):
+        read_returns(path, [definition], set())
+    path.write_text(f"period: quarter\nmade_by: [local_authority, prp]\n{trigger}")
+    declared = read_returns(path, [definition], set())
+    assert declared.made_by_label() == "local authorities and private registered providers"
 
 
 def test_cldc_lint_reads_the_returns_file_as_the_service_does(tmp_path, monkeypatch, capsys):

@@ -1,5 +1,5 @@
 """A return's steps through its pages: including and excluding a visit with a reason,
-submitting (the visits frozen as they stood at the quarter's end), a later change that
+submitting (the visits frozen as they stand then), a later change that
 leaves the submitted snapshot alone but is listed as changed since submission, a
 reopening and a second version, the differences from the previous quarter, and the
 steps each status refuses."""
@@ -60,20 +60,20 @@ def test_a_visit_is_included_or_excluded_by_hand_with_a_reason_that_is_recorded(
     assert set(frozen(parent)) == {triggered.pk, later.pk}
 
 
-def test_the_submitted_snapshot_is_the_visit_at_the_quarters_end_and_a_later_change_does_not_alter_it(
+def test_the_submitted_snapshot_is_the_visit_as_it_stood_at_submission_and_a_later_change_does_not_alter_it(
         world, make_visit, change_visit):
     parent = world["orgs"]["parent"]
     visit = make_visit(parent, "FROZEN", dt.date(2026, 5, 1), made_on=dt.date(2026, 5, 2), rent=500)
-    change_visit(visit, made_on=dt.date(2026, 7, 3), rent=600)  # after the quarter: not the quarter's state
+    change_visit(visit, made_on=dt.date(2026, 7, 3), rent=600)  # corrected after the quarter, before it was sent
     coordinator = world["clients"]["parent coordinator"]
     assert coordinator.post(return_url(parent, step="submit")).status_code == 302
-    assert frozen(parent)[visit.pk]["rent"] == 500
+    assert frozen(parent)[visit.pk]["rent"] == 600
     with schema_context("visits"):
         row = Snapshot.objects.get().records.get()
-    assert row.derived["weekly_rent"] == round(500 * 12 / 52, 2)  # derived again from the answers then
+    assert row.derived["weekly_rent"] == round(600 * 12 / 52, 2)  # its derived values as they stood too
 
     change_visit(visit, rent=700)  # after the submission
-    assert frozen(parent)[visit.pk]["rent"] == 500
+    assert frozen(parent)[visit.pk]["rent"] == 600
     page = coordinator.get(return_url(parent)).content.decode()
     listed = page.split('id="changed-since-submission"')[1].split("</div>")[0]
     assert "Changed since submission" in page and f"Changed: <a class=\"govuk-link\" href=\"/logs/{visit.pk}/\">" in listed
@@ -106,7 +106,7 @@ def test_a_late_addition_is_listed_then_frozen_as_it_stands_in_a_new_version(wor
         rows = {r.record_number: (r.late, r.revised) for r in Snapshot.objects.get(version=2).records.all()}
     assert rows == {first.pk: (False, True), late.pk: (True, False)}
     page = coordinator.get(url).content.decode()
-    assert "Changed since submission" not in page and "Added after the quarter ended" in page
+    assert "Changed since submission" not in page and "Added since the last submission" in page
     assert [kind for kind, *_ in events(parent)] == ["submitted", "reopened", "submitted"]
     assert events(parent)[1][1:4] == (world["people"]["support"].email, None, "Two late changes")
     assert [version for *_, version in events(parent)] == [1, None, 2]
@@ -117,12 +117,12 @@ def test_differences_from_the_previous_quarter_list_new_gone_and_changed_fields(
     kept = make_visit(parent, "KEPT", dt.date(2026, 6, 1), made_on=dt.date(2026, 6, 2), rent=500)
     gone = make_visit(parent, "GONE", dt.date(2026, 6, 3), made_on=dt.date(2026, 6, 4))
     new = make_visit(parent, "NEW", dt.date(2026, 8, 1), made_on=dt.date(2026, 8, 2))
-    change_visit(kept, made_on=dt.date(2026, 8, 5), rent=520)
     coordinator = world["clients"]["parent coordinator"]
     page = coordinator.get(return_url(parent, "2026-q2")).content.decode()
     assert 'id="no-previous"' in page  # nothing submitted for April to June yet
 
     coordinator.post(return_url(parent, "2026-q1", "submit"))
+    change_visit(kept, rent=520)  # after April to June was sent
     coordinator.post(return_url(parent, "2026-q2", "choose"), {"record": kept.pk, "decision": "include",
                                                                "reason": "Still visiting"})
     page = coordinator.get(return_url(parent, "2026-q2")).content.decode()
@@ -150,7 +150,7 @@ def test_each_status_allows_only_its_steps(world, make_visit):
 
     response = coordinator.post(url + "sign-off/", follow=True)
     assert "Only a submitted return can be signed off" in response.content.decode()
-    assert status() is None  # a refused step leaves nothing behind, not even the return it would have made
+    assert status() == "open" and events(parent) == []  # a refused step leaves nothing behind
     assert "This return is open already" in coordinator.post(url + "reopen/", {"reason": "x"}, follow=True
                                                              ).content.decode()
     coordinator.post(url + "submit/")

@@ -166,6 +166,7 @@ import os, sys, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cldc.platform.settings")
 django.setup()
 from cldc.platform.celery import app
+from cldc.platform.organisations.context import pinned as pinned_organisations
 from cldc.platform.organisations.models import Organisation
 from cldc.platform.records.models import Record
 from cldc.platform.uploads.judging import Judge
@@ -180,7 +181,8 @@ def judge_in_a_worker(answers, organisation_pk, rows):
     windows = Windows()
     with schema_context("visits"):  # the window as launched (committed), read before judging
         windows.get("visits", "visit", 2026)
-    with Judge(parallel=True) as judge:
+    # The organisations' facts, read before judging as the importer reads them (organisations.context).
+    with pinned_organisations([organisation], "visits"), Judge(parallel=True) as judge:
         outcomes = judge.chunk(records, user=None, confirm=[], windows=windows).result()
         return {"in_parallel": judge.in_parallel, "outcomes": [[o.status, o.errors, o.warnings] for o in outcomes]}
 

@@ -190,7 +190,8 @@ def test_a_file_failing_the_xsd_is_refused_naming_the_record_and_element(visits_
     result = import_visits(council, officer, data)
     [problem] = result.problems
     assert (problem.rule, problem.reference, problem.element) == ("xml_schema", "V-7, 2026-05-04", "Visit/Person/Age")
-    assert "“forty” is not a whole number from 0 to 120" in problem.message
+    assert problem.message == ('Visit V-7, 2026-05-04, element <Person n="1"><Age> (Person 1\'s age): “forty” is not '
+                               "a whole number. Give a whole number from 0 to 120, in digits only.")
     with schema_context("visits"):
         assert not Record.objects.exists()
 

@@ -53,7 +53,8 @@ def record_body():
     for variable in definition.record_fields.values():
         values.pop(variable, None)
     applies, _, _ = route(definition, values)  # the template answers a few questions that do not apply
-    answers = {**to_json({name: value for name, value in values.items() if name in applies}),
+    # What the row gives (not the 0s the gateway stores for boxes left unticked beside a ticked one)
+    answers = {**to_json({name: value for name, value in values.items() if name in applies and name in answers}),
                definition.record_fields["assigned_to"]: ASSIGNEE}
     return {"record_type": "lettings", "version": 2026, "organisation": ORGANISATION, "answers": answers}
 

@@ -16,7 +16,8 @@ keep the answer (blank when there is none):
 - `postcode_la`: the local authority code of the record's postcode_full;
 - `previous_postcode_la`: the local authority code of ppostcode_full;
 - `location_mobility_type`: the supported-housing location's mobility type ("W" is
-  the wheelchair-user standard).
+  the wheelchair-user standard), now read from the chosen location in the context's
+  `entries` (docs/registers.md) first.
 """
 
 import datetime as dt
@@ -200,7 +201,8 @@ def refused(answers, context):
 @rule_function("core.wchair")
 def wchair(answers, context):
     """Supported housing: from the location's mobility type, when the caller knows it."""
-    mobility = context.get("location_mobility_type")
+    location = (context.get("entries") or {}).get("location") or {}  # the chosen location (docs/registers.md)
+    mobility = (location.get("fields") or {}).get("mobility_type") or context.get("location_mobility_type")
     if answers.get("needstype") == 2 and mobility:
         return 1 if mobility == "W" else 2
     return answers.get("wchair")

@@ -10,8 +10,9 @@ register = template.Library()
 @register.filter
 def sees_returns(user, service):
     """Whether to offer Returns: the service's collection turns them on, and the person
-    sees some organisation's returns."""
-    return bool(service_returns(service)) and access.organisations_with_returns(user).exists()
+    sees some organisation that makes them (the returns file's `made_by`)."""
+    seen = access.organisations_with_returns(user)
+    return any(seen.filter(type__in=declared.made_by).exists() for declared in service_returns(service))
 
 
 @register.inclusion_tag("returns/_submitted_in.html", takes_context=True)

@@ -1,0 +1,101 @@
+"""Merging one organisation into another, as support records it (views.merge_*).
+
+    merge(merged, absorbing, date(2026, 7, 1), by=support_person)   # or MergeRefused
+
+From the merge date the merged organisation is part of the absorbing one:
+- it is closed the day before (active_to), and says whom it merged into and when;
+- its people become members of the absorbing organisation from that day, with the
+  same role (their membership of the merged one ends the day before);
+- its records keep it as their owning or managing organisation, as they were made:
+  whoever acts for the absorbing organisation acts for them through the merge
+  (policy.with_absorbed; docs/adr/0016-merges-keep-records-where-they-were.md).
+A merge date in the future takes effect on that day: the dates do it, not a job.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+
+from cldc.platform.organisations.models import Membership, Organisation
+
+
+class MergeRefused(ValueError):
+    """The merge cannot be made. `field` is the form field the message belongs on."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass
+class Merged:
+    organisation: Organisation
+    absorbing: Organisation
+    merge_date: date
+    people_moved: list
+
+
+def long_date(day):
+    return f"{day.day} {day:%B %Y}"
+
+
+def check(merged, absorbing, merge_date):
+    """Raise MergeRefused, naming the field, when the merge cannot be made."""
+    if absorbing.pk == merged.pk:
+        raise MergeRefused("absorbing_organisation", f"{merged.name} cannot merge into itself")
+    if merged.absorbing_organisation_id:
+        raise MergeRefused("absorbing_organisation", (
+            f"{merged.name} already merged into {merged.absorbing_organisation.name} on "
+            f"{long_date(merged.merge_date)}"))
+    chain, seen = absorbing, set()
+    while chain.absorbing_organisation_id and chain.pk not in seen:  # where the absorbing one itself went
+        seen.add(chain.pk)
+        if chain.absorbing_organisation_id == merged.pk:
+            raise MergeRefused("absorbing_organisation", (
+                f"{absorbing.name} merged into {merged.name}, so {merged.name} cannot merge into it"))
+        chain = chain.absorbing_organisation
+    if absorbing.absorbing_organisation_id:
+        raise MergeRefused("absorbing_organisation", (
+            f"{absorbing.name} merged into {absorbing.absorbing_organisation.name} on "
+            f"{long_date(absorbing.merge_date)}: choose the organisation it merged into"))
+    if merge_date is None:
+        raise MergeRefused("merge_date", "Enter the merge date")
+    for organisation in (merged, absorbing):
+        if organisation.active_from and merge_date < organisation.active_from:
+            raise MergeRefused("merge_date", (
+                f"The merge date must be on or after {long_date(organisation.active_from)}, "
+                f"when {organisation.name} became active"))
+    if merged.active_to and merge_date > merged.active_to + timedelta(days=1):
+        raise MergeRefused("merge_date", (
+            f"The merge date must be on or before {long_date(merged.active_to + timedelta(days=1))}: "
+            f"{merged.name} closed on {long_date(merged.active_to)}"))
+    if absorbing.active_to and merge_date > absorbing.active_to:
+        raise MergeRefused("merge_date", (
+            f"The merge date must be on or before {long_date(absorbing.active_to)}, "
+            f"when {absorbing.name} closed"))
+
+
+@transaction.atomic
+def merge(merged, absorbing, merge_date):
+    """Record the merge (after check()): nothing is changed when it is refused."""
+    merged = Organisation.objects.select_for_update().get(pk=merged.pk)
+    absorbing = Organisation.objects.get(pk=absorbing.pk)
+    check(merged, absorbing, merge_date)
+    day_before = merge_date - timedelta(days=1)
+    merged.merge_date, merged.absorbing_organisation = merge_date, absorbing
+    merged.active_to = day_before if merged.active_to is None or merged.active_to > day_before else merged.active_to
+    merged.save(update_fields=["merge_date", "absorbing_organisation", "active_to", "updated_at"])
+    moved = []
+    staying = Membership.objects.filter(organisation=merged).exclude(ends_on__lt=merge_date).select_related("user")
+    for membership in staying:
+        if not Membership.objects.filter(user=membership.user, organisation=absorbing).exists():
+            Membership.objects.create(user=membership.user, organisation=absorbing, role=membership.role,
+                                      is_key_contact=False, is_data_protection_officer=False, starts_on=merge_date)
+            moved.append(membership.user)
+        membership.ends_on = day_before
+        if membership.starts_on and membership.starts_on > day_before:
+            membership.starts_on = day_before
+        membership.save(update_fields=["starts_on", "ends_on"])
+    return Merged(merged, absorbing, merge_date, moved)

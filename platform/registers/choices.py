@@ -1,0 +1,74 @@
+"""What a record's chooser questions offer (docs/registers.md): the entries its
+organisations may use on the record's date, and an entry's words where a record is read
+back. The gateway's rules refuse any other choice, in every channel; this is what the
+web form shows."""
+
+import datetime as dt
+
+from cldc.platform.registers import context, declaration, periods
+from cldc.platform.registers.models import Entry
+
+
+def chooser(definition, question):
+    """(binding, register) when the question chooses an entry, else None."""
+    binding = declaration.binding(definition)
+    name = binding.chooser(question.id) if binding else None
+    if name is None:
+        return None
+    return binding, declaration.register(definition.collection, name)
+
+
+def offered(record, definition, question, answers):
+    """[(code, label)] of the entries the question offers now, or None when it chooses
+    none: of a parent register (schemes), the complete entries the record's owning or
+    managing organisation owns or manages, active on the record's date (today until it
+    has one); of a child register (locations), the complete ones of the chosen parent
+    entry, active on that date."""
+    found = chooser(definition, question)
+    if found is None:
+        return None
+    binding, register = found
+    day = answers.get(binding.active_on) or dt.date.today()
+    entries = Entry.objects.of(definition.collection, register.name).filter(complete=True)
+    if register.parent is None:
+        organisations = {record.owning_organisation_id, record.managing_organisation_id} - {None}
+        entries = entries.usable_by(organisations)
+    else:
+        parent_question = binding.chooses[register.parent.name]
+        parent_number = register.parent.number(answers.get(parent_question))
+        entries = entries.filter(parent_id=parent_number)
+    entries = entries.select_related("parent").prefetch_related("deactivations", "parent__deactivations")
+    choices = []
+    for entry in entries:
+        data = context.as_context(entry)
+        if entry.parent_id:
+            data["parent"] = context.as_context(entry.parent)
+        if periods.active_on(data, day):
+            choices.append((entry.code, label(entry)))
+    return choices
+
+
+def label(entry):
+    """An entry as people read it: its name and its code."""
+    return f"{entry.name} ({entry.code})"
+
+
+def display(definition, question, value):
+    """The words for a chooser's answer (the entry's name and code), or None when the
+    question chooses no entries."""
+    found = chooser(definition, question)
+    if found is None or value in (None, ""):
+        return None
+    number = found[1].number(value)
+    entry = Entry.objects.of(definition.collection, found[1].name).filter(pk=number).first() if number else None
+    return label(entry) if entry else str(value)
+
+
+def filled_rows(definition, question, answers):
+    """[(record question, register noun)] of the answers the entry chosen by `question` fills."""
+    found = chooser(definition, question)
+    if found is None:
+        return []
+    binding, register = found
+    return [(definition.variables[variable], register.noun) for variable, (name, _) in binding.fills.items()
+            if name == register.name and answers.get(variable) is not None and variable in definition.variables]

@@ -31,6 +31,7 @@ from cldc.platform.organisations.models import Organisation
 from cldc.platform.records.gateway import StaleRecord, WindowClosed, commit, create_many, provider_reference, submit
 from cldc.platform.records.models import Record
 from cldc.platform.records.references import References
+from cldc.platform.returns.tasks import refresh_after_bulk_change
 from cldc.platform.windows.service import Windows
 from cldc.platform.xmlfiles.layout import Repeat, xml_layout
 from cldc.platform.xmlfiles.reader import Problem, Refused, read
@@ -197,6 +198,8 @@ def _through_the_gateway(layout, definition, organisation, user, records, with_p
         return result
     result.created = len(new)
     result.updated = len(to_store) - len(new)
+    if to_store:  # a quarter's cases at once: its returns are judged in the background
+        refresh_after_bulk_change(definition.collection, definition.record_type)
     return result
 
 

@@ -55,6 +55,13 @@ def la_active_on_saledate(answers, context):
     return None if name is None else {"la": name}
 
 
+@rule_function("core.sales_privacy_notice_not_seen")
+def privacy_notice_not_seen(answers, context):
+    if answers.get("privacynotice") == 0:
+        return {"buyer_or_buyers": "buyers" if answers.get("jointpur") == 1 else "buyer"}
+    return None
+
+
 @rule_function("core.sales_saledate_outside_collection_year")
 def saledate_outside_collection_year(answers, context):
     """The sale date is outside this version's collection year (1 April to 31 March)."""

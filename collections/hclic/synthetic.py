@@ -391,7 +391,7 @@ def demo(service, organisations, today=None):
             files = write_xml(quarter_states(cases, 4), 4, folder)[organisation.ons_code]
             lines += [f"Made {len(cases)} H-CLIC cases for {organisation.name} over 2025 to 2026; its returns for "
                       f"April to December 2025 are signed off, January to March 2026 is open.",
-                      f"  Its January to March 2026 files to upload at /xml/: "
+                      "  Its January to March 2026 files to upload at /xml/: "
                       + ", ".join(str(path) for path in files.values())]
     return lines
 

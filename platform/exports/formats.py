@@ -7,7 +7,6 @@ import csv
 import datetime as dt
 import io
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from cldc.platform.exports.columns import free_text_positions, is_flag, is_time
 from cldc.platform.uploads.cell_safety import safe_cell

@@ -2,38 +2,12 @@
 
 import datetime as dt
 
-from crispy_forms_gds.fields import DateInputField
 from django import forms
 
 from cldc.platform.notices.markdown import INLINE_HELP, PAGE_HELP, has_html
-from cldc.themes.forms import GDSFormMixin
+from cldc.themes.forms import GDSFormMixin, GOVUKDateField
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
-
-
-class GOVUKDateField(DateInputField):
-    """The GOV.UK date input, with messages that name the date (not Python's
-    "month must be in 1..12")."""
-
-    def __init__(self, name_in_messages, **kwargs):
-        super().__init__(require_all_fields=False, **kwargs)  # a message for the part that is missing
-        self.name_in_messages = name_in_messages
-        self.error_messages["required"] = f"Enter the {name_in_messages}"
-        self.error_messages["incomplete"] = f"The {name_in_messages} must include a day, month and year"
-        for part, name in zip(self.fields, ("day", "month", "year")):
-            part.error_messages["incomplete"] = f"The {name_in_messages} must include a {name}"
-            part.validators[0].message = f"The {name_in_messages} must be a real date, like 27 3 2026"
-
-    def compress(self, data_list):
-        day, month, year = data_list
-        if not (day and month and year):
-            return None
-        try:
-            if len(str(year)) != 4:
-                raise ValueError
-            return dt.date(int(year), int(month), int(day))
-        except ValueError:
-            raise forms.ValidationError(f"The {self.name_in_messages} must be a real date, like 27 3 2026") from None
 
 
 def no_html(text, what):

@@ -3,36 +3,11 @@ questions, as GOV.UK fields), a deactivation or reactivation date, and a file of
 
 import datetime as dt
 
-from crispy_forms_gds.fields import DateInputField
 from django import forms
 
 from cldc.platform.definitions.routing import route, unanswered
 from cldc.platform.definitions.values import normalise
-from cldc.themes.forms import GDSFormMixin
-
-
-class DateField(DateInputField):
-    """The GOV.UK date input, with messages that name the date (not Python's)."""
-
-    def __init__(self, name_in_messages, **kwargs):
-        super().__init__(**kwargs)
-        self.name_in_messages = name_in_messages
-        self.error_messages["required"] = f"Enter the {name_in_messages}"
-        self.error_messages["incomplete"] = f"The {name_in_messages} must include a day, month and year"
-        for part, name in zip(self.fields, ("day", "month", "year")):
-            part.error_messages["incomplete"] = f"The {name_in_messages} must include a {name}"
-            part.validators[0].message = f"The {name_in_messages} must be a real date, like 27 3 2026"
-
-    def compress(self, data_list):
-        day, month, year = data_list
-        if not (day and month and year):
-            return None
-        try:
-            if len(str(year)) != 4:
-                raise ValueError
-            return dt.date(int(year), int(month), int(day))
-        except ValueError:
-            raise forms.ValidationError(f"The {self.name_in_messages} must be a real date, like 27 3 2026") from None
+from cldc.themes.forms import GDSFormMixin, GOVUKDateField
 
 
 def blank_message(question):
@@ -50,7 +25,7 @@ def field_for(question):
         return forms.ChoiceField(label=label, choices=choices, widget=forms.RadioSelect, required=False,
                                  help_text=question.hint)
     if question.type == "date":
-        return DateField((question.label or label).lower(), label=label, required=False, help_text=question.hint)
+        return GOVUKDateField((question.label or label).lower(), label=label, required=False, help_text=question.hint)
     attrs = {"inputmode": "numeric"} if question.type == "numeric" else {}
     return forms.CharField(label=label, required=False, help_text=question.hint, widget=forms.TextInput(attrs=attrs))
 
@@ -100,10 +75,10 @@ class DeactivateForm(GDSFormMixin, forms.Form):
 
     def __init__(self, *args, noun, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["deactivated_on"] = DateField("deactivation date", label=f"From which day is this {noun} not available?",
+        self.fields["deactivated_on"] = GOVUKDateField("deactivation date", label=f"From which day is this {noun} not available?",
                                                   help_text="For example, 1 9 2026")
-        self.fields["reactivated_on"] = DateField(
-            "reactivation date", required=False, label=f"From which day is it available again? (optional)",
+        self.fields["reactivated_on"] = GOVUKDateField(
+            "reactivation date", required=False, label="From which day is it available again? (optional)",
             help_text="Leave it blank if it is not available again")
         self.lay_out()
 
@@ -118,7 +93,7 @@ class DeactivateForm(GDSFormMixin, forms.Form):
 class ReactivateForm(GDSFormMixin, forms.Form):
     def __init__(self, *args, noun, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reactivated_on"] = DateField("reactivation date", label=f"From which day is this {noun} available again?",
+        self.fields["reactivated_on"] = GOVUKDateField("reactivation date", label=f"From which day is this {noun} available again?",
                                                   help_text="For example, 1 9 2026")
         self.lay_out()
 

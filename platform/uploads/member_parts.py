@@ -110,9 +110,9 @@ def _part(definition, path, filename, sheet, file):
     """A part, with what its headings match: the block whose members it holds, if any."""
     headers = list(file.columns.values())
     part = {"name": sheet or _name(filename), "filename": _name(filename), "path": str(path), "sheet": sheet, "block": ""}
-    part["matches"] = record_matches = sum(1 for m in automap.suggest(definition, headers)
-                         if m.target is not None and not _is_member_target(definition, m.target)
-                         and m.target.variable not in definition.reference_key)
+    part["matches"] = sum(1 for m in automap.suggest(definition, headers)
+                          if m.target is not None and not _is_member_target(definition, m.target)
+                          and m.target.variable not in definition.reference_key)
     best, best_matches, has_reference = "", 0, False
     for block in definition.repeats:
         mappings = automap.suggest(definition, headers, members=block)

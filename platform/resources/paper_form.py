@@ -115,11 +115,13 @@ def paper_form_pdf(definition):
         story.append(Paragraph(text(section.label), s["section"]))
         for subsection in section.subsections:
             story.append(Paragraph(text(subsection.label), s["subsection"]))
-            story += notes(asked_if(subsection.show_if, definition, numbers), subsection.routing_note)
+            # Not the definitions' routing_notes: they tell those who keep a definition how the
+            # routing differs from another service's (CORE's say so), not a person filling it in.
+            story += notes(asked_if(subsection.show_if, definition, numbers))
             for page in subsection.pages:
                 if page.header:
                     story.append(Paragraph(text(page.header), s["page"]))
-                page_notes = [asked_if(page.show_if, definition, numbers), page.routing_note]
+                page_notes = [asked_if(page.show_if, definition, numbers)]
                 if len(page.questions) > 1 and any(page_notes):
                     # Said once for the questions it covers, and kept with the first of them.
                     first, last = numbers[page.questions[0].id], numbers[page.questions[-1].id]

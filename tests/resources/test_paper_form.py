@@ -95,3 +95,10 @@ def test_routing_in_words(expression, reads):
     assert in_words(expression, definition) == reads
     assert asked_if(expression, definition) == f"Asked if: {reads}"
     assert asked_if(None, definition) == ""
+
+
+def test_routing_notes_for_those_who_keep_the_definition_are_not_printed():
+    definition = registry.get("core").definition("lettings", 2026)
+    notes = {n for page in definition.pages for n in (page.routing_note, page.subsection.routing_note) if n}
+    text = pdf_text(paper_form_pdf(definition))
+    assert notes and "In the CORE service" not in text and "Depends on the signed-in user" not in text

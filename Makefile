@@ -4,8 +4,10 @@ ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 .PHONY: help run dev test bootstrap services-up services-down services-status clean-data
 
 help:
-	@echo "make run              demo on http://core.localhost:8000/ and http://hclic.localhost:8000/ (Ctrl-C stops all)"
-	@echo "make dev              the same, with Django's debug pages on (never for a shared machine)"
+	@echo "make run              demo on http://core.localhost:8000/ and http://hclic.localhost:8000/ (Ctrl-C stops all),"
+	@echo "                      through the production stack: gunicorn, WhiteNoise, Celery worker and beat"
+	@echo "make dev              the same through Django's autoreloading development server, debug pages on"
+	@echo "                      (never for a shared machine)"
 	@echo "make test             the test suite; pytest arguments via ARGS='-k name'"
 	@echo "make bootstrap        install what is missing: apt packages, .venv, node_modules, CSS"
 	@echo "make services-up      start the project-local PostgreSQL and Redis (data in var/)"

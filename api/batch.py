@@ -9,6 +9,7 @@ from django.db import transaction
 from cldc.api.problems import Problem, issue, issues_from
 from cldc.platform import registry
 from cldc.platform.definitions.values import normalise, to_json
+from cldc.platform.places.fill import postcodes_filling
 from cldc.platform.records.gateway import provider_reference
 from cldc.platform.records.models import Record
 
@@ -76,6 +77,9 @@ class Batch:
                 continue
             prepared[key] = (index, record, answers, item)
         existing = self.existing(prepared)
+        self.writer.postcodes.prepare([  # looked up together, BULK_SIZE a request (docs/places.md)
+            postcode for _, record, answers, _ in prepared.values() for postcode in postcodes_filling(
+                registry.get(record.collection).definition(record.record_type, record.version), answers)])
         with transaction.atomic():  # one commit for the batch; each record in its own savepoint
             for key, (index, record, answers, item) in prepared.items():
                 results[index] = self.write(index, existing.get(key), record, answers, item)

@@ -19,6 +19,7 @@ from django.db import transaction
 from cldc.api.acting import organisations_acted_for
 from cldc.api.problems import Problem, issue, issues_from
 from cldc.platform import registry
+from cldc.platform.places.fill import PostcodeAuthorities, fill_for_channel
 from cldc.platform.records.gateway import StaleRecord, WindowClosed, submit
 from cldc.platform.records.models import Record
 from cldc.platform.records.references import References
@@ -48,6 +49,7 @@ class Writer:
         # A batch asks the same questions a thousand times: remember the answers.
         self._soft_rules, self._references = {}, {}
         self.windows = Windows()
+        self.postcodes = PostcodeAuthorities()  # each postcode looked up once; a batch prepares them all at once
 
     # --- Checks before the gateway -----------------------------------------------------
     def definition(self, record_type, version, collection=None, path=""):
@@ -152,13 +154,18 @@ class Writer:
         of a change outside the collection window is a 409 window-closed problem; of a
         new record, a 422 on its version. Returns the gateway's Outcome."""
         created, read_version = record.pk is None, record.lock_version
+        definition = registry.get(record.collection).definition(record.record_type, record.version)
+        answers, not_filled = fill_for_channel(definition, record.answers, answers, self.postcodes)  # docs/places.md
         try:
             if validate_only:
-                return submit(record, answers, SOURCE, None, confirm=list(confirm), validate_only=True,
-                              windows=self.windows)
+                outcome = submit(record, answers, SOURCE, None, confirm=list(confirm), validate_only=True,
+                                 windows=self.windows)
+                outcome.notes += not_filled
+                return outcome
             with transaction.atomic():
                 outcome = submit(record, answers, SOURCE, None, confirm=list(confirm), expected_version=expected_version,
                                  api_client=self.client, windows=self.windows)
+                outcome.notes += not_filled
                 if outcome.refused:
                     transaction.set_rollback(True)
                     outcome.saved = False

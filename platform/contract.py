@@ -51,7 +51,9 @@ FILES = {
     "reference_list": PackageFile(
         "reference/{name}_{year}.csv",
         "columns code and label: the options of every radio or select that `refers_to: <name>` "
-        "(the latest year up to the version's); other columns are the package's own, for its functions"),
+        "(the latest year up to the version's); optional active_from and active_to (ISO dates): the web form offers "
+        "an entry only on the days from one to the other, on the date answer the question names as `listed_on`; "
+        "other columns are the package's own, for its functions"),
     "reference": PackageFile("reference", "the package's own tables, read by its functions (Collection.reference_dir)"),
     "synonyms": PackageFile(
         "synonyms/{record_type}.yaml", "column names providers' systems use, for bulk upload's column matching"),

@@ -1,10 +1,13 @@
 """Secrets never reach a log line. Access logs (runserver's django.server, Django's
 django.request warnings) print request lines whole, and a client may put an API key in
 a query string; invitation and password-reset links carry a token in their path. And a
-refused request (403) is one line, not a traceback."""
+refused request (403) is one line, not a traceback. Lines are JSON objects of named
+fields only (JsonLines)."""
 
 import logging
 import re
+
+from pythonjsonlogger.json import JsonFormatter
 
 REDACTED = "[redacted]"
 SECRETS = [
@@ -43,3 +46,21 @@ class RefusalsWithoutTraceback(logging.Filter):
         if getattr(record, "status_code", None) == 403:
             record.exc_info, record.exc_text = None, None
         return True
+
+
+class JsonLines(JsonFormatter):
+    """python-json-logger's formatter, printing only the fields its format names, a
+    status code and a traceback (secrets redacted). Django attaches the request to its
+    records (its repr is the whole URL, query string and all) and Celery a task's
+    arguments: as extras, they would be printed too."""
+
+    KEPT_EXTRAS = ("status_code", "exc_info", "stack_info")
+
+    def add_fields(self, log_data, record, message_dict):
+        super().add_fields(log_data, record, message_dict)
+        kept = {self._get_rename(field) for field in self._required_fields} | set(self.KEPT_EXTRAS)
+        for field in [field for field in log_data if field not in kept]:
+            del log_data[field]
+        for field in ("exc_info", "stack_info"):
+            if isinstance(log_data.get(field), str):
+                log_data[field] = redact(log_data[field])

@@ -6,6 +6,7 @@ meets is cldc.platform.contract; every path of a package is built here, from its
 """
 
 import csv
+import datetime as dt
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
@@ -116,8 +117,14 @@ def offer_reference_lists(collection, definition):
         year = max((y for y in (int(p.stem.rpartition("_")[2]) for p in lists) if y <= definition.version), default=None)
         if year is not None:
             with open(collection.file("reference_list", name=name, year=year), encoding="utf-8-sig", newline="") as handle:
-                listed = [(row["code"], row["label"]) for row in csv.DictReader(handle)]
-            question.options = listed + question.options
+                rows = list(csv.DictReader(handle))
+            question.options = [(row["code"], row["label"]) for row in rows] + question.options
+            question.listed_dates = {row["code"]: (_day(row.get("active_from")), _day(row.get("active_to")))
+                                     for row in rows if row.get("active_from") or row.get("active_to")}
+
+
+def _day(text):
+    return dt.date.fromisoformat(text) if text else None
 
 
 @cache

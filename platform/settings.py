@@ -8,6 +8,8 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONCE, NONE, SELF
+
 REPO_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CLDC_VAR_DIR", REPO_DIR / "var"))
 
@@ -25,6 +27,17 @@ SECRET_KEY = env("SECRET_KEY", "local-development-only-not-a-secret")
 ALLOWED_HOSTS = env("ALLOWED_HOSTS", ".localhost,localhost,127.0.0.1,.test").split(",")
 # Collection packages kept outside collections/, by module name (cldc.platform.contract).
 COLLECTION_PACKAGES = [name for name in env("COLLECTION_PACKAGES", "").split(",") if name]
+
+# --- Behind HTTPS (docs/operations.md) -------------------------------------------------
+# Production sets CLDC_HTTPS=1: cookies only over HTTPS, plain HTTP redirected. The load
+# balancer ends TLS and says so in X-Forwarded-Proto. Off for `make run` on http://*.localhost.
+HTTPS = env_flag("HTTPS")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+# HSTS is separate: once browsers have seen it, the domain cannot go back to HTTP until it expires.
+SECURE_HSTS_SECONDS = int(env("HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_flag("HSTS_PRELOAD")
 
 # --- Tenancy -----------------------------------------------------------------
 # A tenant is a service. The public schema holds what every service shares:
@@ -51,6 +64,7 @@ SHARED_APPS = [
     "crispy_forms",
     "crispy_forms_gds",
     "govuk_frontend_django",
+    "cldc.platform.operations",  # /healthz, /readyz, /metrics, request ids (docs/observability.md)
 ]
 
 TENANT_APPS = [
@@ -133,6 +147,8 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = env_flag("CELERY_EAGER")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Workers log through LOGGING below (JSON lines with the request id), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The platform's own schedule; beat's database scheduler copies it in at start. Services'
 # nightly exports are set by support in each service (exports/schedule.py).
@@ -149,10 +165,15 @@ EXPORT_PART_MIN = int(env("EXPORT_PART_MIN", "20000"))
 
 # --- Requests ------------------------------------------------------------------
 MIDDLEWARE = [
+    "cldc.platform.operations.request_id.RequestIdMiddleware",  # first: every log line after it has the id
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # /healthz, /readyz and /metrics answer on any host, before a service is chosen.
+    "cldc.platform.operations.health.OperationsEndpointsMiddleware",
     "cldc.platform.tenancy.middleware.ServiceMiddleware",
     # /api/ only: body size limit, problem details for every error, the call log.
     "cldc.api.middleware.ApiMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "cldc.platform.operations.security.ContentSecurityPolicyMiddleware",  # django-csp's; see its module
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -165,7 +186,48 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # last
 ]
+
+# --- Security headers (docs/observability.md) ------------------------------------
+# Pages carry no inline script or style attribute: scripts and styles are files under
+# /static/; the one inline <style> (a white-label theme's colours) carries the
+# request's nonce. A page that breaks this is caught by tests/browser/test_csp_in_browser.py.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],  # NONCE: only on pages that ask for request.csp_nonce
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+X_FRAME_OPTIONS = "DENY"  # and frame-ancestors above, for browsers that read only one
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CSRF_COOKIE_HTTPONLY = True  # no script reads it: forms carry the token in a hidden field
+# HTTPS-only cookies and HSTS: CLDC_HTTPS and CLDC_HSTS_SECONDS, above.
+
+# --- Health, metrics and error reports (docs/observability.md) -------------------------
+# /metrics: with a token set, a scraper sends "Authorization: Bearer <token>"; without
+# one, only these networks may read it (REMOTE_ADDR: behind a proxy, set a token).
+CLDC_METRICS_TOKEN = env("METRICS_TOKEN", "")
+CLDC_METRICS_ALLOWED_NETWORKS = env("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128").split(",")
+CLDC_METRICS_QUEUES = env("METRICS_QUEUES", "celery").split(",")  # their lengths, from the broker
+# A worker serves its own metrics on this port (0: none), on this address.
+CLDC_WORKER_METRICS_PORT = int(env("WORKER_METRICS_PORT", "0"))
+CLDC_WORKER_METRICS_ADDRESS = env("WORKER_METRICS_ADDRESS", "127.0.0.1")
+# Errors go to Sentry only with a DSN set, scrubbed of request data and secrets first.
+if env("SENTRY_DSN"):
+    from cldc.platform.operations.sentry import start as start_sentry
+
+    start_sentry(env("SENTRY_DSN"), env("SENTRY_ENVIRONMENT", "production"), env("RELEASE", ""))
 
 TEMPLATES = [
     {
@@ -261,8 +323,15 @@ STATICFILES_DIRS = [
     # accessible-autocomplete from npm: enhances long selects (themes/static/themes/init.js).
     ("autocomplete", REPO_DIR / "node_modules" / "accessible-autocomplete" / "dist"),
 ]
-WHITENOISE_USE_FINDERS = True
+# With STATIC_ROOT set (scripts/run, the container), WhiteNoise serves what collectstatic
+# wrote there: compressed, with hashed names cached for a year. Without it, the finders.
+WHITENOISE_USE_FINDERS = not STATIC_ROOT
 WHITENOISE_AUTOREFRESH = DEBUG
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if STATIC_ROOT
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 # Bulk upload: the largest file accepted, checked before it is read.
 CLDC_UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", str(50 * 1024 * 1024)))
 # Refused while a file is read (docs/uploads.md): more data rows than this (the pipeline
@@ -271,6 +340,8 @@ CLDC_UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", str(50 * 1024 * 1024)))
 CLDC_UPLOAD_MAX_ROWS = int(env("UPLOAD_MAX_ROWS", "150000"))
 CLDC_UPLOAD_MAX_CELL_CHARS = int(env("UPLOAD_MAX_CELL_CHARS", "32767"))
 CLDC_UPLOAD_MAX_HEADING_CHARS = int(env("UPLOAD_MAX_HEADING_CHARS", "200"))
+# Organisations that must match a heading by hand to one question before it is offered to all (uploads/learned.py)
+CLDC_MATCHES_LEARNED_FROM = int(env("MATCHES_LEARNED_FROM", "3"))
 CLDC_UPLOAD_PROCESSES = int(env("UPLOAD_PROCESSES", str(os.cpu_count() or 1)))  # judging rows (uploads/judging.py)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -313,12 +384,21 @@ LOGGING = {
     "disable_existing_loggers": False,
     # Every handler redacts secrets: API keys, and tokens in links (platform/log_redaction.py).
     "filters": {"redact_secrets": {"()": "cldc.platform.log_redaction.RedactSecrets"},
+                "request_id": {"()": "cldc.platform.operations.request_id.RequestIdFilter"},
                 "refusals_without_traceback": {"()": "cldc.platform.log_redaction.RefusalsWithoutTraceback"}},
-    "formatters": {"server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
-                              "style": "{"}},
+    # One JSON object a line (python-json-logger), each with the request id that caused
+    # it; CLDC_LOG_FORMAT=text prints plain lines for a person at a terminal.
+    "formatters": {
+        "json": {"()": "cldc.platform.log_redaction.JsonLines", "style": "{",
+                 "format": "{asctime}{levelname}{name}{message}{request_id}",
+                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}},
+        "text": {"format": "{asctime} {levelname} {name} [{request_id}] {message}", "style": "{"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
-        "access_log": {"class": "logging.StreamHandler", "filters": ["redact_secrets"], "formatter": "server"},
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets", "request_id"],
+                    "formatter": env("LOG_FORMAT", "json")},
+        "access_log": {"class": "logging.StreamHandler", "filters": ["redact_secrets", "request_id"],
+                       "formatter": env("LOG_FORMAT", "json")},
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {

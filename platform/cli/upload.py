@@ -1,12 +1,15 @@
-"""Upload a file from the command line: the same pipeline the web runs."""
+"""Upload a file from the command line: the same pipeline the web runs. Several files
+(or a workbook of several sheets) are an upload in parts, a main file and its members'
+files, told apart and joined by member_parts as on the upload form."""
 
 import json
-import shutil
+from contextlib import ExitStack
 from pathlib import Path
 
-from django.conf import settings
+from django.core.files import File
 from django_tenants.utils import schema_context
 
+from cldc.platform import registry
 from cldc.platform.cli._selection import person_and_organisation, service_collecting
 
 HELP = "Import a bulk-upload file into a service (or check it with --dry-run); prints a JSON summary."
@@ -22,36 +25,40 @@ def add_arguments(parser):
     parser.add_argument("--create-valid", action="store_true",
                         help="create the logs of the valid rows even when other rows have errors "
                              "(without it, nothing is stored until every row is valid)")
-    parser.add_argument("file")
+    parser.add_argument("file", nargs="+",
+                        help="the file; or, for records whose members are in files of their own, the main file "
+                             "and its members' (several CSV files, or one workbook of several sheets)")
 
 
 def run(options, out):
-    from cldc.platform.uploads.importer import Importer, prepare
+    from cldc.platform.uploads.importer import Importer, prepare, worded
+    from cldc.platform.uploads.member_parts import MAX_FILES, keep_parts
     from cldc.platform.uploads.models import Upload
     from cldc.platform.uploads.refusals import UploadError
     from cldc.platform.uploads.report import summary
 
     service, collection = service_collecting(options["service"], options["record_type"])
     user, organisation = person_and_organisation(options)
-    source = Path(options["file"])
-    if not source.is_file():
-        raise ValueError(f"Cannot read {source}: no such file")
-    kept = Path(settings.MEDIA_ROOT) / "uploads" / service.schema_name
-    kept.mkdir(parents=True, exist_ok=True)
-    with schema_context(service.schema_name):
+    sources = [Path(name) for name in options["file"]]
+    for source in sources:
+        if not source.is_file():
+            raise ValueError(f"Cannot read {source}: no such file")
+    if len(sources) > MAX_FILES:
+        raise ValueError(f"Give at most {MAX_FILES} files: a main file and its members' files")
+    definition = registry.get(collection).definition(options["record_type"], options["version"])
+    with schema_context(service.schema_name), ExitStack() as opened:
+        files = [opened.enter_context(File(source.open("rb"), name=source.name)) for source in sources]
         upload = Upload.objects.create(
             collection=collection, record_type=options["record_type"], version=options["version"],
-            organisation=organisation, user=user, filename=source.name, path="", dry_run=options["dry_run"],
-            create_valid_now=options["create_valid"],
+            organisation=organisation, user=user, filename=sources[0].name[:200], path="",
+            dry_run=options["dry_run"], create_valid_now=options["create_valid"],
         )
-        upload.path = str(kept / f"{upload.pk}-{source.name}")
-        shutil.copyfile(source, upload.path)
-        upload.save(update_fields=["path"])
-        try:
+        try:  # as the upload form: the files kept, and which part is which (member_parts)
+            keep_parts(upload, files, service.schema_name, definition)
             unsettled = prepare(upload)  # the organisation's saved matches, else confident automatic ones
         except UploadError as error:
             unsettled = None
-            upload.status, upload.message = Upload.Status.FAILED, str(error)
+            upload.status, upload.message = Upload.Status.FAILED, str(worded(error, definition))
             upload.save(update_fields=["status", "message"])
         if unsettled == []:
             Importer(upload).run()

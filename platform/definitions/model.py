@@ -61,10 +61,12 @@ QUESTION_KEYS = {
 # form's message for a question left blank), offered_when (the options offered, by a
 # condition: Question.offers, which the web form offers and the gateway holds to),
 # reads_as (an answer's words where a person reads the log back: Question.reads),
-# fills_local_authority (a postcode's local authority fills that question: platform/places/fill.py).
+# fills_local_authority (a postcode's local authority fills that question: platform/places/fill.py),
+# listed_on (the date answer on which a dated reference list's entries are offered: Question.listed_on),
+# address_fields (the questions an address found by postcode answers: platform/forms/address_search.py).
 QUESTION_EXTRA_KEYS = {
     "dynamic_options", "refers_to", "keep_value_when_not_routed", "variants", "error_if_blank", "offered_when",
-    "reads_as", "fills_local_authority",
+    "reads_as", "fills_local_authority", "listed_on", "address_fields",
 }
 OFFER_KEYS = {"when", "codes", "message", "options_of"}  # each clause of offered_when
 # `options_of`: the options the record's organisation on that side chose to use
@@ -251,6 +253,8 @@ class Question:
     index: int | None = None  # its index in that group
     extra: dict = field(default_factory=dict)  # the QUESTION_EXTRA_KEYS it has, for the channels that read them
     offers: list = field(default_factory=list)  # its `offered_when` clauses, as Offers, in order
+    # {code: (first day, last day or None)}: the entries of a dated reference list it refers_to (registry)
+    listed_dates: dict = field(default_factory=dict)
     page: object = None
 
     @property
@@ -299,6 +303,14 @@ class Question:
         none does and every option is offered."""
         return next((found for offer in self.offers if (found := offer.deciding(self, env))), None)
 
+    def listed_on(self, first, last=None):
+        """The options of a dated reference list that exist on day `first` (or on any
+        day from `first` to `last`): an abolished local authority is not offered for a
+        later log. Options the list does not date are always listed."""
+        last = last or first
+        return [(code, label) for code, label in self.options
+                if code not in self.listed_dates or _overlaps(self.listed_dates[code], first, last)]
+
     def offered(self, env):
         """The options offered now: the web form shows these, and the gateway refuses
         any other answer, in every channel."""
@@ -316,6 +328,11 @@ class Question:
         if offer.options_of:
             return f"{offer.organisation} does not use “{self.label_for(answer) or answer}”: select {options}."
         return f"Select one of the answers to “{self.label or self.id}” that apply to this log: {options}."
+
+
+def _overlaps(dates, first, last):
+    active_from, active_to = dates
+    return (active_from is None or active_from <= last) and (active_to is None or first <= active_to)
 
 
 def _either(named):

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 from pathlib import Path
 
+from cldc.platform.exports import entry_columns
 from cldc.platform.exports.columns import free_text_positions, is_flag, is_time
 from cldc.platform.uploads.cell_safety import safe_cell
 
@@ -180,6 +181,8 @@ def _arrow_type(column, codes):
     if column.record:
         return {"id": pa.int64(), "collection_year": pa.int64(), "created_at": pa.timestamp("us", tz="UTC"),
                 "updated_at": pa.timestamp("us", tz="UTC"), "created_by_id": pa.int64()}.get(column.record, pa.string())
+    if column.entry and column.question is None:
+        return entry_columns.arrow_type(column)
     question, derivation = column.question, column.derivation
     options = question.options if question is not None else derivation.options
     if options or (question is not None and question.type == "checkbox"):

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cldc.platform import registry
 from cldc.platform.definitions.model import DefinitionError, load_yaml
+from cldc.platform.exports import entry_columns
 
 # The facts about a record a column may hold, besides its answers: name -> meaning.
 RECORD_FIELDS = {
@@ -73,9 +74,11 @@ COLUMN_OPTIONS = {  # besides name, record, answer and personal: what a column w
                  "else nothing",
     "not_held": "why the service does not hold this column yet: written empty, so the file keeps its shape",
     "text": "true: a derived value that is text, not a number (a Parquet string column)",
+    "else_entry": "<choosing question>.<field>: the chosen register entry's field when the answer is blank "
+                  "(entry_columns.py)",
 }
 LAYOUT_KEYS = {"id", "title", "roles", "codes", "personal", "columns", *LAYOUT_OPTIONS}
-COLUMN_KEYS = {"name", "record", "answer", "personal", *COLUMN_OPTIONS}
+COLUMN_KEYS = {"name", "record", "answer", "entry", "personal", *COLUMN_OPTIONS}  # entry: entry_columns.py
 DATE_PARTS = ("day", "month", "year")
 EVERYONE = ("data_provider", "data_coordinator", "analyst", "support")
 
@@ -84,8 +87,10 @@ EVERYONE = ("data_provider", "data_coordinator", "analyst", "support")
 class Column:
     name: str
     record: str = ""  # a RECORD_FIELDS name, or
-    answer: str = ""  # a variable: an answer, else a derived value of that name
-    question: object = None  # the answer's question (for its labels and type)
+    answer: str = ""  # a variable: an answer, else a derived value of that name, or
+    entry: object = None  # entry_columns.EntryPath: of the register entry the record chose
+    else_entry: object = None  # an EntryPath read when the value is blank
+    question: object = None  # the answer's question, or the entry's field (for its labels and type)
     derivation: object = None  # or the derived value's declaration (rules.engine.Derivation)
     filled_in: bool = False  # an answer the service may fill in: a derived value has its name too
     personal: bool = False
@@ -281,6 +286,8 @@ def _column(where, raw, definition, derived):
     if raw.get("confirmed"):
         checks = raw["confirmed"] if isinstance(raw["confirmed"], list) else [raw["confirmed"]]
         return Column(name, confirmed=tuple(map(str, checks)), personal=bool(raw.get("personal")), **shown)
+    if raw.get("entry"):
+        return Column(name, personal=bool(raw.get("personal")), **entry_columns.parse(where, raw, definition), **shown)
     if raw.get("record"):
         if raw["record"] not in RECORD_FIELDS:
             raise DefinitionError(f"{where}: record: {raw['record']!r} is not one of {', '.join(RECORD_FIELDS)}")
@@ -328,4 +335,6 @@ def _shown(where, raw, definition, derived):
             "labels": table("labels"), "codes": table("codes"), "always": raw.get("always", ""), "decimal_point": bool(raw.get("decimal_point")),
             "date_part": raw.get("date_part", ""), "only_when": only_when,
             "unknown": tuple(unknown), "text": bool(raw.get("text")),
+            "else_entry": entry_columns.parse(where, {"entry": raw["else_entry"]}, definition)["entry"]
+            if raw.get("else_entry") else None,
             "condition_places": tuple((name, name in definition.variables, name in derived) for name in read)}

@@ -152,7 +152,7 @@ def _part(sql, params, out, write, zone, tell=None, server_side=False):
 
 
 class _session:
-    """A transaction with JIT off and the session in time zone `zone`, then both as they were
+    """A transaction with JIT and parallel query off and the session in time zone `zone`, then all as they were
     (the caller's connection goes on: a test's, say)."""
 
     def __init__(self, zone):
@@ -162,14 +162,18 @@ class _session:
         self.atomic = transaction.atomic()
         self.atomic.__enter__()
         with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('jit'), current_setting('TimeZone')")
+            cursor.execute("SELECT current_setting('jit'), current_setting('TimeZone'), "
+                           "current_setting('max_parallel_workers_per_gather')")
             self.before = cursor.fetchone()
             # The query's cost is in functions the planner thinks cheap; JIT compiling it costs
-            # more than it saves (twice as slow, measured on 50,000 records).
-            cursor.execute("SELECT set_config('jit', 'off', true), set_config('TimeZone', %s, true)", [self.zone])
+            # more than it saves (twice as slow, measured on 50,000 records). Parts are our
+            # parallelism: PostgreSQL's own made each worker read the whole flat table.
+            cursor.execute("SELECT set_config('jit', 'off', true), set_config('TimeZone', %s, true), "
+                           "set_config('max_parallel_workers_per_gather', '0', true)", [self.zone])
 
     def __exit__(self, kind, error, trace):
         if kind is None:  # after a failure, the rollback puts them back
             with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('jit', %s, true), set_config('TimeZone', %s, true)", self.before)
+                cursor.execute("SELECT set_config('jit', %s, true), set_config('TimeZone', %s, true), "
+                               "set_config('max_parallel_workers_per_gather', %s, true)", self.before)
         return self.atomic.__exit__(kind, error, trace)

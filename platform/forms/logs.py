@@ -2,6 +2,7 @@
 answers as typed values, which questions apply, and the status of each task."""
 
 import ast
+import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -172,9 +173,39 @@ class Log:
             shown = [code for code, _ in entries]
             return entries + ([(given, registers.display(self.definition, question, given))]
                               if given is not None and given not in shown else [])
-        offered = question.offered(scope(self.answers, self.context))
+        offered = set(question.offered(scope(self.answers, self.context))) & set(self.listed(question))
         return [(code, label) for code, label in question.options + question.retired_options
                 if (code, label) in offered or code == given]
+
+    def listed(self, question):
+        """The options of a dated reference list that exist on the log's date (the answer
+        `listed_on` names), or, before it is answered, on any day of the version. The
+        gateway does not hold other channels to this: the collection's own rule refuses an
+        entry that did not exist then, in its words (docs/places.md)."""
+        day = self.answers.get(question.extra.get("listed_on"))
+        if isinstance(day, dt.date):
+            return question.listed_on(day)
+        return question.listed_on(self.definition.valid_from, self.definition.valid_to)
+
+    def sole_choices(self):
+        """{question: code} of the register questions that apply, unanswered, whose one
+        entry the form chooses for the person (CORE: a scheme's only location)."""
+        found = {}
+        for question in self.applicable:
+            code = None if self.answers.get(question.id) is not None else \
+                registers.sole_entry(self.record, self.definition, question, self.answers)
+            if code is not None:
+                found[question.id] = code
+        return found
+
+    def chosen_for_them(self, page):
+        """Whether every question a page asks holds the one entry it could: the page is
+        skipped, and check your answers shows the answer without a change link."""
+        asked = self.asked_on(page)
+        return bool(asked) and all(
+            self.answers.get(q.id) is not None
+            and self.answers.get(q.id) == registers.sole_entry(self.record, self.definition, q, self.answers)
+            for q in asked)
 
     def calculated(self, question):
         """A value the service calculates (a `derived` question, such as a total charge),

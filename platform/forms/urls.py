@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.urls import path
 
-from cldc.platform.forms import collaboration, moving, views
+from cldc.platform.forms import address_search, collaboration, moving, views
 from cldc.platform.forms.questions import PageForm
 from cldc.platform.forms.wizard import LogWizard
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("logs/new/", views.create_log, name="log-create"),
     path("logs/<int:pk>/", views.task_list, name="log-tasks"),
     path("logs/<int:pk>/page/<str:step>/", log_pages, name="log-page"),
+    path("logs/<int:pk>/address-search/", login_required(address_search.address_search), name="log-address-search"),
     path("logs/<int:pk>/review/", views.review, name="log-review"),
     path("logs/<int:pk>/<str:subsection>/check-answers/", views.check_answers, name="log-check-answers"),
     path("logs/<int:pk>/soft-check/<str:rule>/", views.soft_check, name="log-soft-check"),

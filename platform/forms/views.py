@@ -22,7 +22,7 @@ from cldc.platform.organisations import policy
 from cldc.platform.records.gateway import StaleRecord, WindowClosed, submit
 from cldc.platform.records.models import Record, Status, may_create_records
 from cldc.platform.records.references import References, assignable_people
-from cldc.platform.registers.choices import filled_rows
+from cldc.platform.registers.choices import filled_rows, sole_words
 from cldc.themes.forms import GDSFormMixin
 
 PER_PAGE = 20
@@ -353,6 +353,8 @@ def answer_rows(log, subsection, here):
                 "question": question, "value": log.display(holder),
                 "change_url": f"{reverse('log-page', kwargs={'pk': log.record.pk, 'step': page.id})}?return_to={here}",
                 "revision": revision,
+                # the one entry it could hold, chosen for them (a scheme's only location): nothing to change
+                "chosen_as": sole_words(log.definition, question) if log.chosen_for_them(page) else None,
             })
             for filled, noun in filled_rows(log.definition, question, log.answers):  # la from the location
                 rows.append({"question": filled, "value": log.display(filled), "filled_from": noun})

@@ -6,6 +6,7 @@ submitted, so a log can be left and picked up on another day or device: nothing 
 kept in the session but the step in the URL.
 """
 
+import copy
 from collections import OrderedDict
 
 from django.contrib import messages
@@ -17,12 +18,14 @@ from formtools.wizard.storage.base import BaseStorage
 from formtools.wizard.views import NamedUrlWizardView
 
 from cldc.platform.definitions.routing import unanswered
+from cldc.platform.forms.address_search import address_search_links
 from cldc.platform.forms.logs import Log, changeable_log, reveals
 from cldc.platform.forms.questions import PageForm, initial_for
 from cldc.platform.forms.templatetags.form_text import in_sentence
 from cldc.platform.guidance.lookup import help_for_question
 from cldc.platform.places.fill import fill_local_authority
 from cldc.platform.records.gateway import NOT_ASKED, StaleRecord, WindowClosed, submit
+from cldc.platform.registers import choices as registers
 
 CHANGED_MESSAGE = (  # says the service's noun
     "This {noun} has changed since you opened this page: someone else saved it. "
@@ -33,6 +36,15 @@ CHANGED_MESSAGE = (  # says the service's noun
 EXPIRED_MESSAGE = "This page has expired. Check the answers below, which are the latest, and save the page again."
 
 AUTOCOMPLETE_FROM = 30  # a select with more options than this is enhanced to an accessible autocomplete
+SEARCHABLE_FROM = 19  # a register's entries beyond this are a searchable select, not radios (CORE's locations)
+
+
+def as_select(question):
+    """A register's radios asked as a GOV.UK select (enhanced to an accessible autocomplete
+    where JavaScript runs): the same question, the same answers."""
+    searchable = copy.copy(question)
+    searchable.type = "select"
+    return searchable
 
 
 def blank_message(question):
@@ -77,7 +89,10 @@ class LogWizard(NamedUrlWizardView):
 
     def get_form_kwargs(self, step=None):
         questions = self.log.questions_on(self.log.page(step or self.steps.current))
-        return {"questions": questions, "offered": {q.id: self.log.offered(q) for q in questions}}
+        offered = {q.id: self.log.offered(q) for q in questions}
+        self._searchable = {q.id for q in questions if registers.chooser(self.log.definition, q) is not None
+                            and len(offered[q.id]) > SEARCHABLE_FROM}
+        return {"questions": [as_select(q) if q.id in self._searchable else q for q in questions], "offered": offered}
 
     def get_form_initial(self, step):
         questions = self.log.questions_on(self.log.page(step))
@@ -101,6 +116,7 @@ class LogWizard(NamedUrlWizardView):
             return_to=self._return_to(),
             asking=",".join(sorted(self._asking())),
             instead=self._instead(form, page),
+            address_search=address_search_links(self.log, page),  # find the address by postcode, or that it is off
             caption=page.subsection.label,
             **kwargs,
         )
@@ -120,10 +136,11 @@ class LogWizard(NamedUrlWizardView):
                 choices.append({"text": f"I do not know the {in_sentence(question.label or question.text)}", "url": url})
         return choices
 
-    @staticmethod
-    def _autocomplete(question):
-        """A select too long to scan (the local authorities, nationalities) is enhanced."""
-        return question.type == "select" and len(question.options) > AUTOCOMPLETE_FROM
+    def _autocomplete(self, question):
+        """A select too long to scan (the local authorities, nationalities, a register's
+        many entries) is enhanced."""
+        return question.type == "select" and (len(question.options) > AUTOCOMPLETE_FROM
+                                              or question.id in getattr(self, "_searchable", ()))
 
     def _rows(self, form, page):
         """The page's questions for the template, follow-ups nested under the radio
@@ -188,6 +205,10 @@ class LogWizard(NamedUrlWizardView):
                     form.add_error(question.id if on_field else None, error["message"])
             return self.render(form)
         self.log = Log(outcome.record)
+        sole = self.log.sole_choices()
+        if sole:  # a scheme with one location: chosen for them and its page skipped, as CORE does
+            self.log = Log(submit(self.log.record, sole, source="form", user=self.request.user,
+                                  expected_version=self.log.record.lock_version).record)
         if looked_up:  # the local authority filled from the postcode, or why not: on the page shown next
             messages.info(self.request, looked_up)
         if self.request.POST.get("then") != "tasks":
@@ -227,7 +248,8 @@ class LogWizard(NamedUrlWizardView):
         page = self.log.page(step)
         pages = self.log.form_pages(page.subsection)
         ids = [p.id for p in pages]
-        later = [p for p in self.log.definition.pages if p.id in ids and self._order(p) > self._order(page)]
+        later = [p for p in self.log.definition.pages if p.id in ids and self._order(p) > self._order(page)
+                 and not self.log.chosen_for_them(p)]
         return_to = self._return_to()
         if return_to:
             newly = [q for q in self.log.applicable if q.id not in applied_before]

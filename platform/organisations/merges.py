@@ -6,18 +6,25 @@ From the merge date the merged organisation is part of the absorbing one:
 - it is closed the day before (active_to), and says whom it merged into and when;
 - its people become members of the absorbing organisation from that day, with the
   same role (their membership of the merged one ends the day before);
-- its records keep it as their owning or managing organisation, as they were made:
-  whoever acts for the absorbing organisation acts for them through the merge
-  (policy.with_absorbed; docs/adr/0016-merges-keep-records-where-they-were.md).
+- its stock-owner and managing-agent relationships pass to the absorbing organisation
+  from that day (those it had with the absorbing one itself, or that would make a loop,
+  end);
+- its records, and the register entries it owns or manages (CORE's schemes), keep it as
+  their organisation, as they were made: whoever acts for the absorbing organisation acts
+  for them through the merge, and a record of the absorbing organisation dated from the
+  merge may choose its entries (reach(); policy.with_absorbed;
+  docs/adr/0016-merges-keep-records-where-they-were.md).
 A merge date in the future takes effect on that day: the dates do it, not a job.
 """
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
-from cldc.platform.organisations.models import Membership, Organisation
+from cldc.platform.organisations.models import Membership, Organisation, OrganisationRelationship
 
 
 class MergeRefused(ValueError):
@@ -35,6 +42,27 @@ class Merged:
     absorbing: Organisation
     merge_date: date
     people_moved: list
+    relationships_moved: list  # the absorbing organisation's new relationships
+    relationships_ended: list  # the merged organisation's that were not passed on, with why: [(relationship, why)]
+
+
+def merged_into():
+    """{merged organisation id: (absorbing organisation id, merge date)} of every merge:
+    what reach() walks (small: one row per merge)."""
+    return {pk: (into, day) for pk, into, day in Organisation.objects.filter(absorbing_organisation__isnull=False)
+            .values_list("pk", "absorbing_organisation", "merge_date")}
+
+
+def reach(organisation_ids, merges, on):
+    """`organisation_ids` and the ids of those merged into them on or before the day,
+    through any chain of merges (A into B, then B into C: C reaches A). `merges` is
+    merged_into(), passed in so that processes that must not query can hold it."""
+    found = set(organisation_ids)
+    frontier = found
+    while frontier:
+        frontier = {pk for pk, (into, day) in merges.items() if into in frontier and day <= on} - found
+        found |= frontier
+    return found
 
 
 def long_date(day):
@@ -98,4 +126,59 @@ def merge(merged, absorbing, merge_date):
         if membership.starts_on and membership.starts_on > day_before:
             membership.starts_on = day_before
         membership.save(update_fields=["starts_on", "ends_on"])
-    return Merged(merged, absorbing, merge_date, moved)
+    taken_over, ended = _pass_on_relationships(merged, absorbing, merge_date)
+    return Merged(merged, absorbing, merge_date, moved, taken_over, ended)
+
+
+def relationships_of(organisation, on):
+    """The relationships (either side) of an organisation that last to the day or later."""
+    return (OrganisationRelationship.objects.filter(Q(parent=organisation) | Q(child=organisation))
+            .exclude(ends_on__lt=on).select_related("parent", "child"))
+
+
+def relationships_plan(merged, absorbing, merge_date):
+    """[(relationship, successor or None, why not)]: each relationship of the merged
+    organisation lasting to the merge date, and the one the absorbing organisation takes
+    over from that day (same other side and kind, not saved yet), or None and why not:
+    the other side is the absorbing organisation itself, it already has that
+    relationship, or it would make a loop (OrganisationRelationship.clean says so).
+    The check your answers page lists this; merge() makes it."""
+    plan = []
+    for relationship in relationships_of(merged, merge_date):
+        parent = absorbing if relationship.parent_id == merged.pk else relationship.parent
+        child = absorbing if relationship.child_id == merged.pk else relationship.child
+        successor = OrganisationRelationship(parent=parent, child=child, kind=relationship.kind,
+                                             starts_on=max(merge_date, relationship.starts_on or merge_date),
+                                             ends_on=relationship.ends_on)
+        held = OrganisationRelationship.objects.filter(parent=parent, child=child, kind=relationship.kind) \
+            .exclude(ends_on__lt=merge_date)
+        why = None
+        if parent.pk == child.pk:
+            why = f"{absorbing.name} would be both sides of it"
+        elif held.exists():
+            why = f"{absorbing.name} already has it"
+        else:
+            try:
+                successor.clean()
+            except ValidationError as error:
+                why = " ".join(message for messages in error.message_dict.values() for message in messages)
+        plan.append((relationship, None if why else successor, why))
+    return plan
+
+
+def _pass_on_relationships(merged, absorbing, merge_date):
+    """Make relationships_plan(): each relationship ends the day before the merge, and its
+    successor, where there is one, starts on the merge date."""
+    day_before = merge_date - timedelta(days=1)
+    taken_over, ended = [], []
+    for relationship, successor, why in relationships_plan(merged, absorbing, merge_date):
+        if successor is not None:
+            successor.save()
+            taken_over.append(successor)
+        else:
+            ended.append((relationship, why))
+        relationship.ends_on = day_before
+        if relationship.starts_on and relationship.starts_on > day_before:
+            relationship.starts_on = day_before
+        relationship.save(update_fields=["starts_on", "ends_on"])
+    return taken_over, ended

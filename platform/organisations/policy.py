@@ -23,6 +23,7 @@ from datetime import date
 
 from django.db.models import Q
 
+from cldc.platform.organisations import merges
 from cldc.platform.organisations.models import Membership, MembershipRole, Organisation, OrganisationRelationship
 from cldc.platform.people.models import StaffRole, User
 
@@ -68,12 +69,7 @@ def with_absorbed(organisations, on=None):
     """`organisations` and those merged into them on or before the day, through any
     chain of merges (A into B, then B into C: C's people act for A's records)."""
     on = on or date.today()
-    found = set(organisations.values_list("pk", flat=True))
-    frontier = found
-    while frontier:
-        frontier = set(Organisation.objects.filter(absorbing_organisation__in=frontier, merge_date__lte=on)
-                       .values_list("pk", flat=True)) - found
-        found |= frontier
+    found = merges.reach(organisations.values_list("pk", flat=True), merges.merged_into(), on)
     return Organisation.objects.filter(pk__in=found)
 
 

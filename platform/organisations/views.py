@@ -18,6 +18,7 @@ from cldc.platform.organisations.forms import EditPersonForm, InvitePersonForm, 
 from cldc.platform.organisations.models import Membership, OptionsInUse, Organisation, OrganisationRelationship
 from cldc.platform.people.invitations import invite, send_invitation, tell_of_new_organisation
 from cldc.platform.people.models import User
+from cldc.platform.registers import store
 
 
 def _organisation(request, pk):
@@ -212,15 +213,35 @@ def merge_organisation_check(request, pk):
             return redirect("merge-organisation", pk=pk)
         del request.session[f"organisations:merge:{pk}"]
         messages.success(request, f"{merged.name} merged into {absorbing.name} from {merges.long_date(day)}. "
-                                  f"{len(done.people_moved)} people moved to {absorbing.name}.")
+                                  f"{len(done.people_moved)} people moved to {absorbing.name}; "
+                                  f"{len(done.relationships_moved)} relationships passed to it.")
         return redirect("organisation-detail", pk=absorbing.pk)
     people = Membership.objects.filter(organisation=merged).exclude(ends_on__lt=day).count()
     rows = [("Organisation merging", merged.name), ("Merges into", absorbing.name),
             ("Merge date", merges.long_date(day)),
             ("People moving", f"{people} people become members of {absorbing.name} from the merge date"),
             ("Logs", f"Logs keep {merged.name} as their organisation; {absorbing.name} can see and change them")]
+    rows += _moving_rows(request, merged, absorbing, day)
     return _check_page(request, merged, "Check the merge before you confirm it", rows, "Merge organisations",
                        reverse("merge-organisation", args=[pk]))
+
+
+def _moving_rows(request, merged, absorbing, day):
+    """What else the merge passes on, for check your answers: the merged organisation's
+    relationships (or why one ends) and its register entries in this service."""
+    words = []
+    for relationship, successor, why in merges.relationships_plan(merged, absorbing, day):
+        kind = relationship.get_kind_display().lower()
+        if successor is not None:
+            words.append(f"{successor.parent.name} → {successor.child.name} ({kind})")
+        else:
+            words.append(f"{relationship.parent.name} → {relationship.child.name} ({kind}) ends: {why}")
+    rows = [("Relationships", "; ".join(words) if words else f"{merged.name} has none")]
+    held = store.entries_held(getattr(request.tenant, "collections", None) or [], merged)
+    if held:
+        counted = ", ".join(f"{count} {register.nouns if count != 1 else register.noun}" for register, count in held)
+        rows.append(("Registers", f"{counted} of {merged.name}: {absorbing.name} can use them from the merge date"))
+    return rows
 
 
 def choosable_questions(service):

@@ -21,6 +21,7 @@ POSTCODE_NOT_FOUND = "We could not find this postcode. Check it, or choose the l
 POSTCODE_LOOKUP_UNAVAILABLE = "The postcode look-up is not available at the moment. Choose the local authority."
 ADDRESS_SEARCH_UNAVAILABLE = "The address search is not available at the moment. Enter the address yourself."
 POSTCODE_SHAPE = re.compile(r"^[A-Z0-9 ]{5,8}$")
+BULK_SIZE = 100  # postcodes.io's POST /postcodes takes at most 100 postcodes a request
 
 
 class LookupUnavailable(Exception):
@@ -50,22 +51,83 @@ def address_search_on():
     return bool(settings.CLDC_ADDRESS_SEARCH_URL and settings.CLDC_ADDRESS_SEARCH_KEY)
 
 
+def normalised_postcode(postcode):
+    """A postcode as the look-ups ask it: capitals, one space ("sw1a  2aa " -> "SW1A 2AA")."""
+    return " ".join(str(postcode or "").upper().split())
+
+
 def local_authority_for_postcode(postcode):
     """The local authority a postcode lies in (postcodes.io's GET /postcodes/{postcode}:
     result.codes.admin_district and result.admin_district)."""
     if not postcode_lookup_on():
         raise LookupUnavailable(POSTCODE_LOOKUP_UNAVAILABLE)
-    normalised = " ".join((postcode or "").upper().split())
+    normalised = normalised_postcode(postcode)
     if not POSTCODE_SHAPE.match(normalised):
         raise LookupUnavailable(POSTCODE_NOT_FOUND)
     url = f"{settings.CLDC_POSTCODE_LOOKUP_URL.rstrip('/')}/postcodes/{quote(normalised)}"
-    body = _get_json("postcode look-up", url, {}, POSTCODE_LOOKUP_UNAVAILABLE, not_found=POSTCODE_NOT_FOUND)
+    body = _request_json("postcode look-up", url, POSTCODE_LOOKUP_UNAVAILABLE, params={}, not_found=POSTCODE_NOT_FOUND)
     try:
-        result = body["result"]
-        return LocalAuthority(result["codes"]["admin_district"], result["admin_district"])
+        return _local_authority(body["result"])
     except (KeyError, TypeError):
         log.warning("postcode look-up: a response without result.codes.admin_district")
         raise LookupUnavailable(POSTCODE_LOOKUP_UNAVAILABLE) from None
+
+
+def local_authorities_for_postcodes(postcodes):
+    """{postcode (normalised): LocalAuthority, or the LookupUnavailable saying why not}
+    for many postcodes, BULK_SIZE a request (postcodes.io's POST /postcodes, whose
+    result lists {query, result}, result null for a postcode it does not know). A
+    failed request is each of its postcodes' LookupUnavailable: nothing is raised."""
+    found, asked = {}, []
+    for postcode in dict.fromkeys(normalised_postcode(p) for p in postcodes):
+        if not postcode_lookup_on():
+            found[postcode] = LookupUnavailable(POSTCODE_LOOKUP_UNAVAILABLE)
+        elif not POSTCODE_SHAPE.match(postcode):
+            found[postcode] = LookupUnavailable(POSTCODE_NOT_FOUND)
+        else:
+            asked.append(postcode)
+    if len(asked) == 1:  # one postcode (a page of the web form, one API call): the plain GET
+        try:
+            return {**found, asked[0]: local_authority_for_postcode(asked[0])}
+        except LookupUnavailable as unavailable:
+            return {**found, asked[0]: unavailable}
+    url = f"{settings.CLDC_POSTCODE_LOOKUP_URL.rstrip('/')}/postcodes"
+    for start in range(0, len(asked), BULK_SIZE):
+        batch = asked[start:start + BULK_SIZE]
+        try:
+            body = _request_json("postcode look-up", url, POSTCODE_LOOKUP_UNAVAILABLE, json={"postcodes": batch})
+            answered = {normalised_postcode(item["query"]): item["result"] for item in body["result"]}
+        except LookupUnavailable as unavailable:
+            answered = dict.fromkeys(batch, unavailable)
+        except (KeyError, TypeError):
+            log.warning("postcode look-up: a bulk response without result[].query")
+            answered = dict.fromkeys(batch, LookupUnavailable(POSTCODE_LOOKUP_UNAVAILABLE))
+        for postcode in batch:
+            result = answered.get(postcode)
+            if isinstance(result, LookupUnavailable):
+                found[postcode] = result
+            elif result is None:
+                found[postcode] = LookupUnavailable(POSTCODE_NOT_FOUND)
+            else:
+                try:
+                    found[postcode] = _local_authority(result)
+                except (KeyError, TypeError):
+                    log.warning("postcode look-up: a result without codes.admin_district")
+                    found[postcode] = LookupUnavailable(POSTCODE_LOOKUP_UNAVAILABLE)
+    return found
+
+
+def _local_authority(result):
+    return LocalAuthority(result["codes"]["admin_district"], result["admin_district"])
+
+
+def addresses_at_postcode(postcode, building=""):
+    """The addresses at a postcode (OS Places' GET /postcode?postcode=), those whose
+    first line has `building` (a name or number) in it when it is given and any has."""
+    found = _addresses("postcode", {"postcode": normalised_postcode(postcode)})
+    wanted = " ".join(building.lower().split())
+    matching = [a for a in found if wanted and wanted in a.line1.lower()]
+    return matching or found
 
 
 def search_addresses(text, limit=20):
@@ -83,8 +145,8 @@ def _addresses(endpoint, params):
     if not address_search_on():
         raise LookupUnavailable(ADDRESS_SEARCH_UNAVAILABLE)
     url = f"{settings.CLDC_ADDRESS_SEARCH_URL.rstrip('/')}/{endpoint}"
-    body = _get_json("address search", url, {**params, "dataset": "DPA"}, ADDRESS_SEARCH_UNAVAILABLE,
-                     headers={"key": settings.CLDC_ADDRESS_SEARCH_KEY}, not_found=None)
+    body = _request_json("address search", url, ADDRESS_SEARCH_UNAVAILABLE, params={**params, "dataset": "DPA"},
+                         headers={"key": settings.CLDC_ADDRESS_SEARCH_KEY}, not_found=None)
     if body is None:
         return []
     try:
@@ -102,12 +164,13 @@ def _address(dpa):
                    (dpa.get("POST_TOWN") or "").title(), dpa.get("POSTCODE") or "")
 
 
-def _get_json(service, url, params, unavailable, headers=None, not_found=None):
-    """The response's JSON; a 404 is `not_found` (raised when it is a message, returned
-    when None); anything else that is not JSON with 200 is `unavailable`."""
+def _request_json(service, url, unavailable, params=None, json=None, headers=None, not_found=None):
+    """The response's JSON to a GET with `params`, or a POST of `json`; a 404 is
+    `not_found` (raised when it is a message, returned when None); anything else that
+    is not JSON with 200 is `unavailable`."""
     try:
-        response = requests.get(url, params=params, headers=headers or {},
-                                timeout=settings.CLDC_PLACES_TIMEOUT_SECONDS)
+        response = requests.request("POST" if json is not None else "GET", url, params=params, json=json,
+                                    headers=headers or {}, timeout=settings.CLDC_PLACES_TIMEOUT_SECONDS)
     except requests.Timeout:
         log.warning("%s: no answer within %s seconds", service, settings.CLDC_PLACES_TIMEOUT_SECONDS)
         raise LookupUnavailable(unavailable) from None

@@ -3,8 +3,7 @@ organisations may use on the record's date, and an entry's words where a record 
 back. The gateway's rules refuse any other choice, in every channel; this is what the
 web form shows."""
 
-import datetime as dt
-
+from cldc.platform.organisations import merges
 from cldc.platform.registers import context, declaration, periods
 from cldc.platform.registers.models import Entry
 
@@ -21,18 +20,18 @@ def chooser(definition, question):
 def offered(record, definition, question, answers):
     """[(code, label)] of the entries the question offers now, or None when it chooses
     none: of a parent register (schemes), the complete entries the record's owning or
-    managing organisation owns or manages, active on the record's date (today until it
-    has one); of a child register (locations), the complete ones of the chosen parent
-    entry, active on that date."""
+    managing organisation (or one merged into it by then) owns or manages, active on the
+    record's date (today until it has one); of a child register (locations), the
+    complete ones of the chosen parent entry, active on that date."""
     found = chooser(definition, question)
     if found is None:
         return None
     binding, register = found
-    day = answers.get(binding.active_on) or dt.date.today()
+    day = context.record_day(definition, answers)
     entries = Entry.objects.of(definition.collection, register.name).filter(complete=True)
-    if register.parent is None:
+    if register.parent is None:  # through a merge too: the absorbing organisation's records, from the merge date
         organisations = {record.owning_organisation_id, record.managing_organisation_id} - {None}
-        entries = entries.usable_by(organisations)
+        entries = entries.usable_by(merges.reach(organisations, merges.merged_into(), day))
     else:
         parent_question = binding.chooses[register.parent.name]
         parent_number = register.parent.number(answers.get(parent_question))
@@ -72,3 +71,20 @@ def filled_rows(definition, question, answers):
     binding, register = found
     return [(definition.variables[variable], register.noun) for variable, (name, _) in binding.fills.items()
             if name == register.name and answers.get(variable) is not None and variable in definition.variables]
+
+
+def sole_entry(record, definition, question, answers):
+    """The code of the one entry a child register's question offers (CORE: a scheme with
+    one location active on the record's date), else None: the web form chooses it for the
+    person and skips its page, as CORE does."""
+    found = chooser(definition, question)
+    if found is None or found[1].parent is None:
+        return None
+    entries = offered(record, definition, question, answers)
+    return entries[0][0] if len(entries) == 1 else None
+
+
+def sole_words(definition, question):
+    """How check your answers says an entry was chosen for the person: "The scheme's only location"."""
+    register = chooser(definition, question)[1]
+    return f"The {register.parent.noun}'s only {register.noun}"

@@ -6,7 +6,8 @@ run in every channel through the gateway's pure evaluate().
 
 An entry in the context is a dict: `id`, `code`, `name`, `owner_id`, `manager_id`,
 `complete`, `available_from`, `deactivations` ([{from, until}]), `fields` (its typed
-answers), `usable` (the record's owning or managing organisation owns or manages it),
+answers), `usable` (the record's owning or managing organisation owns or manages it, or
+one merged into it on or before the record's date does: organisations.merges.reach),
 and for a child entry (a location) `parent` and `in_parent` (it belongs to the entry
 the record chooses of the parent register); for a parent, `children`.
 
@@ -14,15 +15,17 @@ Bulk upload judges rows in processes that must not query the database: `pinned()
 loads a service's entries once, before they fork, and they read that.
 """
 
+import datetime as dt
 from contextlib import contextmanager
 
 from django.db import connection
 
 from cldc.platform.definitions.values import from_json
+from cldc.platform.organisations import merges
 from cldc.platform.registers import declaration
 from cldc.platform.registers.models import Entry
 
-_pinned = {}  # {schema name: {entry id: context dict}} while pinned()
+_pinned = {}  # {schema name: ({entry id: context dict}, merges.merged_into())} while pinned()
 
 
 def as_context(entry, children=None):
@@ -44,7 +47,7 @@ def _load(ids):
     """Context dicts of entries by id, parents and their children included."""
     pinned = _pinned.get(connection.schema_name)
     if pinned is not None:
-        return {pk: pinned[pk] for pk in ids if pk in pinned}
+        return {pk: pinned[0][pk] for pk in ids if pk in pinned[0]}
     found = {}
     for entry in Entry.objects.filter(pk__in=ids).select_related("parent").prefetch_related("deactivations"):
         found[entry.pk] = _with_family(entry)
@@ -65,7 +68,7 @@ def pinned():
     judging processes read these, and never the database)."""
     schema = connection.schema_name
     entries = Entry.objects.select_related("parent").prefetch_related("deactivations", "children__deactivations")
-    _pinned[schema] = {entry.pk: _with_family(entry) for entry in entries}
+    _pinned[schema] = ({entry.pk: _with_family(entry) for entry in entries}, merges.merged_into())
     try:
         yield
     finally:
@@ -87,6 +90,18 @@ def chosen_numbers(definition, answers):
     return chosen
 
 
+def record_day(definition, answers):
+    """The record's date that entries must be active on (the binding's `active_on`), from
+    typed or stored answers; today until it has one."""
+    value = answers.get(declaration.binding(definition).active_on)
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return dt.date.today()
+
+
 def entries_for(record, definition, answers):
     """The `entries` of a record's context: each entry its answers choose, as the rules
     read it, or None for an answer that names no entry of the register."""
@@ -94,7 +109,10 @@ def entries_for(record, definition, answers):
     if not chosen:
         return {}
     loaded = _load([n for n in chosen.values() if n is not None])
-    organisations = {record.owning_organisation_id, record.managing_organisation_id} - {None}
+    pinned = _pinned.get(connection.schema_name)
+    day = record_day(definition, answers)
+    organisations = merges.reach({record.owning_organisation_id, record.managing_organisation_id} - {None},
+                                 pinned[1] if pinned is not None else merges.merged_into(), day)
     registers = declaration.registers(definition.collection)
     entries = {}
     for name, number in chosen.items():

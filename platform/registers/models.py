@@ -71,3 +71,26 @@ class Deactivation(models.Model):
 
     class Meta:
         ordering = ["deactivated_on"]
+
+
+class EntryChange(models.Model):
+    """One change to an entry, as its page lists it to coordinators and support: who made
+    it, when, what kind, and for each field it changed the answer before and after (as
+    stored: field ids and JSON values; `owner` and `manager` by organisation name;
+    a deactivation's `deactivated_on` and `reactivated_on` as ISO dates)."""
+
+    class Kind(models.TextChoices):
+        ADDED = "added", "Added"
+        CHANGED = "changed", "Changed"
+        DEACTIVATED = "deactivated", "Deactivated"
+        REACTIVATED = "reactivated", "Reactivated"
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    fields = models.JSONField(default=list, help_text='[{"field": id, "before": value, "after": value}]')
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]

@@ -19,11 +19,10 @@ from django.utils.http import urlencode
 
 from cldc.platform.definitions.values import from_json, to_json
 from cldc.platform.organisations import policy
-from cldc.platform.registers import declaration, periods
+from cldc.platform.registers import declaration, periods, store
 from cldc.platform.registers.context import as_context
 from cldc.platform.registers.forms import DeactivateForm, EntryForm, ReactivateForm, UploadForm
-from cldc.platform.registers.models import Deactivation, Entry
-from cldc.platform.registers.store import save_entry
+from cldc.platform.registers.models import Entry
 from cldc.platform.registers.upload import import_file
 
 PENDING = "registers-pending"  # the session key of what a check your answers page is about to save
@@ -106,10 +105,40 @@ def entry_detail(request, name, pk):
     if register.child is not None:
         children = [{"entry": child, "status": status_of(child)}
                     for child in entry.children.select_related("parent").prefetch_related("deactivations")]
+    can_change = may_manage(request.user)
     return render(request, "registers/detail.html", {
         "register": register, "entry": entry, "rows": field_rows(register, entry.answers),
         "status": status_of(entry), "deactivations": entry.deactivations.all(), "children": children,
-        "can_change": may_manage(request.user), "page_title": str(entry)})
+        "history": history(register, entry) if can_change else None,
+        "can_change": can_change, "page_title": str(entry)})
+
+
+HISTORY_LABELS = {"owner": "Owned by", "manager": "Managed by", "deactivated_on": "Not available from",
+                  "reactivated_on": "Available again from"}
+
+
+def history(register, entry):
+    """The entry's changes, newest first, as its page lists them to coordinators and
+    support: when, who, what, and each field's answer before and after in words."""
+    questions = {q.id: q for q in register.questions}
+
+    def words(field, value):
+        if value in (None, ""):
+            return "Not given" if field != "reactivated_on" else "Not again"
+        if field in questions:
+            typed = from_json(register.fields, {field: value}).get(field)
+            return str(register.fields.display(field, typed))
+        if field in ("deactivated_on", "reactivated_on"):
+            day = dt.date.fromisoformat(value)
+            return f"{day.day} {day:%B %Y}"
+        return str(value)
+
+    return [{"change": change, "who": change.changed_by.name if change.changed_by else "Not known",
+             "fields": [{"label": HISTORY_LABELS.get(f["field"]) or (questions[f["field"]].label or questions[f["field"]].text
+                                                                     if f["field"] in questions else f["field"]),
+                         "before": words(f["field"], f["before"]), "after": words(f["field"], f["after"])}
+                        for f in change.fields]}
+            for change in entry.changes.select_related("changed_by")]
 
 
 # --- Adding and changing, with check your answers ------------------------------------
@@ -185,7 +214,7 @@ def entry_check(request, name):
         raise PermissionDenied("You do not act for this organisation")
     if request.method == "POST":
         with transaction.atomic():
-            saved = save_entry(register, entry, parent, owner, manager, pending["answers"], request.user)
+            saved = store.save_entry(register, entry, parent, owner, manager, pending["answers"], request.user)
         del request.session[PENDING]
         messages.success(request, f"{saved} {'changed' if entry else 'added'}")
         return redirect("register-detail", name=register.name, pk=saved.pk)
@@ -215,7 +244,7 @@ def deactivate(request, name, pk):
             form.add_error("deactivated_on", f"This {register.noun} is already deactivated for part of that time: "
                                              f"reactivate it, or choose days after its deactivation ends")
         elif request.POST.get("confirm") == "yes":
-            Deactivation.objects.create(entry=entry, deactivated_on=start, reactivated_on=end, created_by=request.user)
+            store.deactivate(entry, start, end, request.user)
             messages.success(request, f"{entry} deactivated from {start.day} {start:%B %Y}")
             return redirect("register-detail", name=name, pk=entry.pk)
         else:
@@ -244,8 +273,7 @@ def reactivate(request, name, pk):
             form.add_error("reactivated_on", f"The reactivation date must be after the day it was deactivated, "
                                              f"{open_ended.deactivated_on.day} {open_ended.deactivated_on:%B %Y}")
         elif request.POST.get("confirm") == "yes":
-            open_ended.reactivated_on = day
-            open_ended.save(update_fields=["reactivated_on"])
+            store.reactivate(open_ended, day, request.user)
             messages.success(request, f"{entry} available again from {day.day} {day:%B %Y}")
             return redirect("register-detail", name=name, pk=entry.pk)
         else:

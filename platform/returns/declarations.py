@@ -20,6 +20,7 @@ against the quarter (ADR 12). A mistake is a DefinitionError naming the file and
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -29,7 +30,8 @@ from cldc.platform.definitions.model import DefinitionError, load_yaml
 from cldc.platform.forms.choices import year_label
 from cldc.platform.organisations.models import OrganisationType
 
-KEYS = {"period", "reference", "made_by", "sign_off", "include_when", "exclude_when"}
+KEYS = {"period", "reference", "made_by", "sign_off", "sign_off_guidance", "include_when", "exclude_when"}
+GUIDANCE_SLUG = re.compile(r"[a-z0-9-]+")
 TRIGGER_KEYS = {"id", "label", "expression"}
 # Who may sign an organisation's return off: its own members in these roles (access.may_sign_off).
 SIGN_OFF_ROLES = {"data_coordinator": "the organisation's data coordinator",
@@ -121,6 +123,7 @@ class Returns:
     first_period: Period  # the quarter its oldest version starts in
     made_by: frozenset  # the organisation types that make returns (OrganisationType values)
     fingerprint: str  # of the file: membership worked out by another file is worked out again
+    sign_off_guidance: str = ""  # the slug of the service's guidance page for those who sign off
 
     def made_by_label(self):
         """Who makes these returns, as people read it: "local authorities"."""
@@ -193,11 +196,16 @@ def read_returns(path, definitions, derived):
     if not isinstance(made_by, list) or not made_by or set(made_by) - set(OrganisationType.values):
         raise DefinitionError(f"{path}: made_by: give a list of organisation types, from "
                               f"{', '.join(OrganisationType.values)}")
+    guidance = raw.get("sign_off_guidance") or ""
+    if not isinstance(guidance, str) or (guidance and not GUIDANCE_SLUG.fullmatch(guidance)):
+        raise DefinitionError(f"{path}: sign_off_guidance: give the slug of a guidance page (a-z, 0-9 and -), "
+                              f"as on line 2 of its file in guidance/")
     first = min(definition.valid_from for definition in definitions)
     latest = definitions[-1]
     return Returns(latest.collection, latest.record_type, latest.title, tuple(reference), frozenset(sign_off), include,
                    exclude,
-                   Period.containing(first), frozenset(made_by), hashlib.sha256(path.read_bytes()).hexdigest())
+                   Period.containing(first), frozenset(made_by), hashlib.sha256(path.read_bytes()).hexdigest(),
+                   guidance)
 
 
 def _triggers(path, key, entries, definitions, known):

@@ -18,7 +18,7 @@ from cldc.platform.records.models import Record
 from cldc.platform.returns.membership import refresh, return_for
 from cldc.platform.returns.models import Return, ReturnMember, Snapshot, SnapshotRecord
 from cldc.platform.returns.report_tables import (
-    bind, condition_sql, laid_out, names_of, report_tables_of, value_column)
+    BLANK_JSON, bind, condition_sql, laid_out, names_of, report_tables_of, value_column)
 
 # --- Sources ---------------------------------------------------------------------------------
 
@@ -79,16 +79,42 @@ def return_sources(user, declared, organisation, period, made):
     return current, (snapshot_source([previous.pk]) if previous else None), not (made is None or made.is_open)
 
 
-def with_values(source, names):
+def with_values(source, names, member_values=()):
     """The source with each variable in `names` as a column of its own (report_tables.value_column):
     its answer, else the derived value of that name, as playback.figures.value_of reads a
-    record. Read once a record here, however many columns and conditions test it."""
+    record; a report's member value (report_tables.MemberValue) as member_value_sql reads
+    it. Read once a record here, however many columns and conditions test it."""
     names = sorted(set(names))
     if not names:
         return source
-    read = ", ".join(f"COALESCE(s.answers -> %s, s.derived -> %s) AS {value_column(name)}" for name in names)
-    return Source(f"SELECT s.*, {read} FROM ({source.sql}) s OFFSET 0",
-                  (*(v for name in names for v in (name, name)), *source.params))
+    members = {member.id: member for member in member_values}
+    reads, params = [], []
+    for name in names:
+        sql, read_params = member_value_sql(members[name]) if name in members else (
+            "COALESCE(s.answers -> %s, s.derived -> %s)", (name, name))
+        reads.append(f"{sql} AS {value_column(name)}")
+        params += read_params
+    return Source(f"SELECT s.*, {', '.join(reads)} FROM ({source.sql}) s OFFSET 0", (*params, *source.params))
+
+
+def member_value_sql(member):
+    """(sql, params): the member's answer, from the row's answers, of the block's member
+    open on the period's day (a placeholder for bind): opened on or before it (its
+    opening date present) and not closed by then, as definitions.members.open_members
+    judges; the latest opened if several are. Dates are ISO text, compared as the
+    conditions compare them."""
+    members, params = [], []
+    for index in member.indices:
+        closed = "s.answers -> %s" if member.closes else "NULL::jsonb"
+        members.append(f"(%s::int, s.answers -> %s, {closed}, s.answers -> %s)")
+        params += [index, member.of(member.opens, index), *([member.of(member.closes, index)] if member.closes else []),
+                   member.of(member.value, index)]
+    day = f"{{{member.open_on}}}"
+    sql = (f"(SELECT m.value FROM (VALUES {', '.join(members)}) AS m(n, opened, closed, value) "
+           f"WHERE jsonb_typeof(m.opened) = 'string' AND m.opened NOT IN {BLANK_JSON} AND m.opened <= %s::jsonb "
+           f"AND (m.closed IS NULL OR m.closed IN {BLANK_JSON} OR m.closed > %s::jsonb) "
+           f"ORDER BY m.opened DESC, m.n DESC LIMIT 1)")
+    return sql, (*params, day, day)
 
 
 # --- Counting --------------------------------------------------------------------------------
@@ -122,7 +148,8 @@ def count(layouts, source, period, by_organisation=False):
         counts = ", ".join(f"count(*) FILTER (WHERE s.counts_{n} AND {column.sql})"
                            for n, p in enumerate(places) for column in layouts[p].columns)
         held = ", ".join(f"{sql} AS counts_{n}" for n, (sql, _) in enumerate(wheres))
-        read = with_values(source, [name for p in places for name in names_read(layouts[p])])
+        read = with_values(source, [name for p in places for name in names_read(layouts[p])],
+                           layouts[places[0]].member_values)
         sql = (f"SELECT {row} AS row, {counts} FROM (SELECT s.*, {held} FROM ({read.sql}) s OFFSET 0) s "
                f"GROUP BY 1")  # OFFSET 0: the conditions are worked out once, not again for each column
         params = (*row_params, *(v for p in places for column in layouts[p].columns for v in column.params),
@@ -236,7 +263,7 @@ def records_behind(layout, source, period, row_key, column, user):
     if table.rows and row_key != "total":
         row_sql, row_params = "COALESCE(s.answers ->> %s, s.derived ->> %s) = %s", (table.rows, table.rows, row_key)
     visible, visible_params = Record.objects.visible_to(user).values("pk").query.sql_with_params()
-    read = with_values(source, names_read(layout, [column]))
+    read = with_values(source, names_read(layout, [column]), layout.member_values)
     sql = (f"SELECT s.record_number, s.reference FROM ({read.sql}) s WHERE {where} AND {column.sql} AND {row_sql} "
            f"AND s.record_id IN ({visible}) ORDER BY s.record_number")
     params = (*read.params, *where_params, *column.params, *row_params, *visible_params)

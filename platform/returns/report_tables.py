@@ -13,6 +13,12 @@ reports/<record_type>.yaml (docs/reports.md):
           - {variable: visitmode, title: How, codes: [1, 2]}     # a heading over them; only these options
           - {id: large, label: "Households of 3 or more", when: "members >= 3"}  # one column by a condition
         change_threshold: {percent: 50, at_least: 10}           # this table's own
+    member_values:                           # optional: a repeat block's member open on a period's day
+      - id: room_at_end                      # a variable like any other, in columns and conditions
+        label: Room at the end of the quarter
+        block: stay                          # a repeat block that says when members open (and close)
+        open_on: quarter_end                 # started by then, not ended by then (the latest started)
+        value: room{n}                       # that member's answer
 
 A variable is an answer of some version of the record type or a derived value. The
 options (labels, order, retired codes included) are those of the version of the year a
@@ -33,7 +39,8 @@ from cldc.platform.definitions.expressions import ExpressionError, compile_expre
 from cldc.platform.definitions.model import DefinitionError, load_yaml
 from cldc.platform.returns.declarations import PERIOD_NAMES
 
-FILE_KEYS = {"change_threshold", "tables"}
+FILE_KEYS = {"change_threshold", "tables", "member_values"}
+MEMBER_VALUE_KEYS = {"id", "label", "block", "open_on", "value"}
 TABLE_KEYS = {"id", "title", "total", "when", "rows", "columns", "change_threshold"}
 BLOCK_KEYS = {"variable", "title", "codes"}
 COLUMN_KEYS = {"id", "label", "when"}
@@ -69,6 +76,26 @@ class Block:
 
 
 @dataclass(frozen=True)
+class MemberValue:
+    """The answer `value` ({n}: the member's index) of the member of a repeat block that
+    was open on a period's day (`open_on`): opened on or before it and not closed by it,
+    as definitions.members.open_members judges; the latest opened, if several were. Read
+    from the record's answers in SQL (report.member_value_sql), so that a quarter is
+    judged by its members' dates, not by what the record holds now."""
+
+    id: str
+    label: str
+    open_on: str  # a period name: quarter_start or quarter_end
+    value: str  # an answer with {n}
+    indices: tuple
+    opens: str  # the block's date questions, with {n}
+    closes: str = ""
+
+    def of(self, pattern, index):
+        return pattern.replace("{n}", str(index))
+
+
+@dataclass(frozen=True)
 class Table:
     id: str
     title: str
@@ -99,6 +126,7 @@ class ReportTables:
     collection: str
     record_type: str
     tables: tuple
+    member_values: tuple = ()  # (MemberValue, ...)
 
     def table(self, table_id):
         return next((table for table in self.tables if table.id == table_id), None)
@@ -124,6 +152,8 @@ def read_report_tables(path, definitions, derived):
     _no_unknown(path, raw, FILE_KEYS, "a reports file")
     default = _threshold(path, raw.get("change_threshold") or DEFAULT_THRESHOLD)
     variables = {name for definition in definitions for name in definition.variables} | derived
+    member_values = _member_values(path, raw.get("member_values"), definitions, variables)
+    variables = variables | {member.id for member in member_values}
     tick_boxes = {q.id for definition in definitions for q in definition.questions.values() if q.type == "checkbox"}
     tables = []
     for place, entry in enumerate(raw["tables"], 1):
@@ -135,6 +165,8 @@ def read_report_tables(path, definitions, derived):
         rows = entry.get("rows") or ""
         if rows and rows not in variables:
             raise DefinitionError(f"{where}: rows: no answer or derived value called {rows!r}")
+        if any(rows == member.id for member in member_values):
+            raise DefinitionError(f"{where}: rows: a member's value cannot be a table's rows; count it in columns")
         if not isinstance(entry["columns"], list):
             raise DefinitionError(f"{where}: columns: give a list of variables or columns")
         blocks = tuple(_block(f"{where}: columns: entry {n}", block, variables, tick_boxes)
@@ -149,7 +181,40 @@ def read_report_tables(path, definitions, derived):
     if len({table.id for table in tables}) != len(tables):
         raise DefinitionError(f"{path}: a table id is used twice")
     latest = definitions[-1]
-    return ReportTables(latest.collection, latest.record_type, tuple(tables))
+    return ReportTables(latest.collection, latest.record_type, tuple(tables), member_values)
+
+
+def _member_values(path, raw, definitions, variables):
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise DefinitionError(f"{path}: member_values: give a list of {{{', '.join(sorted(MEMBER_VALUE_KEYS))}}}")
+    found = []
+    for place, entry in enumerate(raw, 1):
+        where = f"{path}: member_values: entry {place}"
+        if not isinstance(entry, dict) or set(entry) != MEMBER_VALUE_KEYS:
+            raise DefinitionError(f"{where}: give exactly {', '.join(sorted(MEMBER_VALUE_KEYS))}")
+        where = f"{path}: member_values: {entry['id']}"
+        if not NAME.fullmatch(str(entry["id"])) or entry["id"] in variables or entry["id"] in PERIOD_NAMES:
+            raise DefinitionError(f"{where}: the id must be a new name of letters, digits and _, "
+                                  f"not an answer, derived value or period name")
+        if entry["open_on"] not in PERIOD_NAMES:
+            raise DefinitionError(f"{where}: open_on: give one of {', '.join(sorted(PERIOD_NAMES))}")
+        repeat = next((d.repeats[entry["block"]] for d in reversed(definitions) if entry["block"] in d.repeats), None)
+        if repeat is None or not repeat.opens:
+            raise DefinitionError(f"{where}: block: no repeat block called {entry['block']!r} that says when its "
+                                  f"members open (`opens:`)")
+        value = str(entry["value"])
+        each = [value.replace("{n}", str(n)) for n in repeat.indices]
+        missing = [variable for variable in each if variable not in variables]
+        if "{n}" not in value or missing:
+            raise DefinitionError(f"{where}: value: give an answer of each member, with {{n}} for its index "
+                                  f"({', '.join(missing) or value} is not one)")
+        found.append(MemberValue(str(entry["id"]), str(entry["label"]), entry["open_on"], value,
+                                 tuple(repeat.indices), repeat.opens, repeat.closes))
+    if len({member.id for member in found}) != len(found):
+        raise DefinitionError(f"{path}: member_values: an id is used twice")
+    return tuple(found)
 
 
 def _no_unknown(where, raw, keys, what):
@@ -239,6 +304,7 @@ class LaidOut:
     columns: tuple  # (Column, ...)
     rows: tuple  # ((code as text, label), ...); () for one row
     rows_title: str = ""  # the rows' variable, as people read it
+    member_values: tuple = ()  # the report's (MemberValue, ...), for report.with_values
 
     def column(self, key):
         return next((column for column in self.columns if column.key == key), None)
@@ -249,12 +315,15 @@ def laid_out(report, table_id, version):
     table = report.table(table_id)
     collection, record_type = report.collection, report.record_type
     columns, headings = [Column("total", table.total, "TRUE")], []
+    members = {member.id: member for member in report.member_values}
     for block in table.blocks:
         if block.when is not None:
             sql, params = condition_sql(block.when, None)
             made = [Column(block.id, block.label, sql, params, names_of(block.when))]
         else:
-            options = _chosen(table, block, options_of(collection, record_type, version, block.variable))
+            member = members.get(block.variable)  # a member's value has the options of its first member's answer
+            read = member.of(member.value, member.indices[0]) if member else block.variable
+            options = _chosen(table, block, options_of(collection, record_type, version, read))
             if not options:
                 raise DefinitionError(f"table {table.id}: columns: {block.variable} has no options to count by "
                                       f"in {version}; count a number with a column by a condition")
@@ -270,7 +339,8 @@ def laid_out(report, table_id, version):
     if table.rows:
         rows = tuple((str(code), label) for code, label in options_of(collection, record_type, version, table.rows))
         rows_title = label_of(collection, record_type, version, table.rows)
-    return LaidOut(table, tuple(headings) if any(h.title for h in headings) else (), tuple(columns), rows, rows_title)
+    return LaidOut(table, tuple(headings) if any(h.title for h in headings) else (), tuple(columns), rows, rows_title,
+                   report.member_values)
 
 
 def report_layouts(collection_name, record_type, version):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cldc.platform import registry
+from cldc.platform.content.models import GuidancePage
 from cldc.platform.people.models import StaffRole
 from cldc.platform.quality.figures import sees_every_organisation
 from cldc.platform.records.models import Record
@@ -146,6 +147,7 @@ def detail_page(request, declared, organisation, period, made, choice_form=None,
     since_last_period, changed_fields = changes_from_previous_period(declared, organisation, period, now, versions)
 
     may_prepare = access.may_prepare(user, organisation, declared)
+    signs_off = access.may_sign_off(user, organisation, declared)
     # A large organisation's return holds thousands: a page of them at a time, read from stored rows.
     added = set(since_submission.new) if since_submission else set()
     included_page = Paginator(included_rows(members, snapshot, is_open), RECORDS_PER_PAGE).get_page(
@@ -166,13 +168,25 @@ def detail_page(request, declared, organisation, period, made, choice_form=None,
         "events": events,
         "may_choose": may_prepare and is_open,
         "may_submit": may_prepare and is_open and period.end < timezone.localdate(),
-        "may_sign_off": made.status == Status.SUBMITTED and access.may_sign_off(user, organisation, declared),
+        "may_sign_off": made.status == Status.SUBMITTED and signs_off,
+        "signs_off": signs_off,
+        "sign_off_guidance": sign_off_guidance_url(request, declared) if signs_off else None,
         "may_reopen": not is_open and access.may_reopen(user, organisation, declared),
         "choice_form": choice_form or ChoiceForm(records=Record.objects.none(), noun=service.noun, nouns=service.nouns),
         "reopen_form": reopen_form or ReopenForm(),
         "page_title": f"Return for {period.long_label}",
         "has_report": report_tables_of(declared.collection, declared.record_type) is not None,
     })
+
+
+def sign_off_guidance_url(request, declared):
+    """The URL of the service's live guidance page that the returns file names for
+    those who sign off (`sign_off_guidance`), or None: a content designer may have
+    unpublished or moved it."""
+    if not declared.sign_off_guidance:
+        return None
+    page = GuidancePage.objects.live().filter(slug=declared.sign_off_guidance).first()
+    return page.get_url(request) if page else None
 
 
 def row(number, reference, reasons, late=False, revised=False):

@@ -9,8 +9,9 @@ provider's own file answers (issue 5).
 Each header is compared to what the definition says about every question it could
 answer: the question text, its label, its id and export name, its bulk-upload
 header, a short hint, other wordings (`variants`), and the collection's synonyms.
-Both sides are normalised first (case, punctuation, "&"/"and", shorthand such as
-"no." and "DOB", plurals, filler words). The score (0-100) is a weighted, soft Dice
+Both sides are normalised first (a paper form's leading question number, case,
+punctuation, "&"/"and", housing systems' shorthand such as "no.", "DOB", "Prop Ref" and
+"Svc Chg", the package's own, plurals, filler words). The score (0-100) is a weighted, soft Dice
 of the two word lists: a word few questions use ("bedroom", "cbl") counts for more
 than one most use ("type", "household"), as in tf-idf, and a misspelt word counts as
 its rapidfuzz similarity ("exemption" for "exempt"). Then:
@@ -30,6 +31,10 @@ its rapidfuzz similarity ("exemption" for "exempt"). Then:
   member, member_parts.py): every header is about the block's first member, whatever
   person it names ("Relationship to applicant"), or about nobody (the record's
   reference); no other target is considered.
+- A column's values, when given (`suggest(..., values=...)`), are evidence
+  (column_values.py): a target they fit scores more, one they rule out is dropped.
+  Headings several organisations matched by hand are offered by mappings.py
+  (learned.py), never here.
 - Bands: `confident` (applied: at least CONFIDENT, and MARGIN clear of the header's
   next target and of any other header's claim on the same target), `doubtful`
   (at least DOUBTFUL: proposed, shown with suggestions), `unmapped`.
@@ -156,7 +161,21 @@ ABBREVIATIONS = {
     "orgn": "organisation", "organization": "organisation", "desc": "description", "qty": "quantity",
     "addr": "address", "tel": "telephone", "approx": "approximate", "postcd": "postcode",
     "pct": "percentage", "percent": "percentage",
+    # How housing management and allocations systems shorten their column names.
+    "prop": "property", "hhold": "household", "hhld": "household", "chg": "charge", "chrg": "charge",
+    "freq": "frequency", "ni": "national insurance", "nino": "national insurance number",
+    "mob": "mobile", "svc": "service", "ident": "id", "identifier": "id",
+    "serv": "service", "supp": "support", "pers": "personal", "rsn": "reason", "std": "standard",
+    "econ": "economic", "stat": "status", "pcode": "postcode", "tncy": "tenancy", "tenc": "tenancy",
+    "cnt": "number", "count": "number", "rel": "relationship", "ethn": "ethnicity", "eth": "ethnicity",
+    "nat": "nationality",
+    # A unit says how an amount is given, not what it is ("Svc Chg PW" is a service charge).
+    "pw": "", "pcm": "", "pa": "",
 }
+# A paper form's question number before the heading: "12. Tenant's age", "Q12a)", "12 -",
+# "Question 4:". A bare number needs its punctuation ("3 bedroom flats" keeps its 3).
+QUESTION_NUMBER = re.compile(r"^\s*(?:(?:q|question)\s*\.?\s*\d{1,3}[a-z]?\b\s*[.):\-–]*|\d{1,3}[a-z]?\s*[.):\-–]+)\s*",
+                             re.IGNORECASE)
 PHRASES = [  # before splitting into words
     (r"\bd\.\s?o\.\s?b\b\.?", "date of birth"), (r"\bbirth\s?date\b", "date of birth"),
     (r"\(?\b(y/n|yes/no|yes or no)\b\)?", " "),  # a flag's answers, not its name
@@ -198,6 +217,7 @@ class Vocabulary:
         return list(self._words[key])
 
     def _split(self, text):
+        text = QUESTION_NUMBER.sub("", text, count=1)
         text = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", text)  # camelCase, ONSCode
         text = text.lower().replace("’", "'").replace("‘", "'")
         for pattern, replacement in PHRASES:
@@ -532,6 +552,33 @@ def _scores(header, index, member=None):
     return best
 
 
+EVIDENCE_FLOOR = 30  # targets scoring less on the header alone are not worth weighing the values for
+
+
+def _weigh_values(found, values, index):
+    """A header's {target: (score, matched)} with its column's values as evidence
+    (column_values.py): a target they fit scores more, one they rule out is dropped."""
+    from cldc.platform.uploads.column_values import RULED_OUT, Column, fit
+
+    column = Column(values)
+    if column.shape is None:
+        return found
+    weighed = {}
+    for target, (score, matched) in found.items():
+        if score >= EVIDENCE_FLOOR:
+            entry = index.by_target[target]
+            question = entry.question
+            is_age = Target(question.id, DATE_OF_BIRTH) in index.by_target
+            is_postcode = "postcode" in index.vocabulary.words(f"{question.label} {question.text}")
+            evidence = fit(column, question, entry.kind, is_age, is_postcode)
+            if evidence is RULED_OUT:
+                continue
+            if score < CONFIDENT:  # lifting a sure match further would only eat into its rivals' margins
+                score = min(100, score + evidence)
+        weighed[target] = (score, matched)
+    return weighed
+
+
 # --- Assignment ---------------------------------------------------------------------------
 
 
@@ -543,8 +590,9 @@ def _clash(a, b):
     return a.slot is None or b.slot is None or a.slot == b.slot
 
 
-def suggest(definition, headers, synonyms=None, members=None):
-    """A Mapping for each header, in order (see the module's docstring). `members`: the
+def suggest(definition, headers, synonyms=None, members=None, values=None):
+    """A Mapping for each header, in order (see the module's docstring). `values`: each
+    column's values (or some of them), read as evidence (column_values.py). `members`: the
     name of a repeat block whose members the headers describe, one row a member (a
     sheet of their own): then each header maps to a question of the block's first
     member, or to the record's reference (member_targets)."""
@@ -559,6 +607,8 @@ def suggest(definition, headers, synonyms=None, members=None):
         first = definition.repeats[members].indices[0]
         found = [{target: score for target, score in _scores(header, index, first).items() if target in allowed}
                  for header in headers]
+    if values is not None:
+        found = [_weigh_values(each, column, index) for each, column in zip(found, values)] + found[len(values):]
     scores = [{target: score for target, (score, _) in each.items()} for each in found]
 
     # Equal claims go to the header whose matched words say more ("ONS LA code"

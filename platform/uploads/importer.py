@@ -40,6 +40,7 @@ from cldc.platform import registry
 from cldc.platform.definitions.values import RETIRED_OPTION, normalise, to_json
 from cldc.platform.organisations import policy
 from cldc.platform.organisations.context import pinned as pinned_organisations
+from cldc.platform.places.fill import PostcodeAuthorities, fill_for_channel, postcodes_filling
 from cldc.platform.records.gateway import (StaleRecord, WindowClosed, commit, create_many, duplicate_key,
                                            provider_reference)
 from cldc.platform.records.models import Record
@@ -122,6 +123,7 @@ class Importer:
         self.upload_only = {rule.id for rule in self.pack.rules if rule.bulk_upload_only}
         self.value_map = saved_values(upload)
         self.spool = None  # where issues wait while an all-or-nothing transaction runs
+        self.postcodes = PostcodeAuthorities()  # the local authorities of the run's postcodes
 
     # --- the run -----------------------------------------------------------------
 
@@ -284,6 +286,8 @@ class Importer:
         an earlier row's reference, and then it is rejected as a duplicate in the file."""
         upload = self.upload
         existing = self.stored_records_for(chunk)
+        # The chunk's postcodes' local authorities, BULK_SIZE a request, each once a run (docs/places.md).
+        self.postcodes.prepare([p for row in chunk if not row.outcome for p in postcodes_filling(self.definition, row.answers)])
         rows = []
         for row in chunk:
             record = None if row.outcome else self.stored_record_of(row, existing)
@@ -291,6 +295,8 @@ class Importer:
                 record = record or Record(
                     collection=upload.collection, record_type=upload.record_type, version=upload.version,
                     owning_organisation=row.owner, managing_organisation=row.manager or row.owner)
+                row.answers, not_filled = fill_for_channel(self.definition, record.answers, row.answers, self.postcodes)
+                row.issues += [self.issue_at(row, n["field"], n["rule"], n["severity"], n["message"]) for n in not_filled]
                 rows.append((record, row.answers))
         return judge.chunk(rows, user=upload.user, confirm=upload.confirmed_rules, windows=self.windows,
                            inferred=self.inferred)

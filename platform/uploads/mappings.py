@@ -6,13 +6,15 @@ is saved are matches.py; the pages of one upload, views.py."""
 from dataclasses import dataclass
 
 from cldc.platform import registry
-from cldc.platform.uploads import automap
+from cldc.platform.uploads import automap, learned
 from cldc.platform.uploads.member_parts import open_kept, split_cell
 from cldc.platform.uploads.models import SavedMapping
 from cldc.platform.uploads.provider_rows import parse_target, target_key, value_key
+from cldc.platform.uploads.refusals import UploadError
 from cldc.platform.uploads.template import is_annotation_heading
 
 OPTION_RULES = ("invalid_option", "retired_option")  # errors a value correction can fix
+SAMPLE_ROWS = 50  # the rows whose values are weighed as evidence of what a column answers
 
 
 def saved_mappings(upload, kind):
@@ -69,10 +71,11 @@ def column_plan(upload, columns):
     columns against its repeat block's questions."""
     definition = registry.get(upload.collection).definition(upload.record_type, upload.version)
     saved = {m.source: parse_target(m.target) for m in saved_mappings(upload, SavedMapping.Kind.COLUMN)}
+    samples = column_samples(upload)
     plan = []
     for number, part in enumerate(upload.parts or [{"name": "", "block": ""}]):
         own = {index: header for index, header in columns.items() if split_cell(index)[0] == number}
-        plan += _part_plan(definition, own, saved, part["name"] if upload.parts else "", part["block"])
+        plan += _part_plan(definition, own, saved, part["name"] if upload.parts else "", part["block"], samples)
     by_variable = {}
     for choice in plan:
         if choice.target is not None:
@@ -84,21 +87,50 @@ def column_plan(upload, columns):
     return plan
 
 
-def _part_plan(definition, columns, saved, sheet, members):
+def column_samples(upload):
+    """{column index: the values of its first SAMPLE_ROWS rows}, read as evidence of
+    what each column answers and never kept; none for an upload in parts, or a file
+    that cannot be read (the import says why)."""
+    if upload.parts:
+        return {}
+    samples = {}
+    try:
+        with open_kept(upload) as file:
+            for count, (_, cells) in enumerate(file.rows()):
+                if count >= SAMPLE_ROWS:
+                    break
+                for index, value in cells.items():
+                    samples.setdefault(index, []).append(value)
+    except UploadError:
+        return {}
+    return samples
+
+
+def _part_plan(definition, columns, saved, sheet, members, samples):
     """The ColumnChoices of one part's columns ({index: header}): saved, else automatic."""
     known = {str(t) for t in (automap.member_targets(definition, members) if members else automap.targets(definition))}
     indexes = sorted(columns)
-    mappings = automap.suggest(definition, [columns[i] for i in indexes], members=members or None)
-    plan = []
-    for index, mapping in zip(indexes, mappings):
-        choice = ColumnChoice(index, columns[index], mapping.target, mapping.band, mapping.suggestions, sheet, members)
+    mappings = automap.suggest(definition, [columns[i] for i in indexes], members=members or None,
+                               values=[samples.get(i, []) for i in indexes])
+    plan = [ColumnChoice(index, columns[index], mapping.target, mapping.band, mapping.suggestions, sheet, members)
+            for index, mapping in zip(indexes, mappings)]
+    others = learned.learned(definition.collection, definition.record_type, {choice.saved_as for choice in plan})
+    for choice in plan:
         key = choice.saved_as
-        if is_annotation_heading(columns[index]):  # our own error columns, in a corrected file
+        if is_annotation_heading(choice.header):  # our own error columns, in a corrected file
             choice.target, choice.band, choice.suggestions = None, "saved", []
         elif key in saved and (saved[key] is None or str(saved[key]) in known):
             choice.target, choice.band = saved[key], "saved"
-        plan.append(choice)
+        elif key in others and str(parse_target(others[key])) in known and choice.target != parse_target(others[key]):
+            _offer_learned(choice, parse_target(others[key]))
     return plan
+
+
+def _offer_learned(choice, target):
+    """What other organisations matched the heading to, offered first and never applied."""
+    score = max((s.score for s in choice.suggestions if s.target == target), default=0)
+    choice.target, choice.band = target, "doubtful"
+    choice.suggestions = [automap.Scored(target, score), *[s for s in choice.suggestions if s.target != target]][:3]
 
 
 def read_headings(upload):
@@ -116,6 +148,7 @@ def save_columns(upload, choices, person):
     """Keep a confirmed column mapping on the upload and for the organisation's next file."""
     upload.columns = chosen_columns(choices)
     upload.save(update_fields=["columns"])
+    learned.remember(upload, choices)
     for choice in choices:
         SavedMapping.objects.update_or_create(
             organisation=upload.organisation, collection=upload.collection, record_type=upload.record_type,

@@ -158,3 +158,24 @@ class SavedMapping(models.Model):
 
     def __str__(self):
         return f"{self.variable or ''}:{self.source} -> {self.target or '(none)'}"
+
+
+class HandMatch(models.Model):
+    """A heading an organisation matched by hand to a question (learned.py): when enough
+    organisations match one heading to one question, it is suggested to everyone. Only
+    the heading and the question are kept, never a value of the file."""
+
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
+    collection = models.CharField(max_length=40)
+    record_type = models.CharField(max_length=40)
+    heading = models.CharField(max_length=200, help_text="The heading as compared (trimmed, lower case)")
+    target = models.CharField(max_length=200, help_text="The target the organisation chose for it")
+    matched_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "collection", "record_type", "heading"],
+                                               name="one_hand_match_per_heading")]
+        indexes = [models.Index(fields=["collection", "record_type", "heading"])]
+
+    def __str__(self):
+        return f"{self.heading} -> {self.target}"

@@ -55,8 +55,8 @@ def independent_counts():
     ended = [a for a in cases if in_quarter(a.get("preventenddate"))]
     p1 = {"total": len(ended), **{column: sum(a["preventend"] in codes for a in ended)
                                   for column, codes in P1_COLUMNS.items()}}
-    placed = [a for a in cases if a.get("tastart1") and not a.get("taend1")]
-    ta1 = {"total": len(placed), **{f"tatype_current-{code}": sum(a["tatype1"] == code for a in placed)
+    placed = [a for a in cases if a.get("tastart1") and a["tastart1"] <= END and (a.get("taend1") or "9") > END]
+    ta1 = {"total": len(placed), **{f"tatype_at_end-{code}": sum(a["tatype1"] == code for a in placed)
                                     for code in range(1, 7)},
            "outside": sum(a["taoutside1"] == 1 for a in placed)}
     return {"A1": a1, "P1": p1, "TA1": ta1}

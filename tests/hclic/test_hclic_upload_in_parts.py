@@ -15,6 +15,7 @@ from unittest.mock import patch
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django_tenants.utils import schema_context
 
 from cldc.api.keys import create_client
@@ -275,3 +276,26 @@ def test_a_supplier_cannot_leave_a_member_file_without_its_case_reference(counci
                                            "cannot be joined to their cases. Match that column in columns.")]
     with schema_context("hclic"):
         assert not Upload.objects.filter(organisation=uploading).exists()
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_cldc_upload_takes_a_workbook_of_several_sheets_or_several_csv_files(tmp_path, councils, kind):
+    uploading, _ = councils
+    files = workbook(sheets(ALL_CASES)) if kind == "xlsx" else csv_files(sheets(ALL_CASES))
+    paths = []
+    for file in files:
+        path = tmp_path / file.name
+        path.write_bytes(file.read())
+        paths.append(str(path))
+    out = io.StringIO()
+    call_command("cldc", "upload", "--service", "hclic", "--record-type", "case", "--version", "2026",
+                 "--organisation", uploading.ons_code, "--user", "officer@partsville.example", *paths, stdout=out)
+    report = json.loads(out.getvalue())
+    with schema_context("hclic"):
+        upload = Upload.objects.get(organisation=uploading)
+        assert [part["block"] for part in upload.parts] == ["", "person", "placement"]
+        assert (upload.status, upload.created, upload.rejected) == ("done", 5, 0), (
+            report, list(upload.issues.values()))
+    stored = cases_of(uploading)
+    assert sorted(stored) == sorted(case["caseref"] for case in ALL_CASES)
+    assert stored["LOC/2026/0005"][0]["age3"] == 36 and stored["LOC/2026/0004"][0]["tastart2"] == "2026-06-30"

@@ -31,7 +31,9 @@ BEFORE = {
 AFTER = {
     "merged provider": (True, True),  # moved to the absorbing organisation, which holds both now
     "absorbing provider": (True, True),  # sees the merged organisation's logs through the merge
-    "parent coordinator": (False, False),  # the merged organisation is closed: its relationships grant nothing
+    # The parent's relationship passed to the absorbing organisation: it acts for it, and so for
+    # the merged organisation's logs through the merge (as CORE moves the relationship).
+    "parent coordinator": (True, True),
     "other coordinator": (False, False),
 }
 
@@ -138,12 +140,66 @@ def test_a_merge_that_cannot_be_made_says_why_and_changes_nothing(world, case, f
         merges.merge(absorbing, merged, date(2026, 5, 1))
     elif case == "twice":
         merges.merge(merged, world["orgs"]["other"], date(2026, 5, 1))
-    before = (list(Organisation.objects.order_by("pk").values()), list(Membership.objects.order_by("pk").values()))
+    def held():
+        return [list(model.objects.order_by("pk").values())
+                for model in (Organisation, Membership, OrganisationRelationship)]
+
+    before = held()
     with pytest.raises(merges.MergeRefused) as refused:
         merges.merge(merged, absorbing, day)
     assert (refused.value.field, refused.value.message) == (field, message)
-    assert (list(Organisation.objects.order_by("pk").values()),
-            list(Membership.objects.order_by("pk").values())) == before
+    assert held() == before
+
+
+# --- Relationships pass to the absorbing organisation -------------------------------------------
+
+
+def windows(**filters):
+    return sorted((r.parent.name, r.child.name, r.starts_on, r.ends_on)
+                  for r in OrganisationRelationship.objects.filter(**filters).select_related("parent", "child"))
+
+
+def test_a_merge_passes_the_relationships_to_the_absorbing_organisation_from_the_merge_date(world, make_organisation):
+    merged, absorbing = world["orgs"]["merged"], world["orgs"]["absorbing"]
+    agent = make_organisation("Agent Lettings", parent=merged)  # the merged organisation is its stock owner
+    OrganisationRelationship.objects.create(parent=absorbing, child=merged, kind="stock_owner")
+    day_before = MERGE_DATE - timedelta(days=1)
+
+    done = merges.merge(merged, absorbing, MERGE_DATE)
+
+    assert windows() == sorted([
+        ("Umbrella Group", "Riverside Homes", None, day_before), ("Umbrella Group", "Coast Housing", MERGE_DATE, None),
+        ("Riverside Homes", "Agent Lettings", None, day_before), ("Coast Housing", "Agent Lettings", MERGE_DATE, None),
+        ("Coast Housing", "Riverside Homes", None, day_before),  # with the absorbing one itself: ends, not passed on
+    ])
+    assert [(r.child.name, why) for r, why in done.relationships_ended] == [
+        ("Riverside Homes", "Coast Housing would be both sides of it")]
+    # The absorbing organisation's people act for the agent from the merge date, not before.
+    person = world["people"]["absorbing provider"]
+    assert policy.may_act_for(person, agent) and not policy.may_act_for(person, agent, day_before)
+    assert policy.may_act_for(world["people"]["parent coordinator"], absorbing)
+    assert not policy.may_act_for(world["people"]["parent coordinator"], absorbing, day_before)
+
+
+def test_a_relationship_that_would_make_a_loop_ends_and_is_not_passed_on(world, make_organisation):
+    merged, absorbing = world["orgs"]["merged"], world["orgs"]["absorbing"]
+    OrganisationRelationship.objects.create(parent=merged, child=world["orgs"]["parent"], kind="supporting")
+    OrganisationRelationship.objects.create(parent=world["orgs"]["parent"], child=absorbing, kind="stock_owner")
+    # Riverside supports Umbrella, Umbrella owns Coast's stock... and Umbrella owns Riverside's:
+    # Coast cannot take over a relationship with Umbrella in both directions.
+    plan = merges.relationships_plan(merged, absorbing, MERGE_DATE)
+    refused = [(r.parent.name, r.child.name, why) for r, successor, why in plan if successor is None]
+    assert len(refused) == 2 and all("already a parent" in why or "already has it" in why for *_, why in refused)
+    merges.merge(merged, absorbing, MERGE_DATE)
+    assert windows(starts_on=MERGE_DATE) == []
+
+
+def test_a_merge_in_the_future_leaves_the_relationships_as_they_are_until_then(world):
+    merged, absorbing = world["orgs"]["merged"], world["orgs"]["absorbing"]
+    parent_coordinator = world["people"]["parent coordinator"]
+    merges.merge(merged, absorbing, TODAY + timedelta(days=10))
+    assert policy.may_act_for(parent_coordinator, merged) and not policy.may_act_for(parent_coordinator, absorbing)
+    assert policy.may_act_for(parent_coordinator, absorbing, TODAY + timedelta(days=10))
 
 
 # --- Support merges in the web service, with check your answers ---------------------------------
@@ -160,6 +216,7 @@ def test_support_merges_through_a_form_and_check_your_answers(world, make_person
     assert merged.absorbing_organisation is None  # nothing until it is confirmed
     page = support.get(reverse("merge-organisation-check", args=[merged.pk])).content.decode()
     assert "Coast Housing" in page and "1 June 2026" in page and "1 people become members" in page
+    assert "Umbrella Group → Coast Housing (stock owner and managing agent)" in page  # the relationship passing on
 
     assert support.post(reverse("merge-organisation-check", args=[merged.pk])).url == reverse(
         "organisation-detail", args=[absorbing.pk])

@@ -31,7 +31,34 @@ POSTCODES = {
 }
 
 
+def _bulk(postcodes):
+    """postcodes.io's POST /postcodes: each postcode's result, or null for one it does not
+    know; a postcode whose own answer fails (500, not JSON, slow) fails the request."""
+    answers = [POSTCODES.get(p, WESTMINSTER if p.startswith("SW1") else (404, b"")) for p in postcodes]
+    failing = next((a for a in answers if a == "slow" or (a[0] not in (200, 404))), None)
+    if failing:
+        return failing
+    try:
+        results = [json.loads(body)["result"] if status == 200 else None for status, body in answers]
+    except ValueError:
+        return (200, b"<html>Service unavailable</html>")
+    return (200, json.dumps({"status": 200, "result": [
+        {"query": p, "result": r} for p, r in zip(postcodes, results)]}).encode())
+
+# postcodes.io's bulk look-up here places every other SW1 postcode in Westminster, so
+# that a test can ask for many postcodes that it finds.
+WESTMINSTER = POSTCODES["SW1A 2AA"]
+
+
 class Replay(BaseHTTPRequestHandler):
+    def do_POST(self):  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        self.server.seen.append({"path": self.path, "key": self.headers.get("key"), "postcodes": body.get("postcodes")})
+        if self.path == "/postcodes" and len(body.get("postcodes") or ()) <= 100:
+            self.answer(_bulk(body["postcodes"]))
+        else:
+            self.answer((400, b'{"status": 400, "error": "No more than 100 postcodes per request"}'))
+
     def do_GET(self):  # noqa: N802 (http.server's name)
         self.server.seen.append({"path": self.path, "key": self.headers.get("key")})
         url = urlsplit(self.path)
@@ -45,8 +72,20 @@ class Replay(BaseHTTPRequestHandler):
                 answer = (200, _recorded("os_places_find.json"))
             else:
                 answer = (200, _recorded("os_places_no_results.json"))
+        elif url.path == "/postcode":  # OS Places' addresses at a postcode
+            if self.headers.get("key") != ADDRESS_KEY:
+                answer = (401, b'{"error": {"statuscode": 401, "message": "Missing or unsupported API key provided."}}')
+            elif query.get("postcode") == "SW1A 2AA":
+                answer = (200, _recorded("os_places_postcode_sw1a_2aa.json"))
+            elif query.get("postcode") == "EH1 1AA":
+                answer = (500, b'{"error": {"statuscode": 500}}')
+            else:
+                answer = (200, _recorded("os_places_no_results.json"))
         else:
             answer = (404, b"{}")
+        self.answer(answer)
+
+    def answer(self, answer):
         if answer == "slow":
             time.sleep(SLOW_SECONDS)
             answer = (200, _recorded("postcodes_io_sw1a_2aa.json"))

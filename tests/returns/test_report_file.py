@@ -38,6 +38,9 @@ def read(tmp_path, text):
      "change_threshold: give percent and at_least"),
     ("tables:\n" + GOOD_TABLE + GOOD_TABLE, "a table id is used twice"),
     ("tables:\n  - {id: T1, title: Visits, colour: red, columns: [visitmode]}\n", "unknown keys colour"),
+    ("member_values:\n  - {id: person_at_end, label: P, block: person, open_on: quarter_end, value: \"age{n}\"}\n"
+     "tables:\n" + GOOD_TABLE,
+     "member_values: person_at_end: block: no repeat block called 'person' that says when its members open"),
 ])
 def test_a_mistake_in_a_reports_file_is_refused_naming_the_place(tmp_path, text, message):
     with pytest.raises(DefinitionError) as raised:

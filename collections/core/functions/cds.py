@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.db.models import Max
 
+from cldc.platform.exports import entry_columns
 from cldc.platform.exports.columns import is_date, is_flag, is_time, literal
 from cldc.platform.exports.formats import export_format, scheduled_run
 
@@ -47,7 +48,13 @@ OFFSET = {"lettings": {"formid", "owningorgid", "maningorgid"}, "sales": set()} 
 LEFT_OUT_WITHOUT = {"lettings": {
     "owningorgid": "owningorgid", "owningorgname": "owningorgid", "hcnum": "owningorgid",
     "maningorgid": "maningorgid", "maningorgname": "maningorgid", "manhcnum": "maningorgid",
-    "renttype_detail": "renttype_detail"}}
+    "renttype_detail": "renttype_detail",
+    **dict.fromkeys(("confidential", "cligrp1", "cligrp2", "intstay", "mantype", "reghome", "schtype", "support",
+                     "units_scheme", "scheme", "scheme_status"), "scheme"),
+    **dict.fromkeys(("mobstand", "scheme_old", "units", "location_code", "location_status"), "location_code")}}
+# Elements sent for one kind of letting only (README §2.5): supported housing (needstype 2)
+# has unittype_sh and no unittype_gn. {element: (the element it depends on, a code, sent when it has it)}.
+SENT_ONLY_WHEN = {"lettings": {"unittype_sh": ("needstype", "2", True), "unittype_gn": ("needstype", "2", False)}}
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<forms>\n'
 XML_TAIL = "</forms>\n"
 MANIFEST = ('<?xml version="1.0" encoding="UTF-8"?>\n<report>\n  <form-data-summary>\n    <records>\n'
@@ -188,12 +195,17 @@ class FormWriter:
                  else f"(({value})::bigint + {LOG_ID_OFFSET})::text"
                  for name, column, value in zip(names, self.columns, values)]
         left_out = LEFT_OUT_WITHOUT.get(self.record_type, {})
+        sent_only_when = SENT_ONLY_WHEN.get(self.record_type, {})
         elements = []
         for name, value in zip(names, texts):
             element = (f"CASE WHEN {_blank(value)} THEN {literal(f'    <{name}/>' + chr(10))} "
                        f"ELSE {literal(f'    <{name}>')} || {value} || {literal(f'</{name}>' + chr(10))} END")
             if left_out.get(name) in names:  # left out, not sent blank, when what it depends on is blank
                 element = f"CASE WHEN {_blank(texts[names.index(left_out[name])])} THEN '' ELSE {element} END"
+            if name in sent_only_when and sent_only_when[name][0] in names:
+                other, code, when_it_has = sent_only_when[name]
+                has = f"(({texts[names.index(other)]}) IS NOT DISTINCT FROM {literal(code)})"
+                element = f"CASE WHEN {has} = {str(when_it_has).lower()} THEN {element} ELSE '' END"
             elements.append(element)
         pieces = [literal("  <form>\n"), *elements, literal("  </form>\n")]
         # concat() of at most 100 arguments, nested: `a || b || …` copies the growing text at
@@ -226,6 +238,8 @@ def _numbers(column):
         return all(isinstance(code, int) for _, code in column.codes)
     if column.record:
         return column.record in NUMBER_FACTS
+    if column.entry and column.question is None:
+        return entry_columns.is_number(column)
     question = column.question
     if question is not None:
         if question.type == "checkbox":

@@ -23,6 +23,8 @@ SUBCOMMANDS = {
     "export": "cldc.platform.cli.export",
     "xsd": "cldc.platform.cli.xsd",
     "import-xml": "cldc.platform.cli.import_xml",
+    "backup": "cldc.platform.cli.backup",
+    "restore": "cldc.platform.cli.restore",
 }
 
 

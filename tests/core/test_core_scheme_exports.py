@@ -23,6 +23,7 @@ from cldc.platform.registers.periods import status_on
 from cldc.platform.registry import get as collection
 from cldc.tests.core.schemes import deactivate, make_scheme
 from cldc.tests.core.test_core_cds_export import LETTINGS_CONFIRMED, LETTINGS_LOG, golden, store
+from cldc.tests.core.test_core_cds_export import exports_in_tmp, mhclg  # noqa: F401 (fixtures: §1's organisation)
 
 # The 17 elements CDS has for a supported-housing log with a scheme and a location, in
 # their emit order, between amended_by and renttype_detail (cds_lettings_2026_fields.csv).
@@ -39,16 +40,6 @@ LOCATION = dict(postcode="SW1A 2AA", name="Downing Street", type_of_unit=7, unit
 ON = dt.date(2026, 4, 3)
 # The general-needs property answers a supported-housing log takes from its location instead.
 PROPERTY = ("uprn", "address_line1", "town_or_city", "postcode_full", "la", "unittype_gn", "beds", "wchair")
-
-
-@pytest.fixture(autouse=True)
-def exports_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def mhclg(make_organisation):
-    return make_organisation("MHCLG", type="local_authority", regulator_number="1234")
 
 
 @pytest.fixture

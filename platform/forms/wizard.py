@@ -196,10 +196,14 @@ class LogWizard(NamedUrlWizardView):
                 messages.warning(self.request, note["message"])  # a banner on the page shown next
         if outcome.changes:  # saved: this version is the person's own (with no change, nothing was checked)
             form.saved_at(outcome.record.lock_version)
-        page_errors = [e for e in outcome.errors if e["field"] in on_page]
+        # An error is this page's when it names an answer on it, even if the rule attaches it
+        # first to a question of another page (a postcode that is not the scheme location's):
+        # shown on the first of its fields here, or the person would see only that the answer went.
+        page_errors = [(e, place) for e in outcome.errors
+                       if (place := next((f for f in [e["field"], *e.get("attach_to", ())] if f in on_page), None))]
         if page_errors:
-            for error in page_errors:
-                question = self.log.definition.variables.get(error["field"])
+            for error, place in page_errors:
+                question = self.log.definition.variables.get(place)
                 on_field = question is not None and question.id in form.fields  # not a calculated total
                 if error["message"] not in form.errors.get(question.id if on_field else NON_FIELD_ERRORS, []):
                     form.add_error(question.id if on_field else None, error["message"])

@@ -172,3 +172,19 @@ def test_the_form_offers_the_log_s_organisations_schemes_active_on_its_start_dat
     assert stored(record).answers["la"] == "E09000033"
     answers = client.get(f"/logs/{record.pk}/setup/check-answers/").content.decode()
     assert "Hope House (S" in answers and "From the location" in answers and "Westminster" in answers
+
+
+def test_an_address_whose_postcode_is_not_the_location_s_is_refused_on_the_address_page_in_the_rule_s_words(
+        schemes, orgs, coordinator, client_for):
+    # The rule attaches to the location first; the answer that breaks it is on this page,
+    # so this page must say why (it once said only "Enter postcode", the answer being refused).
+    client = client_for("core", coordinator)
+    record = set_up_log(client, orgs["parent"], record_type="core:lettings")
+    with schema_context("core"):
+        submit(record, supported(schemes), "form", today=TODAY)
+    refused = page(client, stored(record), "address", {"address_line1": "1 Other Street", "town_or_city": "London",
+                                                       "postcode_full": "SW1A 2AB"})
+    assert refused.status_code == 200
+    body = refused.content.decode()
+    assert "does not match the postcode for the location in the scheme" in body
+    assert 'href="#id_postcode_full"' in body  # the error summary links to the page's own field

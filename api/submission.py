@@ -19,7 +19,7 @@ from django.db import transaction
 from cldc.api.acting import organisations_acted_for
 from cldc.api.problems import Problem, issue, issues_from
 from cldc.platform import registry
-from cldc.platform.places.fill import PostcodeAuthorities, fill_for_channel
+from cldc.platform.places.fill import PostcodeAuthorities, fill_for_channel, still_unanswered
 from cldc.platform.records.gateway import StaleRecord, WindowClosed, submit
 from cldc.platform.records.models import Record
 from cldc.platform.records.references import References
@@ -160,12 +160,12 @@ class Writer:
             if validate_only:
                 outcome = submit(record, answers, SOURCE, None, confirm=list(confirm), validate_only=True,
                                  windows=self.windows)
-                outcome.notes += not_filled
+                outcome.notes += still_unanswered(not_filled, outcome.record.answers)
                 return outcome
             with transaction.atomic():
                 outcome = submit(record, answers, SOURCE, None, confirm=list(confirm), expected_version=expected_version,
                                  api_client=self.client, windows=self.windows)
-                outcome.notes += not_filled
+                outcome.notes += still_unanswered(not_filled, outcome.record.answers)
                 if outcome.refused:
                     transaction.set_rollback(True)
                     outcome.saved = False

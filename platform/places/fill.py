@@ -93,6 +93,12 @@ def fill_for_channel(definition, held, answers, authorities):
                       "message": n["message"]} for n in notes]
 
 
+def still_unanswered(notes, judged):
+    """Of fill_for_channel's notes, those whose local authority the judged answers still
+    lack: another fill (a chosen register entry's, in the gateway) may have answered it."""
+    return [note for note in notes if judged.get(note["field"]) in (None, "")]
+
+
 def _filled(definition, held, answers, authorities):
     """{local authority question: (code, name)} the postcodes fill, and for each that
     is not filled: its field, the form's reason and the channels' message."""

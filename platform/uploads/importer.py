@@ -40,7 +40,7 @@ from cldc.platform import registry
 from cldc.platform.definitions.values import RETIRED_OPTION, normalise, to_json
 from cldc.platform.organisations import policy
 from cldc.platform.organisations.context import pinned as pinned_organisations
-from cldc.platform.places.fill import PostcodeAuthorities, fill_for_channel, postcodes_filling
+from cldc.platform.places.fill import PostcodeAuthorities, fill_for_channel, postcodes_filling, still_unanswered
 from cldc.platform.records.gateway import (StaleRecord, WindowClosed, commit, create_many, duplicate_key,
                                            provider_reference)
 from cldc.platform.records.models import Record
@@ -98,6 +98,7 @@ class Row:
     record: object = None  # the log it creates, changes or leaves as it is
     outcome: str = ""  # created, updated, unchanged, rejected
     faulted: set = field(default_factory=set)  # variables the pack's checks on its cells found wrong
+    not_filled: list = field(default_factory=list)  # local authorities its postcode did not fill (places/fill.py)
 
 
 class Importer:
@@ -295,8 +296,8 @@ class Importer:
                 record = record or Record(
                     collection=upload.collection, record_type=upload.record_type, version=upload.version,
                     owning_organisation=row.owner, managing_organisation=row.manager or row.owner)
-                row.answers, not_filled = fill_for_channel(self.definition, record.answers, row.answers, self.postcodes)
-                row.issues += [self.issue_at(row, n["field"], n["rule"], n["severity"], n["message"]) for n in not_filled]
+                row.answers, row.not_filled = fill_for_channel(self.definition, record.answers, row.answers,
+                                                               self.postcodes)
                 rows.append((record, row.answers))
         return judge.chunk(rows, user=upload.user, confirm=upload.confirmed_rules, windows=self.windows,
                            inferred=self.inferred)
@@ -425,7 +426,8 @@ class Importer:
         row.issues += [self.issue_at(row, e["field"], e["rule"], "hard", e["message"]) for e in outcome.errors
                        if e["rule"] in self.upload_only or e["field"] not in faulted or e["rule"] == RETIRED_OPTION]
         row.issues += [self.issue_at(row, w["field"], w["rule"], "soft", w["message"]) for w in outcome.warnings]
-        row.issues += [self.issue_at(row, n["field"], n["rule"], n["severity"], n["message"]) for n in outcome.notes]
+        row.issues += [self.issue_at(row, n["field"], n["rule"], n["severity"], n["message"])
+                       for n in outcome.notes + still_unanswered(row.not_filled, outcome.record.answers)]
         key = (outcome.record.owning_organisation_id, outcome.record.duplicate_key)
         if key[1] and self.seen_duplicates.setdefault(key, row.number) != row.number:
             rule = self.pack.pipeline_rule("duplicate_in_file")  # the same log by the collection's own test

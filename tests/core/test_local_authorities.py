@@ -213,3 +213,20 @@ def test_an_upload_fills_each_row_s_local_authority_a_hundred_postcodes_a_look_u
         assert (issue.field, issue.message) == ("la", "We could not find the postcode ZZ1 1ZZ, so the local authority "
                                                       "was not filled in from it. Check the postcode, or give the local authority.")
         assert {r.answers.get("la") for r in Record.objects.exclude(answers__tenancycode="LA-149")} == {"E09000033"}
+
+
+def test_a_supported_housing_log_is_not_told_to_give_the_local_authority_its_location_gave(
+        api, orgs, settings, postcode_lookup):  # noqa: F811
+    from cldc.platform.organisations.models import DataSharingAgreement
+    from cldc.tests.core.schemes import make_scheme
+
+    settings.CLDC_POSTCODE_LOOKUP_URL = ""  # no look-up: the location still answers the local authority
+    DataSharingAgreement.objects.get_or_create(organisation=orgs["parent"], defaults={
+        "accepted_by_name": "Their data protection officer", "accepted_on": dt.date(2026, 4, 1)})
+    scheme, (location,) = make_scheme(orgs["parent"])
+    response = create(api, orgs["parent"], {"tenancycode": "T-1", "startdate": "2026-05-04", "needstype": 2,
+                                           "scheme_id": scheme.code, "location_id": str(location.pk),
+                                           "postcode_full": "SW1A 2AA"})
+    assert response.status_code == 201, response.json()
+    assert response.json()["answers"]["la"] == "E09000033"
+    assert "local_authority_from_postcode" not in [w["rule"] for w in response.json()["warnings"]]

@@ -557,8 +557,10 @@ EVIDENCE_FLOOR = 30  # targets scoring less on the header alone are not worth we
 
 def _weigh_values(found, values, index):
     """A header's {target: (score, matched)} with its column's values as evidence
-    (column_values.py): a target they fit scores more, one they rule out is dropped."""
-    from cldc.platform.uploads.column_values import RULED_OUT, Column, fit
+    (column_values.py): a target they fit scores more, one they rule out is dropped;
+    but a heading that surely names a question keeps it when its values are only
+    mistakes, which each row then reports on its field (unmatched, they would be lost)."""
+    from cldc.platform.uploads.column_values import RULED_OUT, Column, fit, holds_mistakes
 
     column = Column(values)
     if column.shape is None:
@@ -571,7 +573,7 @@ def _weigh_values(found, values, index):
             is_age = Target(question.id, DATE_OF_BIRTH) in index.by_target
             is_postcode = "postcode" in index.vocabulary.words(f"{question.label} {question.text}")
             evidence = fit(column, question, entry.kind, is_age, is_postcode)
-            if evidence is RULED_OUT:
+            if evidence is RULED_OUT and not (score >= CONFIDENT and holds_mistakes(column, question)):
                 continue
             if score < CONFIDENT:  # lifting a sure match further would only eat into its rivals' margins
                 score = min(100, score + evidence)

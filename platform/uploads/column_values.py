@@ -106,5 +106,12 @@ def fit(column, question, kind, is_age, is_postcode):
     return EVIDENCE if answers >= FIT_SHARE * len(column.values) else 0
 
 
+def holds_mistakes(column, question):
+    """Whether values that rule `question` out are mistakes in its answers (words, or
+    numbers out of its range, for a number) rather than answers of another kind (dates,
+    postcodes, or amounts for a question with options)."""
+    return column.shape == "words" or (column.shape == "number" and question.type == "numeric")
+
+
 def _answers(question, value):
     return match_value(question, value) is not None or value_guess(question, value, limit=1).band == VALUE_CONFIDENT

@@ -88,6 +88,16 @@ def test_amounts_choose_the_amount_and_yes_no_the_question_of_whether_it_is_know
     assert (answers.target, answers.band) == (Target("net_income_known"), "confident")
 
 
+@pytest.mark.parametrize("values", [["forty"], ["34", "150"], ["34", "n/a", "fifty", "x"]])
+def test_a_surely_named_column_keeps_its_question_whatever_mistakes_its_values_hold(lettings, values):
+    # Its mistakes are each row's to report on the right field; unmatched, the column
+    # would be left out and its answers lost without a word.
+    sure = one(lettings, "Lead tenant's age")
+    assert sure.band == "confident"
+    assert (one(lettings, "Lead tenant's age", values).target, one(lettings, "Lead tenant's age", values).band) == (
+        sure.target, "confident")
+
+
 def test_dates_choose_a_date_question(lettings):
     assert one(lettings, "Tncy Start", ["01/04/2026", "2026-05-02"]).alternatives[0].target != Target("startertenancy")
     assert Target("startertenancy") in [s.target for s in one(lettings, "Tncy Start").alternatives]

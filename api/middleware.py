@@ -24,6 +24,7 @@ from cldc.api.calls import record_call
 from cldc.api.keys import client_for_key
 from cldc.api.models import ApiClient
 from cldc.api.problems import CONTENT_TYPE, SLUG_FOR_STATUS, problem_response
+from cldc.platform.operations.unavailable import database_unavailable
 
 API_PREFIX = "/api/"
 UPLOADS_PREFIX = "/api/v1/uploads/"
@@ -65,6 +66,8 @@ class ApiMiddleware:
             return problem_response(request, 413, "too-large", str(exception))
         if isinstance(exception, CLIENT_ERRORS):
             return None  # Django answers 400, 403 or 404; __call__ makes it a problem
+        if database_unavailable(exception):
+            return None  # an outage: handler500 answers 503 (cldc.platform.operations.unavailable)
         logger.exception("API error on %s %s", request.method, request.path)
         return problem_response(request, 500, "server-error",
                                 "The error has been logged. Try again later, or contact the service desk.")

@@ -69,13 +69,16 @@ PROBLEM_TYPES = {
                                                           "to try again, in seconds."),
     "server-error": ProblemType(500, "Something went wrong on our side",
                                 "Our fault: logged, with no internals in the answer."),
+    "unavailable": ProblemType(503, "The service is unavailable",
+                               "The database cannot be reached (a restart or an outage): the Retry-After header says "
+                               "when to try again, in seconds."),
 }
 TITLES = {slug: kind.title for slug, kind in PROBLEM_TYPES.items()}
 
 # For errors that arrive as a bare status (outside DRF views).
 SLUG_FOR_STATUS = {400: "invalid-request", 401: "not-authenticated", 403: "forbidden", 404: "not-found",
                    405: "method-not-allowed", 406: "not-acceptable", 413: "too-large", 415: "unsupported-media-type",
-                   429: "rate-limited", 500: "server-error"}
+                   429: "rate-limited", 500: "server-error", 503: "unavailable"}
 
 
 def issue(field, rule, message, severity="hard"):

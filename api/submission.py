@@ -16,7 +16,7 @@ What the API adds to the gateway:
 
 from django.db import transaction
 
-from cldc.api.acting import organisations_acted_for
+from cldc.api.acting import organisations_acted_for_by_pk
 from cldc.api.problems import Problem, issue, issues_from
 from cldc.platform import registry
 from cldc.platform.places.fill import PostcodeAuthorities, fill_for_channel, still_unanswered
@@ -45,7 +45,7 @@ class Writer:
     def __init__(self, client, service):
         self.client = client
         self.service = service
-        self.acted_for = {o.pk: o for o in organisations_acted_for(client)}
+        self.acted_for = organisations_acted_for_by_pk(client)  # {pk: Organisation}, one query
         # A batch asks the same questions a thousand times: remember the answers.
         self._soft_rules, self._references = {}, {}
         self.windows = Windows()

@@ -11,14 +11,15 @@ A file in the supplier's own columns (one, or a main file and its members' files
 cldc.platform.uploads.member_parts) has no person to match them, so `api_columns`
 matches each column as the client said (`columns`: heading -> question), else as the
 organisation's people saved it, else by the automatic match when it is confident; any
-other column is not read, and the answer lists it as unmatched. Values no option
-matches are not asked about either: the rules report them by row and field.
+other column is not read, and the answer lists it as unmatched and among the columns not
+read (`ignored_columns`, with why). Values no option matches are not asked about
+either: the rules report them by row and field.
 """
 
 from cldc.platform import registry
 from cldc.platform.records.references import References
 from cldc.platform.uploads import automap
-from cldc.platform.uploads.mappings import chosen_columns, column_plan, read_headings
+from cldc.platform.uploads.mappings import chosen_columns, column_plan, not_read_in, read_headings
 from cldc.platform.uploads.member_parts import JoinedUpload, open_kept, split_cell
 from cldc.platform.uploads.provider_rows import HeaderLayout, parse_target, target_key
 from cldc.platform.uploads.report import question_label
@@ -49,9 +50,10 @@ def api_columns(upload, given):
     mapping on the upload (nothing is saved for the organisation: no person confirmed
     it). `given`: {heading: question (a target key: the question's id, or "<id>:day" for the day of a date), or ""
     / None for not needed}; for a sheet of members, the block's first member's
-    question stands for every member's. Returns [{sheet, column, heading, question,
-    matched}] with matched one of given, saved, automatic and unmatched; raises
-    ColumnsRefused for a heading no column has or a question the version lacks."""
+    question stands for every member's. Returns ([{sheet, column, heading, question,
+    matched}] with matched one of given, saved, automatic and unmatched, the columns not
+    read: ignored_columns); raises ColumnsRefused for a heading no column has or a
+    question the version lacks."""
     definition = registry.get(upload.collection).definition(upload.record_type, upload.version)
     _, columns = read_headings(upload)
     plan = column_plan(upload, columns)
@@ -85,9 +87,28 @@ def api_columns(upload, given):
         raise ColumnsRefused(errors)
     upload.columns, upload.values_confirmed = chosen_columns(plan), True
     upload.save(update_fields=["columns", "values_confirmed"])
-    return [{"sheet": choice.sheet or None, "column": split_cell(choice.index)[2] + 1, "heading": choice.header,
-             "question": target_key(choice.target) if choice.target else None,
-             "matched": {"confident": "automatic"}.get(choice.band, choice.band)} for choice in plan]
+    columns = [{"sheet": choice.sheet or None, "column": split_cell(choice.index)[2] + 1, "heading": choice.header,
+                "question": target_key(choice.target) if choice.target else None,
+                "matched": {"confident": "automatic"}.get(choice.band, choice.band)} for choice in plan]
+    return columns, ignored_columns(definition, plan)
+
+
+def ignored_columns(definition, plan):
+    """[{sheet, column, heading, reason, suggested}] of the columns not read: `suggested`,
+    the question a doubtful match proposed (not sure enough to read the column unasked),
+    which the client may name in `columns`; else null."""
+    choices = {choice.index: choice for choice in plan}
+    ignored = []
+    for column in not_read_in(plan):
+        choice, found = choices[column.index], column.as_dict()
+        best = choice.suggestions[0] if choice.band == "unmatched" and choice.suggestions else None
+        found["suggested"] = None
+        if best is not None and best.score >= automap.DOUBTFUL:
+            found["suggested"] = target_key(best.target)
+            found["reason"] += (f": it may answer “{automap.describe(definition, best.target)}”, but not surely "
+                                "enough to be read unless columns names it")
+        ignored.append(found)
+    return ignored
 
 
 def automap_key(heading):

@@ -22,7 +22,12 @@ import argparse
 import json
 import os
 import random
+import signal
+import socket
+import statistics
+import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -32,7 +37,8 @@ sys.path.insert(0, str(ROOT.parent))  # `cldc` is the repository folder
 sys.path.insert(0, str(ROOT / "bench"))
 DATABASE = "cldc_bench_api"  # not cldc_bench: bench/upload_pipeline.py may run at the same time
 DOMAIN = "bench.localhost"
-TARGET_SECONDS = 5
+TARGET_SECONDS = 1
+TARGET_CONCURRENT = 200  # single creates a second, with 8 clients
 
 
 def set_up():
@@ -116,8 +122,147 @@ def payloads(count, seed, owners, person, prefix, schemes):
     return found
 
 
-def report(stage, seconds, records, outcome):
-    print(f"{stage:34} {seconds:6.2f} s  {records / seconds:7,.0f} records/s  {outcome}")
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def process_cpu(pid):
+    """CPU seconds (user and system) a process has used, read from /proc."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def processes_cpu(pids):
+    total = 0.0
+    for pid in pids:
+        try:
+            total += process_cpu(pid)
+        except OSError:  # ended meanwhile
+            pass
+    return total
+
+
+def gunicorn_pids(master):
+    children = open(f"/proc/{master}/task/{master}/children").read().split()
+    return [master, *map(int, children)]
+
+
+def database_backends(name):
+    """The pids of PostgreSQL's backends serving database `name` (it runs on this machine)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [name])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def start_server(port, workers, threads):
+    """gunicorn with the project's settings file on the bench database, on loopback."""
+    environment = {**os.environ, "CLDC_DB_NAME": DATABASE, "CLDC_API_RATE_LIMIT": "1000000/minute",
+                   "CLDC_WEB_WORKERS": str(workers), "CLDC_WEB_THREADS": str(threads)}
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "cldc.platform.wsgi", "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn stopped: {server.stderr.read().decode()[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    stop_server(server)
+    raise RuntimeError("gunicorn did not start in 60 s")
+
+
+def stop_server(server):
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)  # its own session: the master and its workers
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def concurrent_creates(key, bodies, clients, seconds, workers, threads):
+    """Single creates from `clients` threads, each with its own keep-alive session,
+    against gunicorn, for `seconds`: (creates, wall seconds, latencies, errors, CPU
+    seconds of the server's processes, CPU seconds of the database's backends)."""
+    import requests
+
+    port = free_port()
+    server = start_server(port, workers, threads)
+    try:
+        url = f"http://127.0.0.1:{port}/api/v1/records/"
+        headers = {"Host": DOMAIN, "Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        encoded = [json.dumps(body) for body in bodies]
+        queue, lock = iter(encoded), threading.Lock()
+        latencies, errors, stop = [], Counter(), threading.Event()
+
+        def next_body():
+            with lock:
+                return next(queue, None)
+
+        def client(warm_up):
+            with requests.Session() as session:
+                for _ in range(warm_up):  # each worker loads definitions, rule packs and tables once
+                    session.post(url.replace("records/", "records/validate/"), data=encoded[0], headers=headers,
+                                 timeout=120)
+                while not stop.is_set():
+                    body = next_body()
+                    if body is None:
+                        return
+                    started = time.perf_counter()
+                    try:
+                        response = session.post(url, data=body, headers=headers, timeout=30)
+                        status = response.status_code
+                    except requests.RequestException as error:
+                        status = type(error).__name__
+                    elapsed = time.perf_counter() - started
+                    with lock:
+                        if status == 201:
+                            latencies.append(elapsed)
+                        else:
+                            errors[status] += 1
+
+        warm = [threading.Thread(target=client, args=(3,)) for _ in range(clients)]
+        stop.set()  # warm-up calls only
+        for thread in warm:
+            thread.start()
+        for thread in warm:
+            thread.join()
+        stop.clear()
+        server_pids, backends = gunicorn_pids(server.pid), database_backends(DATABASE)
+        cpu_before, db_before = processes_cpu(server_pids), processes_cpu(backends)
+        threads_running = [threading.Thread(target=client, args=(0,)) for _ in range(clients)]
+        started = time.perf_counter()
+        for thread in threads_running:
+            thread.start()
+        timer = threading.Timer(seconds, stop.set)
+        timer.start()
+        for thread in threads_running:
+            thread.join()
+        wall = time.perf_counter() - started
+        timer.cancel()
+        cpu, db = processes_cpu(server_pids) - cpu_before, processes_cpu(backends) - db_before
+        return len(latencies), wall, latencies, errors, cpu, db
+    finally:
+        stop_server(server)
+
+
+def percentile(values, share):
+    return statistics.quantiles(values, n=100, method="inclusive")[share - 1] if len(values) > 1 else values[0]
+
+
+def report(stage, seconds, cpu, records, outcome):
+    """A stage's wall seconds, records a second, and this process's CPU milliseconds a
+    record (the database's backends not included)."""
+    print(f"{stage:34} {seconds:6.2f} s  {records / seconds:7,.0f} records/s  CPU {cpu / records * 1000:5.2f} ms "
+          f"a record  {outcome}")
 
 
 def main():
@@ -125,6 +270,10 @@ def main():
     parser.add_argument("-n", "--batch", type=int, default=1000, help="records in the batch (at most 1,000)")
     parser.add_argument("--singles", type=int, default=200, help="records sent one call at a time")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients against gunicorn (0: none)")
+    parser.add_argument("--seconds", type=float, default=20, help="how long the concurrent clients send")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn's worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn's threads a worker")
     parser.add_argument("--keep", action="store_true", help="keep the cldc_bench_api database afterwards")
     args = parser.parse_args()
 
@@ -160,23 +309,40 @@ def main():
         batch = payloads(args.batch, args.seed, owners, person, "BATCH-", schemes)
         size = len(json.dumps({"records": batch}).encode())
         print(f"batch of {args.batch:,} records, {size / 1e6:.1f} MB of JSON; target for storing it: "
-              f"under {TARGET_SECONDS} s")
+              f"at most {TARGET_SECONDS} s; load average {os.getloadavg()[0]:.2f}")
         for stage, path in (("batch, validate only", "records/batch/?validate_only=true"),
                             ("batch, validated and stored", "records/batch/"),
                             ("the same batch again (no change)", "records/batch/")):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             answer = post(path, {"records": batch})
-            seconds = time.perf_counter() - started
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
             statuses = Counter(result["status"] for result in answer["results"])
-            report(stage, seconds, args.batch, f"{answer['counts']}, statuses {dict(statuses)}")
+            report(stage, seconds, cpu, args.batch, f"{answer['counts']}, statuses {dict(statuses)}")
 
         singles = payloads(args.singles, args.seed + 2, owners, person, "SINGLE-", schemes)
         for stage, path in (("single validate-only calls", "records/validate/"), ("single creates", "records/")):
             statuses = Counter()
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             for body in singles:
                 statuses[post(path, body)["status"]] += 1
-            report(stage, time.perf_counter() - started, args.singles, f"statuses {dict(statuses)}")
+            report(stage, time.perf_counter() - started, time.process_time() - cpu, args.singles,
+                   f"statuses {dict(statuses)}")
+        if args.clients:
+            load = os.getloadavg()[0]
+            # twice the target's worth: if the clients use them all up, they stop early, and the rate holds
+            bodies = payloads(int(args.seconds * TARGET_CONCURRENT * 2), args.seed + 3, owners, person, "CONCURRENT-",
+                              schemes)
+            created, wall, latencies, errors, cpu, db = concurrent_creates(
+                key, bodies, args.clients, args.seconds, args.workers, args.threads)
+            if latencies:
+                milliseconds = [f"{percentile(latencies, share) * 1000:.0f}" for share in (50, 95, 99)]
+                print(f"single creates, {args.clients} clients, gunicorn {args.workers} workers x {args.threads} "
+                      f"threads: {created:,} in {wall:.1f} s = {created / wall:,.0f} creates/s (target "
+                      f"{TARGET_CONCURRENT}); p50/p95/p99 {'/'.join(milliseconds)} ms; errors {dict(errors) or 0}")
+                print(f"  CPU a create: server {cpu / created * 1000:.1f} ms, database {db / created * 1000:.1f} ms; "
+                      f"load average {load:.2f} before, {os.getloadavg()[0]:.2f} after")
+            else:
+                print(f"single creates, {args.clients} clients: none succeeded; errors {dict(errors)}")
         with schema_context("bench"):
             print(f"records stored: {Record.objects.count():,}")
     finally:

@@ -17,13 +17,19 @@ process, a fork that shares most of its pages with this one) printed, never asse
 1. check: a dry run (every row through the gateway, nothing stored);
 2. import: what an upload with no errors does: one pass in one transaction, each
    row through the gateway, then a record and its first revision;
-3. re-import: the same file again, which must change nothing.
+3. re-import: the same file again, which must change nothing;
+4. raw COPY: the stored records' answers and derived values, as JSONB, into a scratch
+   table by PostgreSQL's COPY (psycopg's `cursor.copy`): the floor the import is
+   compared with (the ratio printed is the import's speed over the COPY's).
+
+Each stage also prints its CPU time a row: this process's, and its judging processes'.
 
 Rows are judged in CLDC_UPLOAD_PROCESSES processes (one a CPU by default) while this
 one reads, converts and stores (platform/uploads/judging.py).
 """
 
 import argparse
+import itertools
 import os
 import resource
 import sys
@@ -44,6 +50,46 @@ def peak_mb(who=resource.RUSAGE_SELF):
 def judging_memory():
     children = peak_mb(resource.RUSAGE_CHILDREN)  # the largest judging process that has ended
     return f" (a judging process {children:,.0f} MB)" if children else ""
+
+
+def cpu_seconds():
+    """(this process's, its ended children's) user + system CPU seconds so far."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+def raw_copy_seconds(database, batch=2000):
+    """Seconds PostgreSQL's COPY (psycopg's `cursor.copy`, in one transaction) takes to
+    store the stored records' answers and derived values as JSONB in a scratch table of
+    this database: their JSON written by psycopg, the rows sent, the commit. Records are
+    read `batch` at a time by another connection, untimed, so memory holds one batch."""
+    import psycopg
+    from psycopg.types.json import Jsonb
+
+    from cldc.platform.records.models import Record
+
+    seconds = 0.0
+    with psycopg.connect(host="127.0.0.1", port=os.environ.get("CLDC_DB_PORT", "54329"), user="postgres",
+                         dbname=database) as connection:
+        connection.execute("DROP TABLE IF EXISTS public.bench_raw_copy")
+        connection.execute("CREATE TABLE public.bench_raw_copy (answers jsonb NOT NULL, derived jsonb NOT NULL)")
+        connection.commit()
+        rows = Record.objects.order_by("pk").values_list("answers", "derived").iterator(chunk_size=batch)
+        with connection.cursor() as cursor:
+            started = time.perf_counter()
+            with cursor.copy("COPY public.bench_raw_copy (answers, derived) FROM STDIN") as copy:
+                seconds += time.perf_counter() - started
+                while records := list(itertools.islice(rows, batch)):
+                    started = time.perf_counter()
+                    for answers, derived in records:
+                        copy.write_row((Jsonb(answers), Jsonb(derived)))
+                    seconds += time.perf_counter() - started
+                started = time.perf_counter()
+            connection.commit()
+            seconds += time.perf_counter() - started
+        connection.execute("DROP TABLE public.bench_raw_copy")
+        connection.commit()
+    return seconds
 
 
 def make_database(name):
@@ -141,12 +187,22 @@ def main():
                     Importer(upload).run()
                 return upload, time.perf_counter() - started
 
+            timings = {}
             for stage, dry_run in (("check (dry run)", True), ("import", False), ("re-import", False)):
+                own, children = cpu_seconds()
                 upload, seconds = run(dry_run, stage.split()[0])
+                own, children = (now - before for now, before in zip(cpu_seconds(), (own, children)))
+                timings[stage] = seconds
                 print(f"{stage:16} {seconds:7.1f} s  {args.rows / seconds:7,.0f} rows/s  status {upload.status}, "
                       f"created {upload.created:,}, unchanged {upload.unchanged:,}, rejected {upload.rejected:,}; "
+                      f"CPU a row {own / args.rows * 1000:.3f} ms here + {children / args.rows * 1000:.3f} ms judging; "
                       f"peak memory so far {peak_mb():,.0f} MB{judging_memory()}")
-            print(f"records stored: {Record.objects.count():,}")
+            stored = Record.objects.count()
+            print(f"records stored: {stored:,}")
+            copy_seconds = raw_copy_seconds(args.database)
+            print(f"raw COPY         {copy_seconds:7.1f} s  {stored / copy_seconds:7,.0f} rows/s  (answers and derived "
+                  f"values as JSONB, psycopg's cursor.copy); the import at {copy_seconds / timings['import']:.3f} x "
+                  "the COPY's speed")
     finally:
         if not args.keep:
             drop_database(args.database)

@@ -65,6 +65,7 @@ SHARED_APPS = [
     "crispy_forms_gds",
     "govuk_frontend_django",
     "cldc.platform.operations",  # /healthz, /readyz, /metrics, request ids (docs/observability.md)
+    "cldc.platform.audit",  # who read or downloaded personal data, for support (docs/operations.md)
 ]
 
 TENANT_APPS = [
@@ -126,6 +127,10 @@ DATABASES = {
         "HOST": env("DB_HOST", "127.0.0.1"),
         "PORT": env("DB_PORT", "54329"),
         "TEST": {"NAME": env("TEST_DB_NAME", "test_cldc")},
+        # A connection kept by each web thread: otherwise every request pays for a new
+        # PostgreSQL backend (a fork) and a login (bench/api.py's concurrent creates).
+        "CONN_MAX_AGE": int(env("DB_CONN_MAX_AGE", "60")),
+        "CONN_HEALTH_CHECKS": True,  # a kept connection the server dropped is replaced, not an error
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -150,13 +155,20 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # Workers log through LOGGING below (JSON lines with the request id), not Celery's own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A task that asks to be acknowledged only when done (an upload) and whose worker died
+# (killed, its machine lost) is given to a worker again after this many seconds. Longer
+# than the longest upload, or one still running would be given to a second worker too.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "3600"))}
 # The platform's own schedule; beat's database scheduler copies it in at start. Services'
 # nightly exports are set by support in each service (exports/schedule.py).
 CELERY_BEAT_SCHEDULE = {
     "Remove people's old downloads": {"task": "cldc.exports.remove_old_downloads", "schedule": 24 * 3600},
+    "Remove old rows of access to personal data": {"task": "cldc.audit.remove_old_access_rows", "schedule": 24 * 3600},
 }
 # A person's download is kept this many days; export runs made for no one are kept.
 DOWNLOADS_KEPT_DAYS = int(env("DOWNLOADS_KEPT_DAYS", "7"))
+# Who read or downloaded personal data is kept this many days (docs/operations.md).
+AUDIT_KEPT_DAYS = int(env("AUDIT_KEPT_DAYS", "730"))
 # An export of many records is made in parts side by side, each on a connection of its
 # own (exports/parts.py): at most EXPORT_WORKERS parts (default: one a core), none of fewer
 # than EXPORT_PART_MIN records.
@@ -179,6 +191,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cldc.platform.people.middleware.RequestMemoMiddleware",  # policy's answers once a request
     "django_otp.middleware.OTPMiddleware",
     "cldc.platform.people.middleware.StaffTwoFactorMiddleware",
     "cldc.platform.people.middleware.NoStoreMiddleware",

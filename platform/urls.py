@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("cldc.platform.registers.urls")),  # register entries: CORE's schemes (docs/registers.md)
     path("", include("cldc.platform.notices.urls")),
     path("", include("cldc.platform.resources.urls")),
+    path("", include("cldc.platform.audit.urls")),  # support: who read or downloaded personal data
     path("", include("cldc.api.urls")),  # /api/v1/ and the API client pages
     path("accessibility/", TemplateView.as_view(template_name="pages/accessibility.html"), name="accessibility"),
     # Wagtail's own user screens assume first and last names, and would bypass the
@@ -30,3 +31,6 @@ urlpatterns = [
     # Wagtail serves the home page and guidance: keep it last.
     path("", include(wagtail_urls), name="home"),
 ]
+
+# The database unreachable: 503 and the "unavailable" page; any other error: the 500 page.
+handler500 = "cldc.platform.operations.unavailable.server_error"

@@ -12,3 +12,6 @@ def service_list(request):
 
 
 urlpatterns = [path("", service_list, name="service-list")]
+
+# The database unreachable: 503 and the "unavailable" page; any other error: the 500 page.
+handler500 = "cldc.platform.operations.unavailable.server_error"

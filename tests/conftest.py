@@ -73,6 +73,17 @@ def back_to_public_schema():
     connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True)
+def nothing_kept_from_another_test():
+    """Each process keeps services and their branding for a while (tenancy.middleware,
+    themes.context_processors); a test's rolled back ones must not serve the next test."""
+    from cldc.platform.tenancy.middleware import forget_services
+    from cldc.themes.context_processors import forget_brandings
+
+    forget_services()
+    forget_brandings()
+
+
 @pytest.fixture
 def core_service(db):
     from cldc.platform.tenancy.models import Service

@@ -30,6 +30,7 @@ from cldc.api.serializers import (
 )
 from cldc.api.submission import SOURCE, Writer, refused_problem
 from cldc.api.views.base import ApiView
+from cldc.platform.audit.access import Action, Channel, personal_answers_shown, record_access
 from cldc.platform.records.gateway import StaleRecord, WindowClosed, check_window
 from cldc.platform.records.models import Record, Status
 from cldc.platform.records.versions import MoveRefused, move_to_version
@@ -196,6 +197,10 @@ class RecordDetailView(OneRecord, ApiView):
     def get(self, request, pk):
         record = self.get_object()
         body = RecordSerializer(RecordView.checked(record), context={"request": request}).data
+        if personal_answers_shown(record, record.answers):
+            record_access(self.service, Channel.API, Action.API_READ, "GET a record", api_client=self.client,
+                          organisation=record.owning_organisation, collection=record.collection,
+                          record_type=record.record_type, version=record.version, records=[record.pk])
         return Response(body, headers={"ETag": etag(record)})
 
     @extend_schema(

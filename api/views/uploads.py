@@ -27,7 +27,7 @@ from cldc.platform.uploads.member_parts import MAX_FILES, forget_files, keep_par
 from cldc.platform.uploads.models import Upload
 from cldc.platform.uploads.refusals import UploadError
 from cldc.platform.uploads.report import summary
-from cldc.platform.uploads.tasks import process_upload
+from cldc.platform.uploads.tasks import send, send_if_waiting
 
 
 UPLOAD_ID = path_number("id", "The upload's id")
@@ -86,6 +86,15 @@ class UploadColumnSerializer(serializers.Serializer):
                                                 "(a confident match), or unmatched (not read)")
 
 
+class IgnoredColumnSerializer(serializers.Serializer):
+    sheet = serializers.CharField(allow_null=True, help_text="The sheet or file, for an upload in parts")
+    column = serializers.IntegerField(help_text="The column's number in its sheet or file, from 1")
+    heading = serializers.CharField()
+    reason = serializers.CharField(help_text="Why it is not read: not matched to a question")
+    suggested = serializers.CharField(allow_null=True, help_text="The question a match we are not sure of proposes: "
+                                                                 "name it in columns to read the column; else null")
+
+
 class UploadPartSerializer(serializers.Serializer):
     name = serializers.CharField(help_text="The sheet's or file's name")
     members = serializers.CharField(allow_blank=True, help_text="The repeat block whose members it holds; '' for "
@@ -137,9 +146,10 @@ class UploadReportSerializer(UploadSerializer):
 
 class UploadCreatedSerializer(UploadSerializer):
     columns = UploadColumnSerializer(many=True, help_text="Your own columns: how each was matched")
+    ignored_columns = IgnoredColumnSerializer(many=True, help_text="Your own columns that are not read, and why")
 
     class Meta(UploadSerializer.Meta):
-        fields = UploadSerializer.Meta.fields + ["columns"]
+        fields = UploadSerializer.Meta.fields + ["columns", "ignored_columns"]
 
 
 class UploadIssueSerializer(IssueSerializer):
@@ -176,10 +186,11 @@ class UploadCreateView(ApiView):
             organisation=organisation, user=self.on_behalf_of(), filename=Path(data["file"][0].name).name[:200],
             path="", dry_run=data["dry_run"], create_valid_now=data["create_valid_now"],
         )
-        columns = self.check_file(upload, definition, data["file"], given, writer.acted_for, organisation)
-        process_upload.delay(self.service.schema_name, upload.pk)
+        columns, ignored = self.check_file(upload, definition, data["file"], given, writer.acted_for, organisation)
+        send(self.service.schema_name, upload)  # Redis down: kept, and said to be waiting
         body = {**UploadSerializer(upload, context={"request": request}).data,
-                "columns": UploadColumnSerializer(columns, many=True).data}
+                "columns": UploadColumnSerializer(columns, many=True).data,
+                "ignored_columns": IgnoredColumnSerializer(ignored, many=True).data}
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
     @staticmethod
@@ -220,8 +231,9 @@ class UploadCreateView(ApiView):
         """Keep the files and match their columns; refuse, keeping nothing, files that
         cannot be read or joined, a column mapping that names what the files or the
         version lack, or rows naming organisations or people the client may not name.
-        Returns how each of the supplier's own columns was matched ([] for the template)."""
-        problem, columns = None, []
+        Returns how each of the supplier's own columns was matched, and those not read
+        ([] and [] for the template)."""
+        problem, columns, ignored = None, [], []
         try:
             keep_parts(upload, files, self.service.schema_name, definition)
             prepare(upload)  # the layout, and the rows counted: over the limit, refused here
@@ -230,7 +242,7 @@ class UploadCreateView(ApiView):
                     raise ColumnsRefused([("columns", "template_columns", "The file is in the official template "
                                            "layout: its columns are its field numbers. Send it without columns.")])
             else:
-                columns = api_columns(upload, given)
+                columns, ignored = api_columns(upload, given)
             refused = refused_cells(upload, definition, acted_for, organisation)
         except UploadError as error:
             error = worded(error, definition)  # a blank template: the pack's rule (CORE's bu_file_blank)
@@ -243,7 +255,7 @@ class UploadCreateView(ApiView):
             if not refused:
                 upload.status = Upload.Status.RECEIVED
                 upload.save(update_fields=["status"])
-                return columns
+                return columns, ignored
             errors = [issue(refusal["field"], refusal["rule"], f"Row {row}: {refusal['message']}")
                       for row, refusal in refused]
             problem = Problem(422, "validation-failed", "The file names organisations or people this client "
@@ -260,6 +272,7 @@ class UploadDetailView(ClientUploads, ApiView):
     def get(self, request, pk):
         upload = get_object_or_404(self.get_queryset(), pk=pk)
         acting_for(request, upload.organisation)
+        send_if_waiting(self.service.schema_name, upload)  # a client polling sends it once Redis is back
         return Response(UploadReportSerializer(upload, context={"request": request}).data)
 
 

@@ -23,12 +23,16 @@ def add_arguments(parser):
 
 
 def run(options, out):
+    from cldc.platform.audit.access import Channel, export_handed_out
+    from cldc.platform.exports.layouts import layouts
     from cldc.platform.exports.runs import run_export
 
     service, collection = service_collecting(options["service"], options["record_type"])
     since = _moment(options["since"]) if options.get("since") else None
     run = run_export(service, collection, options["record_type"], options["version"], options["format"],
                      layout_id=options.get("layout"), full=options["full"], since=since, codes=not options["labels"])
+    chosen = layouts(collection, run.record_type, run.version)[run.layout]
+    export_handed_out(service, Channel.CLI, run, chosen.columns, title=chosen.title)  # the command line gets all columns
     took = "everything" if run.since is None else f"changed since {run.since.isoformat(timespec='seconds')}"
     out.write(f"{run.path}\n{run.records} records ({took}); export run {run.pk}")
 

@@ -32,6 +32,7 @@ def add_arguments(parser):
 
 def run(options, out):
     from cldc.platform.uploads.importer import Importer, prepare, worded
+    from cldc.platform.uploads.mappings import columns_not_read
     from cldc.platform.uploads.member_parts import MAX_FILES, keep_parts
     from cldc.platform.uploads.models import Upload
     from cldc.platform.uploads.refusals import UploadError
@@ -63,6 +64,8 @@ def run(options, out):
         if unsettled == []:
             Importer(upload).run()
         report = summary(upload)
+        if upload.layout == "headers":  # its own columns: those matched to no question are not read, and said
+            report["ignored_columns"] = [column.as_dict() for column in columns_not_read(upload)]
         if unsettled:  # only a person can settle these, on the upload's page
             report["columns_to_match"] = [{"column": c.index, "header": c.header, "band": c.band,
                                            "suggestions": [str(s.target) for s in c.suggestions]} for c in unsettled]

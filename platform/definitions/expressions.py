@@ -115,10 +115,13 @@ class Expression:
     """A compiled expression. Call `evaluate(answers, context)`; `names` lists the
     answers it reads, so linters and rule packs can check and document them."""
 
-    def __init__(self, source, names, fn):
+    def __init__(self, source, names, fn, tree=None, constants=None, predicates=None):
         self.source = source
         self.names = names
         self._fn = fn
+        # The parsed tree and what its names stood for: what the code generator
+        # (cldc.platform.definitions.codegen) compiles a pack's expressions from.
+        self.tree, self.constants, self.predicates = tree, constants or {}, predicates or {}
 
         def evaluate_in(env):
             try:
@@ -159,7 +162,12 @@ def compile_expression(source, constants=None, predicates=None):
         raise ExpressionError(f"{source!r}: {error.msg}") from None
     names = set()
     fn = _compile(tree.body, source, names, constants or {}, predicates or {})
-    return Expression(source, frozenset(names), fn)
+    # The constants and predicates it names, as they stood now (a definition's
+    # predicates grow as it is read): the generated code must resolve names as this did.
+    named = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    used_constants = {name: value for name, value in (constants or {}).items() if name in named}
+    used_predicates = {name: p for name, p in (predicates or {}).items() if name in named and name not in used_constants}
+    return Expression(source, frozenset(names), fn, tree.body, used_constants, used_predicates)
 
 
 def _compile(node, source, names, constants, predicates):  # noqa: C901 - one case per node type

@@ -4,6 +4,7 @@ import copy
 import datetime as dt
 import difflib
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 
@@ -265,6 +266,15 @@ class Question:
         return [self.id]
 
     @cached_property
+    def number_limits(self):
+        """(min, max, step) as Decimals, None where not set (step 0 is none): read for
+        every number of every record (values.normalise), so made once."""
+        low = None if self.min is None else Decimal(str(self.min))
+        high = None if self.max is None else Decimal(str(self.max))
+        step = Decimal(str(self.step)) if self.step not in (None, 0) else None
+        return low, high, step
+
+    @cached_property
     def codes(self):
         return {code for code, _ in self.options}
 
@@ -439,20 +449,23 @@ class Definition:
     def routing_plan(self):
         """The pages as plain tuples, for routing (which runs for every record):
         (subsection id, its condition, the page's condition, [(question, its
-        condition, the variables to clear when it does not apply)]), each condition a
-        function of one dict, or None. A question marked `keep_value_when_not_routed`
+        condition, the variables to clear when it does not apply)]), each condition an
+        Expression, or None. A question marked `keep_value_when_not_routed`
         (a value the service fills in itself, such as the local authority of a
         supported-housing location) keeps its value when it is not asked."""
-
-        def fn(expression):
-            return None if expression is None else expression.evaluate_in
-
         return [
-            (page.subsection.id, fn(page.subsection.show_if), fn(page.show_if),
-             [(q, fn(q.show_if), () if q.extra.get("keep_value_when_not_routed") else tuple(q.variables))
+            (page.subsection.id, page.subsection.show_if, page.show_if,
+             [(q, q.show_if, () if q.extra.get("keep_value_when_not_routed") else tuple(q.variables))
               for q in page.questions])
             for page in self.pages
         ]
+
+    @cached_property
+    def routing_function(self):
+        """The routing plan as one generated function (routing.route_function, ADR 20)."""
+        from cldc.platform.definitions.routing import route_function
+
+        return route_function(self.routing_plan)
 
     def covers(self, day):
         return self.valid_from <= day <= self.valid_to

@@ -1,12 +1,23 @@
 """Which questions apply to a record, given its answers, and whether it is complete."""
 
+from cldc.platform.definitions import codegen
 from cldc.platform.definitions.expressions import scope
 
 
 def route(definition, answers, context=None):
     """The answers that still apply, the variables cleared because they no longer
     apply, and the applicable questions in form order. Pages are taken in order, so
-    a page's condition sees only the answers that apply before it."""
+    a page's condition sees only the answers that apply before it. Runs the
+    definition's generated routing function (ADR 20); route_interpreted is the reference."""
+    kept = dict(answers)
+    applicable = definition.routing_function(kept, scope(kept, context or {}))
+    cleared = sorted(set(answers) - set(kept))
+    return kept, cleared, applicable
+
+
+def route_interpreted(definition, answers, context=None):
+    """route() by the expression interpreter: the reference the generated code is held
+    to (tests/rules/test_compiled_equals_interpreter.py)."""
     kept = dict(answers)
     env = scope(kept, context or {})  # the names conditions read, kept in step with `kept`
     applicable = []
@@ -14,10 +25,10 @@ def route(definition, answers, context=None):
     for sub_id, sub_show_if, page_show_if, questions in definition.routing_plan:
         holds = subsection_holds.get(sub_id)
         if holds is None:
-            holds = subsection_holds[sub_id] = sub_show_if is None or bool(sub_show_if(env))
-        page_applies = holds and (page_show_if is None or page_show_if(env))
+            holds = subsection_holds[sub_id] = sub_show_if is None or bool(sub_show_if.evaluate_in(env))
+        page_applies = holds and (page_show_if is None or page_show_if.evaluate_in(env))
         for question, show_if, variables in questions:
-            if page_applies and (show_if is None or show_if(env)):
+            if page_applies and (show_if is None or show_if.evaluate_in(env)):
                 applicable.append(question)
             else:
                 for var in variables:
@@ -25,6 +36,60 @@ def route(definition, answers, context=None):
                         del env[var]
     cleared = sorted(set(answers) - set(kept))
     return kept, cleared, applicable
+
+
+def route_function(plan):
+    """routing(kept, env) -> applicable questions: the routing plan (Definition.routing_plan)
+    unrolled into one generated function that does what route_interpreted's loop does,
+    page by page, popping from `kept` the variables of questions that do not apply.
+    Each answer a condition reads is a local variable, set to None when it is cleared."""
+    generator = codegen.Generator()
+    conditions = [c for _, sub, page, questions in plan for c in (sub, page, *(q[1] for q in questions)) if c]
+    read = set().union(*(c.names for c in conditions))
+    lines = ["def routing(kept, env):", "    _get = env.get", "    _pop = kept.pop",
+             *[f"    {codegen.local(name)} = _get({name!r})" for name in sorted(read)],
+             "    applicable = []", "    _ask = applicable.append"]
+
+    def value(condition, into, indent):
+        pad = " " * indent
+        return [f"{pad}try:", f"{pad}    {into} = {generator.expression(condition, codegen.local)}",
+                f"{pad}except _CAUGHT:", f"{pad}    {into} = None"]
+
+    def clear(variables, indent):
+        pad = " " * indent
+        out = []
+        for var in variables:
+            if var in read:
+                out += [f"{pad}if _pop({var!r}, None) is not None:", f"{pad}    {codegen.local(var)} = None"]
+            else:
+                out.append(f"{pad}_pop({var!r}, None)")
+        return out or [f"{pad}pass"]
+
+    holds = {}  # subsection id -> the local holding whether it holds, worked out where first met
+    for sub_id, sub_show_if, page_show_if, questions in plan:
+        if sub_id not in holds:
+            holds[sub_id] = f"_h{len(holds)}"
+            if sub_show_if is None:
+                lines.append(f"    {holds[sub_id]} = True")
+            else:
+                lines += value(sub_show_if, "_c", 4) + [f"    {holds[sub_id]} = True if _c else False"]
+        if page_show_if is None:
+            lines.append(f"    _page = {holds[sub_id]}")
+        else:
+            lines += [f"    if {holds[sub_id]}:", *value(page_show_if, "_page", 8), "    else:", "        _page = False"]
+        lines.append("    if _page:")
+        if not questions:
+            lines.append("        pass")
+        for question, show_if, variables in questions:
+            ask = f"_ask({generator.bind(question, 'q')})"
+            if show_if is None:
+                lines.append(f"        {ask}")
+            else:
+                lines += value(show_if, "_c", 8) + ["        if _c:", f"            {ask}", "        else:",
+                                                    *clear(variables, 12)]
+        lines += ["    else:", *clear([v for _, _, variables in questions for v in variables], 8)]
+    lines.append("    return applicable")
+    return codegen.define("routing", "\n".join(lines), generator.bindings)
 
 
 def not_asked_message(definition, variable, kept, context=None, asked=frozenset(), inferred=frozenset()):
@@ -86,7 +151,13 @@ def unanswered(applicable, answers, context=None):
     """Applicable questions without an answer, that are not optional."""
     missing = []
     for question in applicable:
-        if question.type == "derived" or is_answered(question, answers):
+        kind = question.type
+        if kind == "derived":
+            continue
+        if kind == "checkbox":
+            if is_answered(question, answers):
+                continue
+        elif answers.get(question.id) is not None:  # is_answered, inline: it runs for every question of every record
             continue
         optional = question.optional
         if optional is True or (optional and optional.evaluate(answers, context)):

@@ -24,6 +24,7 @@ MESSAGES = {
 }
 RETIRED_OPTION = "retired_option"  # the rule id of a retired code sent as a new answer
 TEXT_MAX_LENGTH = 1000
+CODED = ("radio", "select")  # question types answered with one code (_code)
 STEP_WORDS = {Decimal("0.01"): "hundredth", Decimal("0.1"): "tenth", Decimal("10"): "ten"}
 
 
@@ -49,12 +50,32 @@ def normalise(definition, incoming, existing=None):
     value that cannot be stored. A blank value (None or "") clears the answer."""
     existing = existing or {}
     values, errors = {}, []
+    variables = definition.variables
     for name, raw in incoming.items():
-        question = definition.variables.get(name)
+        question = variables.get(name)
         if question is None:
             errors.append(FieldError(name, "unknown_field", message("unknown_field", field=name)))
             continue
-        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+        if isinstance(raw, str):
+            text = raw.strip()
+            if text == "":
+                values[name] = None
+                continue
+            if question.type in CODED:  # the commonest answer: an offered code, as text (what _code does)
+                code = question.code_for_text.get(text)
+                if code is not None and code in question.codes:
+                    values[name] = code
+                    continue
+            elif question.type == "numeric" and len(text) < 16 and text.isdigit() and text.isascii():
+                # A whole number typed plainly (short: _number refuses one too large to
+                # divide exactly), in range, where whole numbers are stored as int: what
+                # _number makes of it, without Decimal arithmetic.
+                low, high, step = question.number_limits
+                number = int(text)
+                if (step is None or step == 1) and (low is None or low <= number) and (high is None or number <= high):
+                    values[name] = number
+                    continue
+        elif raw is None:
             values[name] = None
             continue
         try:
@@ -70,8 +91,12 @@ def _not_ticked(definition, values, existing):
     ticked once `values` are given: not ticked, stored as 0 in every channel (the web form
     sends a box left unticked blank, the API and the XML files as 0 or not at all)."""
     found = {}
-    boxes = {definition.variables[name].id: definition.variables[name] for name in values
-             if definition.variables[name].type == "checkbox"}
+    variables = definition.variables
+    boxes = {}  # each tick-box question among the values, once, in their order
+    for name in values:
+        question = variables[name]
+        if question.type == "checkbox":
+            boxes.setdefault(question.id, question)
     for question in boxes.values():
         now = {name: values[name] if name in values else existing.get(name) for name in question.variables}
         if 1 in now.values():
@@ -98,7 +123,7 @@ def _coerce(question, name, raw, existing):
         if ticked and name in retired and existing != 1:
             raise _retired(question, name, retired[name])
         return ticked
-    if kind in ("radio", "select"):
+    if kind in CODED:
         return _code(question, raw, existing)
     if kind == "numeric":
         return _number(question, raw)
@@ -145,8 +170,7 @@ def _number(question, raw):
         raise _Invalid("numeric_format", message("numeric_format", field=label)) from None
     if not number.is_finite():
         raise _Invalid("numeric_format", message("numeric_format", field=label))
-    low = None if question.min is None else Decimal(str(question.min))
-    high = None if question.max is None else Decimal(str(question.max))
+    low, high, step = question.number_limits
     if (low is not None and number < low) or (high is not None and number > high):
         shown_low = f"{question.prefix}{question.min}{question.suffix}" if low is not None else None
         shown_high = f"{question.prefix}{question.max}{question.suffix}" if high is not None else None
@@ -155,7 +179,6 @@ def _number(question, raw):
         if low is not None:
             raise _Invalid("numeric_min_max", message("numeric_at_least", field=label, min=shown_low))
         raise _Invalid("numeric_min_max", message("numeric_at_most", field=label, max=shown_high))
-    step = Decimal(str(question.step)) if question.step not in (None, 0) else None
     try:
         off_step = step is not None and number % step != 0
     except InvalidOperation:  # too large to divide exactly (1e30 with no maximum)

@@ -13,8 +13,10 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from cldc.platform import registry
+from cldc.platform.audit.access import Channel, export_handed_out
 from cldc.platform.exports import schedule
 from cldc.platform.exports.formats import FORMATS
+from cldc.platform.exports.layouts import layouts
 from cldc.platform.exports.models import ExportRun
 from cldc.platform.exports.views import layout_choices, service_layouts
 from cldc.platform.organisations import policy
@@ -99,6 +101,9 @@ def run_file(request, pk):
     path = Path(run.path)
     if not path.is_file():
         raise Http404("This file is no longer kept")
+    chosen = layouts(run.collection, run.record_type, run.version)[run.layout]
+    export_handed_out(request.tenant, Channel.WEB, run, chosen.columns_for(run.role or None), person=request.user,
+                      title=chosen.title)
     content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name, content_type=content_type)
 

@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from cldc.platform import registry
+from cldc.platform.audit.access import Channel, export_handed_out
 from cldc.platform.exports.formats import FORMATS
 from cldc.platform.exports.layouts import Selection, layouts
 from cldc.platform.exports.models import Download
@@ -194,6 +195,9 @@ def download_file(request, pk):
     if download.status != "done" or not Path(download.run.path).is_file():
         raise Http404("This file is not ready, or no longer kept")
     path = Path(download.run.path)
+    chosen = layouts(download.collection, download.record_type, download.version)[download.layout]
+    export_handed_out(request.tenant, Channel.WEB, download.run, chosen.columns_for(download.role),
+                      person=request.user, title=download.layout_title)
     extension = FORMATS[download.format][1]
     name = f"{download.collection}-{download.record_type}-{download.version}-{download.layout}.{extension}"
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"

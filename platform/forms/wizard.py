@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from formtools.wizard.storage.base import BaseStorage
 from formtools.wizard.views import NamedUrlWizardView
 
+from cldc.platform.audit.access import record_page_viewed
 from cldc.platform.definitions.routing import unanswered
 from cldc.platform.forms.address_search import address_search_links
 from cldc.platform.forms.logs import Log, changeable_log, reveals
@@ -104,6 +105,9 @@ class LogWizard(NamedUrlWizardView):
     def get_context_data(self, form, **kwargs):
         page = self.log.page(self.steps.current)
         rows = self._rows(form, page)
+        if self.request.method == "GET":  # a page that shows a personal answer given before reads it (ADR 0019)
+            record_page_viewed(self.request, self.log.record, f"{page.subsection.label}: question page",
+                               [v for question in self.log.questions_on(page) for v in question.variables])
         if rows and not page.header:  # the first question is the page's heading: what the page asks
             rows[0]["heading"] = True
         return super().get_context_data(
@@ -178,6 +182,8 @@ class LogWizard(NamedUrlWizardView):
             return self.render(form)
         applied_before = {q.id for q in self.log.applicable}
         answers, looked_up = fill_local_authority(self.log.definition, self.log.record.answers, form.answers())
+        # A child entry chosen before (a location) that the newly chosen parent does not have goes with the change.
+        answers.update(registers.left_behind(self.log.definition, self.log.record.answers, answers))
         try:
             outcome = submit(
                 self.log.record, answers, source="form", user=self.request.user,

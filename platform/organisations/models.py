@@ -45,6 +45,9 @@ class ActiveQuerySet(models.QuerySet):
         )
 
 
+BY_ID = re.compile(r"ORG(\d+)", re.IGNORECASE)  # an organisation named by its id: ORG7
+
+
 class OrganisationQuerySet(ActiveQuerySet):
     start_field = "active_from"
     end_field = "active_to"
@@ -55,7 +58,7 @@ class OrganisationQuerySet(ActiveQuerySet):
         text = str(reference or "").strip()
         if not text:
             return None
-        match = re.fullmatch(r"ORG(\d+)", text, re.IGNORECASE)
+        match = BY_ID.fullmatch(text)
         if match:
             return self.filter(pk=int(match.group(1))).first()
         found = self.filter(Q(ons_code__iexact=text) | Q(regulator_number__iexact=text)).first()

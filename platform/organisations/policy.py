@@ -17,6 +17,13 @@ organisations is answered here, and nowhere else.
 - From its merge date, an organisation is part of the one that absorbed it: whoever
   acts for the absorbing organisation acts for the merged one too (its records keep
   its name: docs/adr/0016), through any chain of merges.
+
+Within one request the organisations a person acts for or certifies, and their roles,
+are asked once (a page's list, filters, navigation and checks ask several times): the
+request's user carries a memo (remember_for_request, set by
+people.middleware.RequestMemoMiddleware) that dies with the request, so a change of
+membership counts from the next request.
+A user object without one (tasks, commands, tests) asks the database every time.
 """
 
 from datetime import date
@@ -26,6 +33,25 @@ from django.db.models import Q
 from cldc.platform.organisations import merges
 from cldc.platform.organisations.models import Membership, MembershipRole, Organisation, OrganisationRelationship
 from cldc.platform.people.models import StaffRole, User
+
+
+def remember_for_request(user):
+    """Give the request's user a memo of the answers below; it lives as long as the
+    request's user object, which AuthenticationMiddleware makes anew for every request."""
+    if user is not None and user.is_authenticated:
+        user._policy_memo = {}
+    return user
+
+
+def remembered(user, key, ask):
+    """ask() once a request for the request's user (remember_for_request); each time for
+    any other user object."""
+    memo = getattr(user, "_policy_memo", None)
+    if memo is None:
+        return ask()
+    if key not in memo:
+        memo[key] = ask()
+    return memo[key]
 
 
 def is_support(user):
@@ -50,27 +76,49 @@ def organisations_certified(user, on=None):
     """The active organisations the person is a certifier of: they see its records and
     figures and may sign off its returns (where the package lets a certifier), but do
     not act for it, so change nothing unless another membership lets them."""
+    return Organisation.objects.filter(pk__in=organisation_ids_certified(user, on))
+
+
+def organisation_ids_certified(user, on=None):
+    """The ids of organisations_certified(user, on), asked once a request."""
     on = on or date.today()
     if not (user and user.is_authenticated and user.is_active):
-        return Organisation.objects.none()
-    certifying = _memberships(user, on).filter(role=MembershipRole.CERTIFIER)
-    return Organisation.objects.active(on).filter(pk__in=certifying.values("organisation"))
+        return frozenset()
+
+    def ask():
+        certifying = _memberships(user, on).filter(role=MembershipRole.CERTIFIER)
+        return frozenset(Organisation.objects.active(on).filter(pk__in=certifying.values("organisation"))
+                         .values_list("pk", flat=True))
+
+    return remembered(user, ("certified", on), ask)
 
 
 def organisations_acted_for(user, on=None):
     """The organisations this person may act for on a date (today by default)."""
+    return Organisation.objects.filter(pk__in=organisation_ids_acted_for(user, on))
+
+
+def organisation_ids_acted_for(user, on=None):
+    """The ids of organisations_acted_for(user, on), asked once a request."""
     on = on or date.today()
-    if is_support(user):
-        return with_absorbed(Organisation.objects.active(on), on)
-    return with_absorbed(with_children(own_organisations(user, on), on), on)
+
+    def ask():
+        support = is_support(user)
+        acting = Organisation.objects.active(on) if support else with_children(own_organisations(user, on), on)
+        return frozenset(_absorbed_ids(acting, on))
+
+    return remembered(user, ("acted_for", on), ask)
 
 
 def with_absorbed(organisations, on=None):
     """`organisations` and those merged into them on or before the day, through any
     chain of merges (A into B, then B into C: C's people act for A's records)."""
+    return Organisation.objects.filter(pk__in=_absorbed_ids(organisations, on))
+
+
+def _absorbed_ids(organisations, on=None):
     on = on or date.today()
-    found = merges.reach(organisations.values_list("pk", flat=True), merges.merged_into(), on)
-    return Organisation.objects.filter(pk__in=found)
+    return merges.reach(organisations.values_list("pk", flat=True), merges.merged_into(), on)
 
 
 def with_children(organisations, on=None):
@@ -153,7 +201,8 @@ def role_of(user, on=None):
         return str(user.staff_role)
     if user.staff_role:
         return None
-    roles = set(_memberships(user, on or date.today()).values_list("role", flat=True))
+    on = on or date.today()
+    roles = remembered(user, ("roles", on), lambda: frozenset(_memberships(user, on).values_list("role", flat=True)))
     if MembershipRole.DATA_COORDINATOR in roles:
         return str(MembershipRole.DATA_COORDINATOR)
     return str(MembershipRole.DATA_PROVIDER) if roles - {MembershipRole.CERTIFIER} else None

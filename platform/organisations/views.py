@@ -7,10 +7,12 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_tenants.utils import schema_context
 
 from cldc.platform import registry
 from cldc.platform.organisations import agreements, merges, policy
@@ -18,7 +20,9 @@ from cldc.platform.organisations.forms import EditPersonForm, InvitePersonForm, 
 from cldc.platform.organisations.models import Membership, OptionsInUse, Organisation, OrganisationRelationship
 from cldc.platform.people.invitations import invite, send_invitation, tell_of_new_organisation
 from cldc.platform.people.models import User
+from cldc.platform.records.models import Record
 from cldc.platform.registers import store
+from cldc.platform.tenancy.models import Service
 
 
 def _organisation(request, pk):
@@ -228,7 +232,7 @@ def merge_organisation_check(request, pk):
 
 def _moving_rows(request, merged, absorbing, day):
     """What else the merge passes on, for check your answers: the merged organisation's
-    relationships (or why one ends) and its register entries in this service."""
+    relationships (or why one ends), and its records and register entries in every service."""
     words = []
     for relationship, successor, why in merges.relationships_plan(merged, absorbing, day):
         kind = relationship.get_kind_display().lower()
@@ -237,11 +241,31 @@ def _moving_rows(request, merged, absorbing, day):
         else:
             words.append(f"{relationship.parent.name} → {relationship.child.name} ({kind}) ends: {why}")
     rows = [("Relationships", "; ".join(words) if words else f"{merged.name} has none")]
-    held = store.entries_held(getattr(request.tenant, "collections", None) or [], merged)
-    if held:
-        counted = ", ".join(f"{count} {register.nouns if count != 1 else register.noun}" for register, count in held)
-        rows.append(("Registers", f"{counted} of {merged.name}: {absorbing.name} can use them from the merge date"))
+    for service, records, held in _held_in_each_service(request.user, merged):
+        said = []
+        if records:
+            said.append(f"{records} {service.nouns if records != 1 else service.noun} of {merged.name}: "
+                        f"{absorbing.name} can see and change them from the merge date")
+        if held:
+            counted = ", ".join(f"{count} {register.nouns if count != 1 else register.noun}" for register, count in held)
+            said.append(f"{counted} of {merged.name}: {absorbing.name} can use them from the merge date")
+        rows.append((f"In {service.title}", ". ".join(said)))
     return rows
+
+
+def _held_in_each_service(user, organisation):
+    """[(service, records, [(register, entries)])] of each service the organisation has
+    records or register entries in: a merge passes on those of every service, not only
+    the one support is in (each service's are in its own schema)."""
+    found = []
+    for service in Service.objects.exclude(schema_name="public").order_by("title"):
+        with schema_context(service.schema_name):
+            records = Record.objects.visible_to(user).filter(
+                Q(owning_organisation=organisation) | Q(managing_organisation=organisation)).count()
+            held = store.entries_held(service.collections, organisation)
+        if records or held:
+            found.append((service, records, held))
+    return found
 
 
 def choosable_questions(service):

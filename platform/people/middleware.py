@@ -1,6 +1,9 @@
+from django.contrib.auth.middleware import get_user
 from django.shortcuts import redirect
+from django.utils.functional import SimpleLazyObject
 from django.utils.cache import add_never_cache_headers
 
+from cldc.platform.organisations import policy
 from cldc.platform.people.views import with_next
 
 # Pages a signed-in member of staff may see before passing two-factor.
@@ -44,3 +47,16 @@ class NoStoreMiddleware:
         if signed_in or request.path.startswith("/api/"):
             add_never_cache_headers(response)  # no-store, with the headers older caches read
         return response
+
+
+class RequestMemoMiddleware:
+    """The request's user remembers, for this request only, the organisations it acts for
+    and certifies (policy.remember_for_request): a page asks them once, not in each of its
+    parts. Right after AuthenticationMiddleware; the user is still loaded only when used."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.user = SimpleLazyObject(lambda: policy.remember_for_request(get_user(request)))
+        return self.get_response(request)

@@ -34,6 +34,7 @@ from cldc.platform.definitions.routing import not_asked_message, route, unanswer
 from cldc.platform.definitions.values import from_json, normalise, to_json
 from cldc.platform.organisations import agreements
 from cldc.platform.organisations.context import organisation_context
+from cldc.platform.records.copying import copy_new
 from cldc.platform.records.models import Record, Revision, SoftCheckOutcome, Status
 from cldc.platform.registers import context as registers
 from cldc.platform.rules.engine import Finding
@@ -137,17 +138,20 @@ def evaluate(definition, pack, answers, incoming, context, channel, confirmation
         kept.update(filled)
         cleared = [name for name in cleared if name not in filled]
         # Derived values that only repeat an answer are not derived: keep the answer.
-        derived = {k: v for k, v in pack.derive(kept, context).items() if kept.get(k) != v}
-        findings = pack.check({**derived, **kept}, context, channel, definition)
-        findings += _not_offered(definition, derived, kept, context)
+        # (A derived value is never None, so one without an answer of its name is kept unasked.)
+        derived = {k: v for k, v in pack.derive(kept, context).items() if k not in kept or kept[k] != v}
+        current = {**derived, **kept}
+        findings = pack.check(current, context, channel, definition)
+        findings += _not_offered(definition, kept, current, context)
         hard = [f for f in findings if f.severity == "hard"]
         # A hard rule blames the submitted values it attaches its message to; those
         # are not stored. Values it only reads stay: the error then shows where the
         # person must change something.
-        standing = submitted & set(kept)  # routing may have cleared some of what was sent
         blamed = set()
-        for finding in hard:
-            blamed |= standing & set(finding.attach_to)
+        if hard:
+            standing = submitted & set(kept)  # routing may have cleared some of what was sent
+            for finding in hard:
+                blamed |= standing & set(finding.attach_to)
         if not blamed:
             break
         rejecting += [f for f in hard if standing & set(f.attach_to)]
@@ -157,8 +161,9 @@ def evaluate(definition, pack, answers, incoming, context, channel, confirmation
 
     # A number's format, range and step count only where its question is asked (CORE's
     # shared numeric checks skip a page not routed to): routing clears it, not refuses it.
-    asked = {name for question in applicable for name in question.variables}
-    unasked_numbers = {e.field for e in field_errors if e.rule in NUMBER_CHECKS and e.field not in asked}
+    number_errors = [e for e in field_errors if e.rule in NUMBER_CHECKS]
+    asked = _asked(applicable) if number_errors else None  # worked out only when needed: most records need none
+    unasked_numbers = {e.field for e in number_errors if e.field not in asked}
     for name in unasked_numbers:
         del rejected[name]
     cleared = sorted({*cleared, *unasked_numbers})
@@ -170,7 +175,6 @@ def evaluate(definition, pack, answers, incoming, context, channel, confirmation
             seen.add((field_name, finding.message))
             errors.append({**finding.as_dict(), "field": field_name})
     warnings, confirmed = [], []
-    current = {**derived, **kept}
     for finding in findings:
         if finding.severity != "soft":
             continue
@@ -182,10 +186,14 @@ def evaluate(definition, pack, answers, incoming, context, channel, confirmation
                              "confirm_question": finding.confirm_question})
     unasked = unanswered(applicable, kept, context)
     missing = [q.id for q in unasked]
-    given = {name for name in submitted if values.get(name) is not None and name not in inferred}
-    given |= unasked_numbers - set(inferred)
-    notes = [note for name in cleared if name in given
-             if (note := _not_stored(definition, name, kept, context, asked, inferred))]
+    told = []  # answers given now that are not stored, each to be told why
+    if cleared:
+        given = {name for name in submitted if values.get(name) is not None and name not in inferred}
+        given |= unasked_numbers - set(inferred)
+        told = [name for name in cleared if name in given]
+    if told and asked is None:
+        asked = _asked(applicable)
+    notes = [note for name in told if (note := _not_stored(definition, name, kept, context, asked, inferred))]
     notes += _halves_missing(definition, pack, unasked, kept)
     if not kept:
         status = Status.NOT_STARTED
@@ -197,15 +205,20 @@ def evaluate(definition, pack, answers, incoming, context, channel, confirmation
                       notes, filled)
 
 
-def _not_offered(definition, derived, kept, context):
+def _asked(applicable):
+    """The variables of the questions that apply."""
+    return {name for question in applicable for name in question.variables}
+
+
+def _not_offered(definition, kept, current, context):
     """A hard finding for each answer its question does not offer now (`offered_when`),
     in every channel. Like any hard finding, it refuses a value sent now; an answer
     stored before stays, with the message on its field, so that other changes are still
-    saved and nothing is lost."""
+    saved and nothing is lost. `current`: the derived values and `kept` over them."""
     offering = [q for q in definition.offering if kept.get(q.id) is not None]
     if not offering:
         return []
-    env = scope({**derived, **kept}, context)
+    env = scope(current, context)
     findings = []
     for question in offering:
         offer = question.offer(env)
@@ -328,6 +341,7 @@ def hold(record, definition, result, confirmations):
     record.confirmations, record.status = confirmations, result.status
     record.provider_reference = provider_reference(definition, new_answers)
     record.duplicate_key = duplicate_key(definition, new_answers)
+    record.search_text = search_text(definition, new_answers)
     for column, variable in definition.record_fields.items():  # e.g. the owning organisation
         value = str(new_answers.get(variable) or "")
         if value.isdecimal():  # an answer that holds a record column sets it
@@ -370,18 +384,19 @@ def commit(outcome, source, user=None, *, expected_version=None, api_client=None
 
 
 @transaction.atomic
-def create_many(outcomes, source, user=None):
-    """Store new records from outcomes checked with validate_only=True: one insert for
-    the records and one for their first revisions (the bulk-upload pipeline's chunks)."""
+def create_many(outcomes, source, user=None, *, api_client=None):
+    """Store new records from outcomes checked with validate_only=True: one COPY for
+    the records and one for their first revisions (the bulk-upload pipeline's chunks;
+    COPY rather than INSERT for speed, ADR 0021; an API batch's new records, whose
+    revisions name the `api_client`)."""
     records = [outcome.record for outcome in outcomes]
     if any(record.pk is not None for record in records):
         raise ValueError("create_many stores new records only; use commit() for a change")
     for record in records:
         record.source, record.created_by, record.lock_version = source, user, 1
-    Record.objects.bulk_create(records)
-    Revision.objects.bulk_create(
-        Revision(record=outcome.record, number=1, user=user, source=source, changes=outcome.changes)
-        for outcome in outcomes)
+    copy_new(Record, records)
+    copy_new(Revision, [Revision(record=outcome.record, number=1, user=user, source=source, changes=outcome.changes,
+                                 api_client=api_client) for outcome in outcomes])
     for outcome in outcomes:
         outcome.saved = True
     return outcomes
@@ -394,6 +409,14 @@ def provider_reference(definition, answers):
     if not parts or any(p in (None, "") for p in parts):
         return ""
     return "|".join(str(p).strip().lower() for p in parts)
+
+
+def search_text(definition, answers):
+    """The answers people search the list of logs by (the definition's search_fields), lower
+    case, one a line: one trigram-indexed column finds any part of any of them, where the
+    answers' JSON cannot be indexed for every collection's own fields (forms.views.log_list)."""
+    return "\n".join(str(answers[name]).lower() for name in definition.search_fields
+                     if answers.get(name) not in (None, ""))
 
 
 def duplicate_key(definition, answers):
@@ -423,6 +446,7 @@ def _save(record, changes, source, user, expected_version, record_columns, api_c
             version=record.version,  # changed only by a move to another version (records.versions)
             answers=record.answers, derived=record.derived, confirmations=record.confirmations,
             status=record.status, provider_reference=record.provider_reference, duplicate_key=record.duplicate_key,
+            search_text=record.search_text,
             error_count=record.error_count, completed_at=record.completed_at, soft_checks=record.soft_checks,
             **{f"{column}_id": getattr(record, f"{column}_id") for column in record_columns},
             lock_version=F("lock_version") + 1,

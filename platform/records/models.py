@@ -2,7 +2,8 @@
 Records change only through the gateway (cldc.platform.records.gateway)."""
 
 from django.conf import settings
-from django.db import models
+from django.contrib.postgres.indexes import GinIndex
+from django.db import connection, models
 from django.db.models.functions import Cast
 
 from cldc.platform.organisations import policy
@@ -44,7 +45,7 @@ class RecordQuerySet(models.QuerySet):
             return self.none()
         if user.staff_role == StaffRole.ANALYST:
             return self.all()
-        return self.changeable_by(user) | self.filter(owning_organisation__in=policy.organisations_certified(user))
+        return self.changeable_by(user) | self.filter(owning_organisation__in=policy.organisation_ids_certified(user))
 
     def changeable_by(self, user):
         """The records a person may change (answer, confirm, assign, share): those of
@@ -56,8 +57,13 @@ class RecordQuerySet(models.QuerySet):
             return self.none()
         if policy.is_support(user):
             return self.all()
-        acted_for = policy.organisations_acted_for(user)
-        return self.filter(owned_or_managed_by(acted_for) | models.Q(pk__in=shared_with(user)))
+        # Ids named, not subqueries: PostgreSQL then reads those organisations' records by
+        # their indexes and knows how many to expect, where `IN (subquery) OR IN (subquery)`
+        # read all of a million (bench/list_pages.py: 1.5 s to a few ms).
+        acted_for = policy.organisation_ids_acted_for(user)
+        shared = policy.remembered(user, ("shared", connection.schema_name),
+                                   lambda: tuple(shared_with(user).values_list("record_id", flat=True)))
+        return self.filter(owned_or_managed_by(acted_for) | models.Q(pk__in=shared))
 
     def duplicates_of(self, record):
         """Other records of the same owner with the same duplicate-check answers."""
@@ -79,7 +85,7 @@ def may_create_records(user):
     """Whether a person may set up new records (in the web form, or from a file): for
     the organisations they act for, so only if they act for one. Staff other than
     support act for none."""
-    return policy.organisations_acted_for(user).exists()
+    return bool(policy.organisation_ids_acted_for(user))
 
 
 SHARE_PERMISSION = "change_record"
@@ -136,6 +142,10 @@ class Record(models.Model):
         max_length=64, blank=True, db_index=True,
         help_text="A digest of the definition's duplicate-check answers, once they are all given",
     )
+    search_text = models.TextField(
+        blank=True, default="", db_default="",
+        help_text="The answers people search the list by (the definition's search_fields), lower case, one a line",
+    )
     source = models.CharField(max_length=10, choices=Source.choices, help_text="The channel that created it")
     lock_version = models.PositiveIntegerField(default=0, help_text="Optimistic locking: +1 at every change")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -151,6 +161,15 @@ class Record(models.Model):
             # page of 20 reads 20 rows, not the year (bench/quality.py: 488 ms to 12 ms at 1M).
             models.Index(fields=["owning_organisation", "collection", "record_type", "version", "id"],
                          name="records_owner_year_id"),
+            # The list of logs (forms.views.log_list, bench/list_pages.py): newest first, over
+            # everything (analysts, support, a large organisation: the first 20 are near the top)
+            # or over one organisation's, owned or managed (a small one: read them, then sort).
+            models.Index(fields=["updated_at"], name="records_updated"),
+            models.Index(fields=["owning_organisation", "status", "updated_at"], name="records_owner_status_updated"),
+            models.Index(fields=["managing_organisation", "status", "updated_at"],
+                         name="records_manager_status_updated"),
+            # Any part of a tenant code, reference or postcode, with LIKE '%...%' (pg_trgm).
+            GinIndex(fields=["search_text"], opclasses=["gin_trgm_ops"], name="records_search_trigrams"),
         ]
 
     def __str__(self):

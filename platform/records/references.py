@@ -31,7 +31,7 @@ from datetime import date
 from django.db.models import Q
 
 from cldc.platform import registry
-from cldc.platform.organisations.models import Membership, Organisation, OrganisationRelationship
+from cldc.platform.organisations.models import BY_ID, Membership, Organisation, OrganisationRelationship
 from cldc.platform.people.models import User
 
 ORGANISATION_COLUMNS = ("owning_organisation", "managing_organisation")
@@ -138,6 +138,10 @@ class References:
     def organisation(self, reference):
         """The organisation a reference names, if the submitter acts for it."""
         if reference not in self._organisations:
+            by_id = BY_ID.fullmatch(reference.strip())  # as Organisation.objects.by_reference reads it
+            if by_id:  # the submitter's own organisations are at hand: no query
+                self._organisations[reference] = self.acted_for.get(int(by_id.group(1)))
+                return self._organisations[reference]
             found = Organisation.objects.by_reference(reference)
             self._organisations[reference] = found if found is not None and found.pk in self.acted_for else None
         return self._organisations[reference]

@@ -84,6 +84,30 @@ def sole_entry(record, definition, question, answers):
     return entries[0][0] if len(entries) == 1 else None
 
 
+def left_behind(definition, stored, given):
+    """{child question: None} for each child register's answer that does not belong to the
+    parent entry `given` changes to (a location of the scheme chosen before): the web form
+    clears it with the change, so that its page asks again (or the new parent's only child
+    is chosen for them), as CORE does."""
+    binding = declaration.binding(definition)
+    if binding is None:
+        return {}
+    answers, cleared = {**stored, **given}, {}
+    for name, question_id in binding.chooses.items():
+        register = declaration.register(definition.collection, name)
+        if register.parent is None or answers.get(question_id) in (None, ""):
+            continue
+        parent_question = binding.chooses[register.parent.name]
+        if parent_question not in given or given[parent_question] == stored.get(parent_question):
+            continue  # the parent is not changing: its child stands
+        parent = register.parent.number(answers.get(parent_question))
+        belongs = parent is not None and Entry.objects.of(definition.collection, name).filter(
+            pk=register.number(answers[question_id]), parent_id=parent).exists()
+        if not belongs:
+            cleared[question_id] = None
+    return cleared
+
+
 def sole_words(definition, question):
     """How check your answers says an entry was chosen for the person: "The scheme's only location"."""
     register = chooser(definition, question)[1]

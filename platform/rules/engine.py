@@ -19,6 +19,7 @@ from functools import cached_property
 from cldc.platform.contract import CONTEXT
 from cldc.platform.definitions.expressions import compile_expression, scope
 from cldc.platform.definitions.model import NOTES, DefinitionError, _fill, unknown_keys
+from cldc.platform.rules import compiled
 from cldc.platform.rules.functions import get_function
 
 SEVERITIES = ("hard", "soft")
@@ -47,6 +48,8 @@ PIPELINE_CHECKS = {
     "not_an_option": "a value of the rule's fields that is no answer of its question is told in the rule's words",
     "data_sharing_agreement": "the organisation a new record, or a change, names in the rule's field has accepted the "
                               "data sharing agreement (cldc.platform.organisations.agreements)",
+    "not_answered": "a row that makes or changes a record in progress is told, as a warning on each question that "
+                    "applies and has no answer, the rule's message (%{question}: the question's label)",
 }
 PLACEHOLDER = re.compile(r"%\{(\w+)\}")
 # The keys of an entry in a rules file and a derived file (and `notes`, never read).
@@ -421,7 +424,18 @@ class RulePack:
 
     def derive(self, answers, context):
         """Derived values, in declaration order (a derivation may use earlier ones).
-        Only values that could be inferred are returned: blank means not derived."""
+        Only values that could be inferred are returned: blank means not derived.
+        Runs the pack's generated function (ADR 20); derive_interpreted is the reference."""
+        known = dict(answers)
+        return self._derive_compiled(known, scope(known, context), context)
+
+    @cached_property
+    def _derive_compiled(self):
+        return compiled.derive_function(self.derivations)
+
+    def derive_interpreted(self, answers, context):
+        """derive() by the expression interpreter: the reference the generated code is
+        held to (tests/rules/test_compiled_equals_interpreter.py)."""
         values = {}
         known = dict(answers)
         env = scope(known, context)
@@ -441,7 +455,34 @@ class RulePack:
         """The rules that run, by channel: worked out once, not per record."""
         return {channel: [r for r in self.rules if r.runs and r.applies_to(channel)] for channel in CHANNELS}
 
+    @cached_property
+    def _check_compiled(self):
+        """The generated check of each channel's running rules, made when first used."""
+        return {}
+
     def check(self, answers, context, channel="form", definition=None):
+        """The findings of the rules running on the channel, in the pack's order. Runs the
+        pack's generated function (ADR 20); check_interpreted is the reference."""
+        running = self._running[channel]
+        function = self._check_compiled.get(channel)
+        if function is None:
+            function = self._check_compiled[channel] = compiled.check_function(running)
+        env = scope(answers, context)  # without the memo, as check_interpreted's
+        context = {**context, "memo": {}}  # for functions' per-record values (functions.per_record)
+        findings = []
+        for position, result in function(answers, env, context):
+            rule = running[position]
+            params = result if isinstance(result, dict) else {}
+            for name, expression in rule.params.items():
+                params.setdefault(name, expression.evaluate(answers, context))
+            findings.append(
+                Finding(rule.id, rule.severity, rule.fields, rule.attach_to, rule.render(answers, params, definition),
+                        rule.reference, rule.confirm_question)
+            )
+        return findings
+
+    def check_interpreted(self, answers, context, channel="form", definition=None):
+        """check() by the expression interpreter: the reference for the generated code."""
         findings = []
         env = scope(answers, context)
         context = {**context, "memo": {}}  # for functions' per-record values (functions.per_record)

@@ -34,13 +34,17 @@ def get_function(name):
         raise LookupError(f"no rule function called {name!r} is registered{hint}") from None
 
 
-def per_record(context, key, compute):
+def per_record(context, key, compute, *args):
     """A value a package's functions need several times for one record (a household's
-    income range, say), computed once per check. The engine gives each check of a
-    record a fresh `memo` in the context; outside a check, it is just computed."""
+    income range, say): compute(*args), computed once per check. The engine gives each
+    check of a record a fresh `memo` in the context; outside a check, it is just
+    computed. Passing the arguments (rather than a lambda over them) spares making a
+    closure at each call: these run for every record."""
     memo = context.get("memo")
     if memo is None:
-        return compute()
-    if key not in memo:
-        memo[key] = compute()
-    return memo[key]
+        return compute(*args)
+    try:
+        return memo[key]
+    except KeyError:
+        value = memo[key] = compute(*args)
+        return value

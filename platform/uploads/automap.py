@@ -568,17 +568,36 @@ def _weigh_values(found, values, index):
     weighed = {}
     for target, (score, matched) in found.items():
         if score >= EVIDENCE_FLOOR:
-            entry = index.by_target[target]
-            question = entry.question
-            is_age = Target(question.id, DATE_OF_BIRTH) in index.by_target
-            is_postcode = "postcode" in index.vocabulary.words(f"{question.label} {question.text}")
-            evidence = fit(column, question, entry.kind, is_age, is_postcode)
+            question = index.by_target[target].question
+            evidence = fit(column, *_fit_arguments(index, target))
             if evidence is RULED_OUT and not (score >= CONFIDENT and holds_mistakes(column, question)):
                 continue
             if score < CONFIDENT:  # lifting a sure match further would only eat into its rivals' margins
                 score = min(100, score + evidence)
         weighed[target] = (score, matched)
     return weighed
+
+
+def _fit_arguments(index, target):
+    """(question, kind, is_age, is_postcode): what column_values.fit needs to know of a target."""
+    entry = index.by_target[target]
+    question = entry.question
+    is_age = Target(question.id, DATE_OF_BIRTH) in index.by_target
+    is_postcode = "postcode" in index.vocabulary.words(f"{question.label} {question.text}")
+    return question, entry.kind, is_age, is_postcode
+
+
+def value_evidence(definition, target, values, synonyms=None):
+    """What a column's values say of its match to `target`, in words for the person
+    confirming it ("Its values look like dates, as answers to “Date of visit” are."),
+    or '' when they say nothing (or the column has none)."""
+    from cldc.platform.uploads.column_values import Column, said
+
+    index = _index(definition, load_synonyms(definition) if synonyms is None else synonyms)
+    column = Column(values)
+    if target not in index.by_target or column.shape is None:
+        return ""
+    return said(column, *_fit_arguments(index, target), describe(definition, target))
 
 
 # --- Assignment ---------------------------------------------------------------------------

@@ -17,7 +17,9 @@ its words are the options' words. Each fits a target (EVIDENCE added), says noth
   (a code, a label, or a confident guess: "Weekly", "Part time"); rule out a number
   or date question none of whose values is one.
 
-Only the shape of values is read, never kept. Nothing here names a collection.
+`said` puts the same evidence in words for the person confirming a match on the
+mapping page. Only the shape of values is read, never kept. Nothing here names a
+collection.
 """
 
 import re
@@ -104,6 +106,42 @@ def fit(column, question, kind, is_age, is_postcode):
         return RULED_OUT if past >= len(column.numbers) / 2 else 0
     answers = sum(1 for v in column.values if _answers(question, v))
     return EVIDENCE if answers >= FIT_SHARE * len(column.values) else 0
+
+
+def said(column, question, kind, is_age, is_postcode, label):
+    """The evidence of `fit` in words, for the person confirming a match to `question`
+    (`label`: the target as people read it), or '' when the values say nothing."""
+    evidence = fit(column, question, kind, is_age, is_postcode)
+    if evidence is RULED_OUT:
+        if holds_mistakes(column, question):
+            return f"Some of its values are not answers to “{label}” ({_mistakes(column, question)}): each row reports its own."
+        return f"Its values do not look like answers to “{label}”: they look like {SHAPES[column.shape]}."
+    if not evidence:
+        return ""
+    if column.shape in ("date", "postcode"):
+        return f"Its values look like {SHAPES[column.shape]}, as answers to “{label}” are."
+    if column.shape == "number":
+        if is_age:
+            return f"Its values look like ages ({AGES[0]} to {AGES[1]}), as answers to “{label}” are."
+        return f"Its values are amounts within the range of “{label}”."
+    return f"Its values match the answers of “{label}”."
+
+
+SHAPES = {"date": "dates", "postcode": "postcodes", "number": "numbers", "words": "words"}
+
+
+def _mistakes(column, question):
+    """What is wrong with values that are mistakes in a question's answers (holds_mistakes)."""
+    if column.shape == "words":
+        expected = {"numeric": "numbers", "date": "dates"}.get(question.type)
+        return f"words where {expected} are expected" if expected else "words that are none of its answers"
+    if question.min is not None and question.max is not None:
+        return f"numbers outside {_number(question.min)} to {_number(question.max)}"
+    return "numbers outside its range"
+
+
+def _number(value):
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
 
 
 def holds_mistakes(column, question):

@@ -48,7 +48,7 @@ class ColumnsForm(GDSFormMixin, forms.Form):
             column = f"Column {column_letter(split_cell(choice.index)[2])}: “{choice.header}”"
             self.fields[name] = forms.ChoiceField(
                 label=f"{choice.sheet}, {column[0].lower()}{column[1:]}" if choice.sheet else column,
-                help_text=HINTS[choice.band], required=False,
+                help_text=". ".join(filter(None, (HINTS[choice.band], choice.evidence(definition)))), required=False,
                 choices=[NOT_NEEDED, ("Suggested", suggested), *everything],
                 initial=target_key(choice.target) if choice.target else "",
             )

@@ -38,10 +38,12 @@ from django.utils import timezone
 
 from cldc.platform import registry
 from cldc.platform.definitions.values import RETIRED_OPTION, normalise, to_json
+from cldc.platform.forms.templatetags.form_text import in_sentence
 from cldc.platform.organisations import policy
 from cldc.platform.organisations.context import pinned as pinned_organisations
 from cldc.platform.places.fill import PostcodeAuthorities, fill_for_channel, postcodes_filling, still_unanswered
-from cldc.platform.records.gateway import (StaleRecord, WindowClosed, commit, create_many, duplicate_key,
+from cldc.platform.records.copying import copy_new
+from cldc.platform.records.gateway import (NOTE, StaleRecord, WindowClosed, commit, create_many, duplicate_key,
                                            provider_reference)
 from cldc.platform.records.models import Record
 from cldc.platform.records.references import References
@@ -188,13 +190,21 @@ class Importer:
                 for name in question.variables:
                     if numbers and int(numbers[0]) in index_of:
                         self.where[name] = (index_of[int(numbers[0])], f"Field {numbers[0]}")
+            # A question the conversion fills from other fields (a lookup, a count) is told
+            # at the first of them: it has no field of its own, and is not "without a column".
+            self.filled_from = {}
+            for question in self.definition.questions.values():
+                sources = [n for n in (question.bulk_upload or {}).get("from_fields") or [] if int(n) in index_of]
+                for name in question.variables:
+                    if sources and name not in self.where:
+                        self.filled_from[name] = (index_of[int(sources[0])], f"Field {sources[0]}")
             self.header_layout = None
         else:
             columns = {int(i): parse_target(key) for i, key in self.upload.columns.items()}
             if isinstance(file, JoinedUpload):  # members in parts of their own: every member's columns
                 columns, self.value_map = file.expanded(columns), file.expanded_values(self.value_map)
             self.header_layout = HeaderLayout(self.definition, {i: t for i, t in columns.items() if t}, self.value_map)
-            self.where = {}
+            self.where, self.filled_from = {}, {}
             for index, target in sorted(columns.items()):
                 if target is not None:
                     self.where.setdefault(target.variable, (index, self.column_label(index, file)))
@@ -318,9 +328,8 @@ class Importer:
             if new:
                 create_many(new, source="upload", user=self.upload.user)
             if store:  # which log each row is, for the annotated file
-                ImportedRow.objects.bulk_create(
-                    ImportedRow(upload=self.upload, row=row.number, record_id=row.record.pk)
-                    for row in chunk if row.record is not None and row.record.pk is not None)
+                copy_new(ImportedRow, [ImportedRow(upload=self.upload, row=row.number, record_id=row.record.pk)
+                                       for row in chunk if row.record is not None and row.record.pk is not None])
         upload = self.upload
         for row in chunk:
             setattr(upload, row.outcome, getattr(upload, row.outcome) + 1)
@@ -439,6 +448,7 @@ class Importer:
         if outcome.errors or any(i.severity == "hard" for i in row.issues):
             row.outcome = "rejected"
             return None
+        row.issues += self.not_answered(row, outcome.missing)
         row.outcome = "created" if is_new else "updated" if outcome.changes else "unchanged"
         row.record = outcome.record
         if not store:
@@ -454,6 +464,19 @@ class Importer:
                                              "being imported. Upload the file again."))
                 row.outcome, row.record = "rejected", None
         return None
+
+    def not_answered(self, row, missing):
+        """The pack's `pipeline: not_answered` rule (CORE's bu_not_answered), as a warning
+        on each question the row's record still lacks: the record is kept in progress,
+        and the person learns what to add. A question the row already has an issue on
+        is not told again."""
+        rule = self.pack.pipeline_rule("not_answered")
+        if rule is None:
+            return []
+        told = {issue.field for issue in row.issues}
+        return [self.issue_at(row, name, rule.id, NOTE,
+                              rule.render(row.answers, {"question": in_sentence(question_label(self.definition, name))}))
+                for name in missing if name not in told]
 
     def stored_record_of(self, row, existing):
         """The stored record a row is: by its reference; without one, by its duplicate-check
@@ -526,7 +549,7 @@ class Importer:
 
     def issue_at(self, row, variable, rule, severity, message):
         """An issue of the row, at the cell where the variable is in the file."""
-        cell, column = self.where.get(variable, (None, ""))
+        cell, column = self.where.get(variable) or self.filled_from.get(variable, (None, ""))
         sheet, number, cell, _ = self.place_of(row, cell)
         value = row.answers.get(variable) if rule in OPTION_RULES else ""
         return UploadIssue(upload=self.upload, row=number, sheet=sheet, cell=cell, column=column, field=variable or "",

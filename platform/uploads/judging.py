@@ -9,7 +9,13 @@ outcomes, whichever process makes it.
 
     with Judge(parallel=True) as judge:
         judged = judge.chunk([(record, answers), ...], user=person, confirm=[...], windows=windows)
-        outcomes = judged.result()   # a WindowClosed in place of a row the window refuses
+        outcomes = judged.result()   # Judged; a WindowClosed in place of a row the window refuses
+
+A judging process sends back, of each Outcome, only what the pipeline reads (Judged):
+the record's stored fields as the gateway held them (put back on the pipeline's own
+record, the one it sent), the changes, errors, warnings and notes; not the typed
+answers, the rule engine's findings or the record's organisations, which cost more to
+pickle and unpickle than the rest.
 
 `CLDC_UPLOAD_PROCESSES` judging processes (one a CPU by default; 1 judges here). They
 are forked once a run, so they start with what the parent has loaded (the definition,
@@ -31,11 +37,13 @@ import signal
 import sys
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connections
 
 from cldc.platform.records.gateway import WindowClosed, submit
+from cldc.platform.records.models import Record
 
 log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -43,17 +51,61 @@ _parent_connections = []  # in a judging process: the parent's, kept unclosed (s
 _fallback_logged = False
 
 
+@dataclass
+class Judged:
+    """Of a row's Outcome, what the pipeline reads, and gateway.create_many and commit store."""
+
+    record: Record
+    status: str
+    changes: dict
+    errors: list
+    warnings: list
+    notes: list
+    missing: list
+    saved: bool = False
+
+
+STORED = tuple(f.attname for f in Record._meta.concrete_fields)  # what the gateway holds on a record
+
+
 def judge(rows, user, confirm, windows=None, inferred=frozenset()):
-    """The gateway's judgement of (record, answers) pairs, as for any channel; nothing
-    saved. A row the collection window refuses gives its WindowClosed instead."""
+    """The gateway's judgement of (record, answers) pairs, as for any channel, as Judged;
+    nothing saved. A row the collection window refuses gives its WindowClosed instead."""
     outcomes = []
     for record, answers in rows:
         try:
-            outcomes.append(submit(record, answers, source="upload", user=user, confirm=confirm, validate_only=True,
-                                   windows=windows, inferred=inferred))
+            outcome = submit(record, answers, source="upload", user=user, confirm=confirm, validate_only=True,
+                             windows=windows, inferred=inferred)
+            outcomes.append(Judged(record, outcome.status, outcome.changes, outcome.errors, outcome.warnings,
+                                   outcome.notes, outcome.missing))
         except WindowClosed as closed:
             outcomes.append(closed)
     return outcomes
+
+
+def _judge_elsewhere(rows, user, confirm, windows=None, inferred=frozenset()):
+    """judge() in a judging process: each record's stored fields in place of the record."""
+    return [outcome if isinstance(outcome, WindowClosed) else
+            Judged(tuple(getattr(outcome.record, name) for name in STORED), outcome.status, outcome.changes,
+                   outcome.errors, outcome.warnings, outcome.notes, outcome.missing)
+            for outcome in judge(rows, user, confirm, windows, inferred)]
+
+
+class _Returned:
+    """A chunk judged elsewhere (a Future's `result()`): its records' stored fields put
+    back on the records sent."""
+
+    def __init__(self, judged, records):
+        self.judged, self.records = judged, records
+
+    def result(self, timeout=None):
+        outcomes = self.judged.result(timeout)
+        for record, outcome in zip(self.records, outcomes):
+            if not isinstance(outcome, WindowClosed):
+                for name, value in zip(STORED, outcome.record):
+                    setattr(record, name, value)
+                outcome.record = record
+        return outcomes
 
 
 class Judge:
@@ -73,7 +125,8 @@ class Judge:
     def chunk(self, rows, user, confirm, windows=None, inferred=frozenset()):
         """Judge [(record, answers)]; the future's result is their outcomes, in order."""
         if self.pool:
-            return self.pool.submit(judge, rows, user, confirm, windows, inferred)
+            return _Returned(self.pool.submit(_judge_elsewhere, rows, user, confirm, windows, inferred),
+                             [record for record, _ in rows])
         judged = Future()
         judged.set_result(judge(rows, user, confirm, windows, inferred))
         return judged

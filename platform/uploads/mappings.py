@@ -3,14 +3,15 @@ organisation keeps for its next files (SavedMapping): the column plan, value
 corrections and the answers given for every row. The pages that list and change what
 is saved are matches.py; the pages of one upload, views.py."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cldc.platform import registry
 from cldc.platform.uploads import automap, learned
-from cldc.platform.uploads.member_parts import open_kept, split_cell
+from cldc.platform.uploads.files import open_upload
+from cldc.platform.uploads.member_parts import PART, open_kept, split_cell
 from cldc.platform.uploads.models import SavedMapping
 from cldc.platform.uploads.provider_rows import parse_target, target_key, value_key
-from cldc.platform.uploads.refusals import UploadError
+from cldc.platform.uploads.refusals import UploadError, column_letter
 from cldc.platform.uploads.template import is_annotation_heading
 
 OPTION_RULES = ("invalid_option", "retired_option")  # errors a value correction can fix
@@ -50,6 +51,7 @@ class ColumnChoice:
     suggestions: list  # [Scored]: the three best targets, best first
     sheet: str = ""  # in an upload in parts (member_parts.py): the sheet or file the column is in
     members: str = ""  # ... and the repeat block whose members that part holds ('' for the main part)
+    samples: list = field(default_factory=list)  # its first rows' values: evidence of what it answers, never kept
 
     @property
     def saved_as(self):
@@ -61,6 +63,10 @@ class ColumnChoice:
     @property
     def settled(self):
         return self.band in ("saved", "confident")
+
+    def evidence(self, definition):
+        """What the column's values say of its match, in words ('' when nothing)."""
+        return automap.value_evidence(definition, self.target, self.samples) if self.target else ""
 
 
 def column_plan(upload, columns):
@@ -89,21 +95,28 @@ def column_plan(upload, columns):
 
 def column_samples(upload):
     """{column index: the values of its first SAMPLE_ROWS rows}, read as evidence of
-    what each column answers and never kept; none for an upload in parts, or a file
-    that cannot be read (the import says why)."""
-    if upload.parts:
-        return {}
+    what each column answers and never kept; an upload in parts, each part's from its
+    own sheet or file (indexed as the joined columns are: member_parts.PART); none for
+    a file that cannot be read (the import says why)."""
     samples = {}
     try:
-        with open_kept(upload) as file:
-            for count, (_, cells) in enumerate(file.rows()):
-                if count >= SAMPLE_ROWS:
-                    break
-                for index, value in cells.items():
-                    samples.setdefault(index, []).append(value)
+        if not upload.parts:
+            with open_kept(upload) as file:
+                _sample(file, 0, samples)
+        for number, part in enumerate(upload.parts):
+            with open_upload(part["path"], part["filename"], sheet=part["sheet"]) as file:
+                _sample(file, number * PART, samples)
     except UploadError:
         return {}
     return samples
+
+
+def _sample(file, offset, samples):
+    for count, (_, cells) in enumerate(file.rows()):
+        if count >= SAMPLE_ROWS:
+            break
+        for index, value in cells.items():
+            samples.setdefault(offset + index, []).append(value)
 
 
 def _part_plan(definition, columns, saved, sheet, members, samples):
@@ -112,7 +125,8 @@ def _part_plan(definition, columns, saved, sheet, members, samples):
     indexes = sorted(columns)
     mappings = automap.suggest(definition, [columns[i] for i in indexes], members=members or None,
                                values=[samples.get(i, []) for i in indexes])
-    plan = [ColumnChoice(index, columns[index], mapping.target, mapping.band, mapping.suggestions, sheet, members)
+    plan = [ColumnChoice(index, columns[index], mapping.target, mapping.band, mapping.suggestions, sheet, members,
+                         samples.get(index, []))
             for index, mapping in zip(indexes, mappings)]
     others = learned.learned(definition.collection, definition.record_type, {choice.saved_as for choice in plan})
     for choice in plan:
@@ -142,6 +156,51 @@ def read_headings(upload):
 def chosen_columns(choices):
     """The mapping an upload keeps: column index -> target key ('' = not needed)."""
     return {str(c.index): target_key(c.target) if c.target else "" for c in choices}
+
+
+NOT_MATCHED = "Not matched to a question"
+
+
+@dataclass
+class ColumnNotRead:
+    """A column of a provider's own file that an upload does not read, and why: said on
+    the results page, by `cldc upload` and by the API, so that nothing is dropped unsaid."""
+
+    index: int  # as in the plan (member_parts.PART for a part's)
+    heading: str
+    sheet: str = ""
+    reason: str = NOT_MATCHED
+
+    @property
+    def column(self):
+        """Its letter in its own sheet or file: "C"."""
+        return column_letter(split_cell(self.index)[2])
+
+    def as_dict(self):
+        return {"sheet": self.sheet or None, "column": split_cell(self.index)[2] + 1, "heading": self.heading,
+                "reason": self.reason}
+
+
+def columns_not_read(upload):
+    """The columns an upload of a provider's own layout does not read, by its confirmed
+    mapping (the headings read again): [] for the template layout, before the columns
+    are matched, or for a file that cannot be read."""
+    if upload.layout != "headers" or not upload.columns:
+        return []
+    try:
+        _, headings = read_headings(upload)
+    except UploadError:
+        return []
+    return not_read_in([ColumnChoice(index, heading, parse_target(upload.columns.get(str(index), "")), "", [],
+                                     upload.parts[split_cell(index)[0]]["name"] if upload.parts else "")
+                        for index, heading in sorted(headings.items())])
+
+
+def not_read_in(plan):
+    """The ColumnNotRead of a plan's columns matched to no question, our own error
+    columns of an annotated file apart."""
+    return [ColumnNotRead(choice.index, choice.header, choice.sheet) for choice in plan
+            if choice.target is None and not is_annotation_heading(choice.header)]
 
 
 def save_columns(upload, choices, person):

@@ -27,14 +27,14 @@ from cldc.platform.uploads.fixes import (ColumnsForm, EveryRowForm, RowForm, Val
                                         values_to_match)
 from cldc.platform.uploads.importer import prepare, worded
 from cldc.platform.uploads.member_parts import MAX_FILES, forget_files, keep_parts
-from cldc.platform.uploads.mappings import (OPTION_RULES, column_plan, read_headings, save_columns, save_every_row,
-                                            save_values, saved_values)
+from cldc.platform.uploads.mappings import (OPTION_RULES, column_plan, columns_not_read, not_read_in, read_headings,
+                                            save_columns, save_every_row, save_values, saved_values)
 from cldc.platform.uploads.models import Upload
 from cldc.platform.uploads.progress import rows_done, set_progress
 from cldc.platform.uploads.provider_rows import parse_target
 from cldc.platform.uploads.refusals import UploadError
 from cldc.platform.uploads.report import question_label, summary
-from cldc.platform.uploads.tasks import process_upload
+from cldc.platform.uploads.tasks import WAITING_FOR_QUEUE, send, send_if_waiting
 from cldc.themes.forms import GDSFormMixin
 
 
@@ -126,7 +126,7 @@ def start(upload, schema_name):
     upload.status, upload.processed_rows, upload.message = Upload.Status.RECEIVED, 0, ""
     upload.save(update_fields=["status", "processed_rows", "message"])
     set_progress(upload)
-    process_upload.delay(schema_name, upload.pk)
+    send(schema_name, upload)
 
 
 @login_required
@@ -177,16 +177,19 @@ def upload_detail(request, pk):
         return redirect("upload-columns", pk=upload.pk)
     if upload.status == Upload.Status.VALUES:
         return redirect("upload-values", pk=upload.pk)
+    send_if_waiting(request.tenant.schema_name, upload)
     report = summary(upload) if upload.status in Upload.FINISHED else None
     corrections = bool(report) and upload.issues.filter(rule__in=OPTION_RULES).exclude(value="").exists()
-    every_row = []
+    every_row, not_read = [], []
     if report and upload.status != Upload.Status.FAILED:
         definition = registry.get(upload.collection).definition(upload.record_type, upload.version)
         every_row = [{**q, "label": question_label(definition, q["field"])} for q in every_row_questions(upload, definition)]
+        not_read = columns_not_read(upload)
     done = rows_done(upload)
     return render(request, "uploads/detail.html", {
         "upload": upload, "report": report, "page_title": upload.filename, "corrections": corrections,
-        "every_row": every_row, "workbook": Path(upload.filename).suffix.lower() == ".xlsx",
+        "every_row": every_row, "not_read": not_read, "workbook": Path(upload.filename).suffix.lower() == ".xlsx",
+        "waiting": upload.message == WAITING_FOR_QUEUE,  # the task queue could not be reached: sent again later
         "valid_rows": upload.total_rows - upload.rejected, "done": done, "percent": percent(done, upload.total_rows),
     })
 
@@ -233,6 +236,7 @@ def annotated_download(request, pk):
 @login_required
 def upload_status(request, pk):
     upload = get_object_or_404(visible_uploads(request.user), pk=pk)
+    send_if_waiting(request.tenant.schema_name, upload)
     done = rows_done(upload)
     return JsonResponse({"status": upload.status, "processed": done, "total": upload.total_rows,
                          "progress": percent(done, upload.total_rows)})
@@ -305,10 +309,12 @@ def match_columns(request, upload):
         start(upload, request.tenant.schema_name)
         return redirect("upload-detail", pk=upload.pk)
     settled = sum(1 for c in plan if c.band in ("saved", "confident"))
+    not_read = ", ".join(f"“{c.heading}”" + (f" of “{c.sheet}”" if c.sheet else "") for c in not_read_in(plan))
     return render(request, "pages/form.html", {
         "form": form, "page_title": "Match your columns to the questions", "caption": upload.filename,
         "intro": f"We matched {settled} of {len(plan)} columns. Check the others: choose the question each one "
-                 "answers, or say it is not needed. We will remember your choices for your next file.",
+                 "answers, or say it is not needed. We will remember your choices for your next file."
+                 + (f" Not matched to a question, so not read unless you choose one: {not_read}." if not_read else ""),
     })
 
 

@@ -129,7 +129,7 @@ def _through_the_gateway(layout, definition, organisation, user, records, with_p
     result = Result(records=len(records))
     held = set(layout.variables)
     if not with_personal:  # the records' personal answers stay as they are
-        held = {name for name in held if name not in _personal_variables(layout)}
+        held = {name for name in held if name not in layout.personal_variables}
     stored = _stored(layout, definition, organisation, user, records)
     references = References(definition, {organisation.pk: organisation})
     windows = Windows()
@@ -235,16 +235,6 @@ def _organisation_problems(layout, organisation, xml_file, records):
                 xml_file.title, record.reference_text, f"{xml_file.record}/{layout.organisation}",
                 rule="xml_other_organisation"))
     return problems
-
-
-def _personal_variables(layout):
-    personal = set()
-    for part in layout.elements:
-        for element in part.elements if isinstance(part, Repeat) else [part]:
-            if element.personal:
-                for n in part.indices if isinstance(part, Repeat) else [None]:
-                    personal.update(element.variables_at(n))
-    return personal
 
 
 def _elements(layout):

@@ -113,6 +113,18 @@ class XmlLayout:
         return [e for e in self.elements if isinstance(e, Element) and e.reference]
 
     @property
+    def personal_variables(self):
+        """The variables its personal elements hold (what an import keeps of a record it
+        does not send, and what access to personal data is recorded for)."""
+        personal = set()
+        for part in self.elements:
+            for element in part.elements if isinstance(part, Repeat) else [part]:
+                if element.personal:
+                    for n in part.indices if isinstance(part, Repeat) else [None]:
+                        personal.update(element.variables_at(n))
+        return personal
+
+    @property
     def variables(self):
         """Every stored variable the layout holds: an import sends each, blank when absent."""
         found = []

@@ -2,6 +2,7 @@
 pipeline as the web bulk upload. The task is queued by the API and run here, in this
 process, as the worker would run it."""
 
+import kombu.exceptions
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
@@ -126,3 +127,22 @@ def test_an_upload_needs_the_keys_maker_to_be_active(api, council, officer, queu
     officer.save()
     problem = problem_of(post_file(api, council, visits_template_csv(council)), 403)
     assert "person who made this API key" in problem["detail"] and queued == []
+
+
+def test_with_the_queue_down_an_upload_is_kept_and_said_to_be_waiting_then_sent_when_polled(
+        api, council, visits_template_csv, monkeypatch):
+    def queue_down(*args, **kwargs):  # what Celery raises when it cannot reach the broker (Redis)
+        raise kombu.exceptions.OperationalError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(tasks.process_upload, "delay", queue_down)
+        response = post_file(api, council, visits_template_csv(council))
+        assert response.status_code == 202, response.json()
+        body = response.json()
+        assert (body["status"], body["message"]) == ("received", tasks.WAITING_FOR_QUEUE)
+        assert api.http.get(body["url"]).json()["message"] == tasks.WAITING_FOR_QUEUE  # still down
+
+    sent = []
+    monkeypatch.setattr(tasks.process_upload, "delay", lambda *args: sent.append(args))  # the queue is back
+    assert api.http.get(body["url"]).json()["message"] == ""
+    assert sent == [("visits", body["id"])]

@@ -128,3 +128,17 @@ def test_another_organisations_upload_in_own_columns_is_404(api_for, api, counci
     problem_of(stranger.http.get(upload["url"]), 404)
     problem_of(stranger.http.get(upload["errors_url"]), 404)
     assert api.http.get(upload["url"]).status_code == 200
+
+
+def test_the_columns_not_read_are_listed_with_why(api, council, queued):
+    rows = [["Visit Ref", "Visit date", "Person 1 age", "Person 2 age", "Age", "Telephone"],
+            ["SAID-1", "04/05/2026", "42", "12", "42", "07700 900123"]]
+    response = post(api, council, ("said.csv", "\n".join(",".join(row) for row in rows).encode()))
+    assert response.status_code == 202, response.json()
+    ignored = {c["heading"]: c for c in response.json()["ignored_columns"]}
+    assert list(ignored) == ["Person 1 age", "Age", "Telephone"]  # the first two: matches we are not sure of
+    assert ignored["Telephone"] == {"sheet": None, "column": 6, "heading": "Telephone",
+                                    "reason": "Not matched to a question", "suggested": None}
+    assert ignored["Age"]["suggested"] == "age3" and ignored["Age"]["column"] == 5
+    assert ignored["Age"]["reason"] == ("Not matched to a question: it may answer “Person 3's age”, but not surely "
+                                        "enough to be read unless columns names it")

@@ -78,9 +78,10 @@ def record(pk, service="visits"):
         return Record.objects.select_related("owning_organisation").get(pk=pk)
 
 
-def expected_answers(log, plan):
+def expected_answers(log, plan, confirmations=None):
     """What the gateway makes of the plan for this record, with any organisation and
-    assignee the plan names replaced by the record's own: what the form must have stored."""
+    assignee the plan names replaced by the record's own: what the form must have stored
+    (with `confirmations`, the soft checks the person confirmed on the way)."""
     collection = registry.get(log.collection)
     definition = collection.definition(log.record_type, log.version)
     pack = collection.rule_pack(log.record_type, log.version)
@@ -88,7 +89,7 @@ def expected_answers(log, plan):
            "assigned_to": log.assigned_to_id}
     incoming = {k: v for k, v in plan.items() if k not in definition.record_fields.values()}
     incoming |= {variable: str(own[column]) for column, variable in definition.record_fields.items() if own.get(column)}
-    result = evaluate(definition, pack, {}, incoming, context_for(log, definition), "form", {})
+    result = evaluate(definition, pack, {}, incoming, context_for(log, definition), "form", confirmations or {})
     return to_json(result.answers), result
 
 

@@ -308,7 +308,8 @@ def test_one_record_gives_the_same_findings_in_every_channel(case, tmp_path, cli
     assert {e for e in upload.errors if e[0] not in case.file_says} == {
         e for e in api_result.errors if e[0] not in case.file_says}
     assert {f for f, _, _ in upload.errors} == {f for f, _, _ in api_result.errors}
-    assert upload.soft == api_result.soft
+    if api_result.stored:  # a 422 lists the errors only; the file's rejected row keeps its soft checks
+        assert upload.soft == api_result.soft
     assert upload.stored == api_result.stored
     if case.example:  # the example leaves out what does not apply: what the file is told is not stored
         assert api_result.notes == set()

@@ -134,7 +134,7 @@ def test_bulk_upload_s_judging_processes_read_the_entries_without_the_database(s
                               (new_record(orgs["parent"]), supported(schemes, scheme_id=schemes["theirs"].code))],
                              None, [])
     assert entries["scheme"]["code"] == schemes["theirs"].code and entries["scheme"]["usable"] is False
-    assert about_schemes(ours.errors) == [] and ours.answers["la"] == "E09000033"
+    assert about_schemes(ours.errors) == [] and ours.record.answers["la"] == "E09000033"
     assert about_schemes(theirs.errors) == [("scheme_id", NOT_THEIRS)]
 
 

@@ -5,6 +5,7 @@ rules read in every channel), and its people see them; before the merge date not
 changes. The entries keep their owner, as records keep theirs."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -12,6 +13,7 @@ from django_tenants.utils import schema_context
 
 from cldc.platform import registry
 from cldc.platform.organisations import merges
+from cldc.platform.records.gateway import submit
 from cldc.platform.records.models import Record
 from cldc.platform.registers import choices
 from cldc.platform.registers.context import entries_for, pinned
@@ -93,6 +95,26 @@ def test_the_absorbing_organisation_s_coordinator_sees_the_merged_schemes_from_t
     if sees:  # the entry keeps its owner, and says whom it merged into
         page = client.get(reverse("register-detail", args=["scheme", world["scheme"].pk])).content.decode()
         assert "Riverside Homes (merged into Coast Housing on" in page
+
+
+def test_the_merge_check_page_counts_what_passes_on_in_every_service_not_only_this_one(
+        world, make_person, client_for, complete_visit, visits_service, core_service):
+    merged = world["merged"]
+    with schema_context("visits"):
+        for _ in range(2):
+            submit(Record(collection="visits", record_type="visit", version=2026, owning_organisation=merged,
+                          managing_organisation=merged), complete_visit(), source="form")
+    support = client_for("visits", make_person("support@dept.example", staff_role="support"))  # in the visits service
+    support.post(reverse("merge-organisation", args=[merged.pk]), {
+        "absorbing_organisation": world["absorbing"].pk, "merge_date_0": "1", "merge_date_1": "6", "merge_date_2": "2026"})
+    page = support.get(reverse("merge-organisation-check", args=[merged.pk])).content.decode()
+    rows = dict((key.strip(), value.strip()) for key, value in re.findall(
+        r'<dt class="govuk-summary-list__key">(.*?)</dt>\s*<dd class="govuk-summary-list__value">(.*?)</dd>', page, re.S))
+    assert rows[f"In {core_service.title}"] == (
+        "1 scheme, 1 location of Riverside Homes: Coast Housing can use them from the merge date")  # CORE's schemes
+    assert rows[f"In {visits_service.title}"] == (
+        "2 visits of Riverside Homes: Coast Housing can see and change them from the merge date")
+    assert {key for key in rows if key.startswith("In ")} == {f"In {core_service.title}", f"In {visits_service.title}"}
 
 
 def test_the_merge_check_page_lists_the_schemes_that_pass_on(world, make_person, client_for):

@@ -51,6 +51,27 @@ def test_a_scheme_with_two_locations_asks_which(log, orgs):
     assert "location_id" not in stored(record).answers
 
 
+def test_changing_the_scheme_clears_a_location_the_new_scheme_does_not_have(log, orgs):
+    client, record = log
+    first, (kept, _) = make_scheme(orgs["parent"], locations=({}, {"name": "Annexe", "postcode": "SW1A 1AA"}))
+    page(client, stored(record), "scheme", {"scheme_id": first.code})
+    page(client, stored(record), "location", {"location_id": kept.code})
+    # The same scheme saved again: its location stands (the near miss).
+    again = page(client, stored(record), "scheme", {"scheme_id": first.code})
+    assert again.status_code == 302 and stored(record).answers["location_id"] == kept.code
+
+    other, (east, _) = make_scheme(orgs["parent"], service_name="Other House",
+                           locations=({"name": "East Wing"}, {"name": "West Wing", "postcode": "SW1A 1AA"}))
+    changed = page(client, stored(record), "scheme", {"scheme_id": other.code})
+    assert changed.status_code == 302 and changed.url.endswith("/page/location/")  # asked again
+    assert stored(record).answers["scheme_id"] == other.code and "location_id" not in stored(record).answers
+
+    single, (only,) = make_scheme(orgs["parent"], service_name="Single House", locations=({"name": "Only Wing"},))
+    page(client, stored(record), "location", {"location_id": east.code})
+    page(client, stored(record), "scheme", {"scheme_id": single.code})
+    assert stored(record).answers["location_id"] == only.code  # the new scheme's only location, chosen for them
+
+
 def location_page(client, record, scheme):
     page(client, stored(record), "scheme", {"scheme_id": scheme.code})
     return page(client, stored(record), "location").content.decode()

@@ -100,7 +100,10 @@ def test_a_chunk_judged_in_processes_is_judged_as_here(visits_service, council, 
     with judging.Judge(parallel=True) as judge:
         assert judge.in_parallel
         there = judge.chunk(sent, user=None, confirm=[], windows=windows).result()
-    assert all(outcome.record is not record for outcome, (record, _) in zip(there, sent))  # came back from a process
+    # Each record sent holds what the gateway held on it there (only its stored fields came back).
+    assert all(outcome.record is record for outcome, (record, _) in zip(there, sent))
+    assert [(r.answers, r.derived, r.status) for r, _ in sent] == [(o.record.answers, o.record.derived, o.record.status)
+                                                                   for o in here]
     assert [(o.status, o.errors, o.warnings, o.changes) for o in there] == [
         (o.status, o.errors, o.warnings, o.changes) for o in here]
     assert there[1].errors  # an age of 200 is refused, in either

@@ -75,12 +75,12 @@ def test_progress_starts_from_nothing_even_with_a_count_left_in_the_cache(client
                                                                          monkeypatch):
     from django.core.cache import cache
 
-    from cldc.platform.uploads import views
+    from cldc.platform.uploads import tasks, views
     from cldc.platform.uploads.models import Upload
     from cldc.platform.uploads.progress import progress_key
 
     queued = []
-    monkeypatch.setattr(views.process_upload, "delay", lambda *args: queued.append(args))  # not run: still queued
+    monkeypatch.setattr(tasks.process_upload, "delay", lambda *args: queued.append(args))  # not run: still queued
     with schema_context("visits"):
         upload = Upload.objects.create(collection="visits", record_type="visit", version=2026, organisation=council,
                                        user=officer, filename="old.csv", path="", status="done", processed_rows=7)

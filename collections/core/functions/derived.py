@@ -129,6 +129,9 @@ def _ages(answers, people):
     return [answers.get(f"age{n}") for n in range(1, people + 1)]
 
 
+_OTHER_PERSONS = [(f"age{n}", f"relat{n}") for n in range(2, 9)]  # persons 2-8's age and relationship, named once
+
+
 @rule_function("core.totadult")
 def totadult(answers, context):
     """Adults under 60: the lead tenant aged 16-59, and others aged 18-59 or aged 16-17
@@ -136,8 +139,8 @@ def totadult(answers, context):
     if answers.get("hhmemb") is None:
         return None
     total = 1 if _between(answers.get("age1"), 16, 59) else 0
-    for n in range(2, 9):
-        age, relat = answers.get(f"age{n}"), answers.get(f"relat{n}")
+    for age_name, relat_name in _OTHER_PERSONS:
+        age, relat = answers.get(age_name), answers.get(relat_name)
         if _between(age, 18, 59) or (_between(age, 16, 17) and relat in ("P", "X")):
             total += 1
     return total
@@ -192,7 +195,11 @@ def refused(answers, context):
     situation was refused or is not known."""
     if answers.get("hhmemb") is None:
         return None
-    return 1 if any(answers.get(name) == code for name, code in _REFUSAL_CODES) else 0
+    get = answers.get
+    for name, code in _REFUSAL_CODES:  # a loop, not any() over a generator: this runs for every record
+        if get(name) == code:
+            return 1
+    return 0
 
 
 # --- Values from data the platform does not hold yet ------------------------------------------

@@ -48,12 +48,6 @@ def _label(context, variable, code):
     return answer_label("lettings", variable, code, context)
 
 
-def _household_size(answers):
-    """Persons with their own answers: the lead tenant and persons 2..hhmemb, at most 8."""
-    hhmemb = answers.get("hhmemb")
-    return None if hhmemb is None else min(int(hhmemb), LAST_PERSON)
-
-
 # --- Setup --------------------------------------------------------------------------
 
 
@@ -97,12 +91,16 @@ def internal_transfer_not_from_social_housing(answers, context):
 # --- Income ------------------------------------------------------------------------------
 
 
+def _income_and_range(answers):
+    """The household's weekly net income and its income range: the same for each of the
+    income rules (about 20 with one per person) of one record."""
+    return weekly_net_income(answers), household_income_range(answers, collection_start_year(answers.get("startdate")))
+
+
 def _income_outside(answers, context, over):
     if answers.get("startdate") is None:
         return None
-    income = per_record(context, "weekly_net_income", lambda: weekly_net_income(answers))
-    limits = per_record(context, "household_income_range", lambda: household_income_range(
-        answers, collection_start_year(answers.get("startdate"))))
+    income, limits = per_record(context, "income_and_range", _income_and_range, answers)
     if income is None or limits is None:
         return None
     if (over and income <= limits.hard_max) or (not over and income >= limits.hard_min):
@@ -130,8 +128,12 @@ def _for_person(check, n, child_only=False):
     (and, for the age message, when n is a child under 16)."""
 
     def person_check(answers, context):
-        size = _household_size(answers)
-        if size is None or n > size or (child_only and answers.get(f"ecstat{n}") != CHILD_UNDER_16):
+        # Persons with their own answers: the lead tenant and persons 2..hhmemb, at most 8
+        # (read here, not in a helper: 23 of these checks run for every record).
+        hhmemb = answers.get("hhmemb")
+        if hhmemb is None or n > min(int(hhmemb), LAST_PERSON):
+            return None
+        if child_only and answers.get(f"ecstat{n}") != CHILD_UNDER_16:
             return None
         return check(answers, context)
 
@@ -211,14 +213,19 @@ for _charge in CHARGE_NAMES:
     rule_function(f"core.{_charge}_over_maximum")(_charge_over_maximum(_charge))
 
 
+def _rent_range_and_weekly_rent(answers, context):
+    """The letting's rent range and its weekly rent: the same for each of the 14 rent
+    rules of one record."""
+    beds = 0 if answers.get("needstype") == 2 else answers.get("beds")
+    year = collection_start_year(answers.get("startdate"))
+    limits = rent_range(year, letting_type(answers, context), answers.get("la"), beds)
+    return limits, weekly_value(answers.get("brent"), answers.get("period"))
+
+
 def _weekly_rent_outside_range(answers, context, below):
     """The rent range for the collection year, letting type, local authority and
     bedrooms (0 for supported housing)."""
-    startdate, needstype = answers.get("startdate"), answers.get("needstype")
-    beds = 0 if needstype == 2 else answers.get("beds")
-    limits = per_record(context, "rent_range", lambda: rent_range(
-        collection_start_year(startdate), letting_type(answers, context), answers.get("la"), beds))
-    rent = per_record(context, "weekly_rent", lambda: weekly_value(answers.get("brent"), answers.get("period")))
+    limits, rent = per_record(context, "rent_range_and_weekly_rent", _rent_range_and_weekly_rent, answers, context)
     if limits is None or rent is None:
         return None
     if not (rent < limits.hard_min if below else rent > limits.hard_max):

@@ -3,6 +3,9 @@ limits are weekly: callers convert amounts with shared.weekly_value.
 
 - rent_range_data_<year>.csv: weekly rent ranges by letting type, local authority
   and bedrooms (the CORE service's LaRentRange table for that collection year);
+- sale_range_data_<year>.csv: soft minimum and maximum purchase prices by local
+  authority and bedrooms (the CORE service's LaSaleRange table for that collection
+  year: value_value_check);
 - lettings_income_ranges_<year>.csv: weekly net income ranges per person, by working
   situation (lettings_2026_validations.json, net_income_value_check.reference_table);
 - lettings_charge_limits_<year>.csv: weekly soft and hard maxima of the service,
@@ -12,7 +15,7 @@ limits are weekly: callers convert amounts with shared.weekly_value.
   included, with its name and the dates it existed (the la_active_on_* rules). It is
   also the `refers_to: local_authority` list the la questions offer (code and label).
 
-Rent ranges apply to their own collection year only, as in the CORE service. The
+Rent and sale ranges apply to their own collection year only, as in the CORE service. The
 income and charge tables are not yearly in the CORE service, so a later year uses
 the latest table at or before it: a new collection year needs no code.
 """
@@ -26,6 +29,7 @@ from functools import cache
 from cldc.collections.core import COLLECTION
 
 MAX_BEDS_IN_RENT_RANGES = 4
+MAX_BEDS_IN_SALE_RANGES = 4
 
 
 @dataclass(frozen=True)
@@ -35,8 +39,9 @@ class Range:
     hard_min: Decimal
     hard_max: Decimal
 
-    def __add__(self, other):
-        return Range(*(getattr(self, f) + getattr(other, f) for f in ("soft_min", "soft_max", "hard_min", "hard_max")))
+    def __add__(self, other):  # each field written out: a household's range adds one a person, for every record
+        return Range(self.soft_min + other.soft_min, self.soft_max + other.soft_max,
+                     self.hard_min + other.hard_min, self.hard_max + other.hard_max)
 
 
 def collection_start_year(day):
@@ -78,6 +83,21 @@ def rent_range(year, lettype, la, beds):
     if None in (year, lettype, la, beds):
         return None
     return rent_ranges(int(year)).get((int(lettype), la, min(int(beds), MAX_BEDS_IN_RENT_RANGES)))
+
+
+@cache
+def sale_ranges(year):
+    """{(la, beds): (soft_min, soft_max)} for one collection year ({} when there is no table)."""
+    rows = _read(f"sale_range_data_{year}.csv") or []
+    return {(r["la"], int(r["bedrooms"])): (Decimal(r["soft_min"]), Decimal(r["soft_max"])) for r in rows}
+
+
+def sale_range(year, la, beds):
+    """The soft purchase price range (soft_min, soft_max) for a sale, or None. More
+    bedrooms than the table's maximum use its largest row."""
+    if None in (year, la, beds):
+        return None
+    return sale_ranges(int(year)).get((la, min(int(beds), MAX_BEDS_IN_SALE_RANGES)))
 
 
 @cache

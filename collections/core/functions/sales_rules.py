@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from cldc.collections.core.functions import shared
 from cldc.collections.core.functions.formatting import money, ordinal_date
-from cldc.collections.core.functions.reference_tables import english_la_not_active_on
+from cldc.collections.core.functions.reference_tables import english_la_not_active_on, sale_range
 from cldc.platform.rules.functions import rule_function
 
 LONDON_LA = re.compile(r"E090000(0[1-9]|[12][0-9]|3[0-3])")  # the 33 London boroughs
@@ -284,6 +284,20 @@ def _savings_over_soft_max(answers, context, joint):
         return None
     soft_max = 200_000 if answers.get("type") == OLDER_PERSONS_SHARED_OWNERSHIP else 100_000
     return {"savings": money(savings)} if savings > soft_max else None
+
+
+@rule_function("core.sales_purchase_price_outside_soft_range")
+def purchase_price_outside_soft_range(answers, context):
+    """The purchase price is below the soft minimum or above the soft maximum of the sale
+    range for the collection year, local authority and bedrooms."""
+    value = answers.get("value")
+    limits = sale_range(context.get("version"), answers.get("la"), answers.get("beds"))
+    if value is None or limits is None:
+        return None
+    soft_min, soft_max = limits
+    if soft_min <= value <= soft_max:
+        return None
+    return {"value": money(value), "higher_or_lower": "lower" if value < soft_min else "higher"}
 
 
 @rule_function("core.sales_savings_over_soft_max_joint_purchase")

@@ -27,9 +27,13 @@ EXISTING_SOCIAL_TENANCIES = {6, 30, 31, 32, 33, 34, 35}  # the derived new_old
 INTERNAL_TRANSFER_TENANCIES = {6, 30, 31, 32, 33, 35, 38, 40}  # internal_transfer_from_social_housing
 
 
+_PLACES = {places: Decimal(1).scaleb(-places) for places in range(5)}  # made once: these run for every amount
+
+
 def round_half_up(value, places=2):
     """Rounds half away from zero, as the CORE service's BigDecimal#round does."""
-    return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    exponent = _PLACES.get(places) or Decimal(1).scaleb(-places)
+    return Decimal(value).quantize(exponent, rounding=ROUND_HALF_UP)
 
 
 def weekly_value(amount, period):
@@ -40,7 +44,8 @@ def weekly_value(amount, period):
     into a penny less. None when either is blank or the period is unknown."""
     if amount is None or isinstance(amount, bool) or period not in PAYMENTS_PER_YEAR:
         return None
-    return round_half_up(Decimal(str(amount)) * PAYMENTS_PER_YEAR[period] / 52)
+    exact = amount if isinstance(amount, Decimal) else Decimal(str(amount))  # str() and back gives a Decimal itself
+    return (exact * PAYMENTS_PER_YEAR[period] / 52).quantize(_PLACES[2], rounding=ROUND_HALF_UP)
 
 
 def provider_type(context):

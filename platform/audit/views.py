@@ -7,7 +7,6 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import render
 
 from cldc.platform.audit.models import PersonalDataAccess
@@ -40,8 +39,7 @@ class AccessFilters(forms.Form):
 
 @login_required
 def access_list(request):
-    if not policy.is_support(request.user):
-        raise Http404("No such page")
+    policy.support_only(request.user)
     rows = PersonalDataAccess.objects.filter(service=request.tenant.schema_name)
     organisations = Organisation.objects.filter(
         pk__in=rows.exclude(organisation=None).values("organisation")).order_by("name")

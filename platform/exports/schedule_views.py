@@ -23,11 +23,6 @@ from cldc.platform.organisations import policy
 from cldc.themes.forms import GDSFormMixin
 
 
-def support_only(user):
-    if not policy.is_support(user):
-        raise Http404("No such page")
-
-
 def format_choices(service):
     """The platform's formats and those the service's collection packages add."""
     for name in service.collections:
@@ -78,7 +73,7 @@ class ScheduleForm(GDSFormMixin, forms.Form):
 
 @login_required
 def schedule_list(request):
-    support_only(request.user)
+    policy.support_only(request.user)
     rows = [(task, *schedule.details(task)) for task in schedule.scheduled_for(request.tenant)]
     return render(request, "exports/schedule.html", {"rows": rows, "page_title": "Nightly exports",
                                                      "runs": sent_runs()[:RECENT_RUNS]})
@@ -96,7 +91,7 @@ def sent_runs():
 @login_required
 def run_file(request, pk):
     """A file a run sent, fetched again."""
-    support_only(request.user)
+    policy.support_only(request.user)
     run = get_object_or_404(sent_runs().exclude(path=""), pk=pk)
     path = Path(run.path)
     if not path.is_file():
@@ -110,7 +105,7 @@ def run_file(request, pk):
 
 @login_required
 def schedule_edit(request, pk=None):
-    support_only(request.user)
+    policy.support_only(request.user)
     task = get_object_or_404(schedule.scheduled_for(request.tenant), pk=pk) if pk else None
     initial = {}
     if task:

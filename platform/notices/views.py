@@ -6,7 +6,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,14 +21,9 @@ DISMISSED = "dismissed_banners"  # banners dismissed by someone not signed in, i
 FIELDS = ("title", "link_text", "page_content", "starts_on", "ends_on", "before_sign_in")
 
 
-def support_only(user):
-    if not policy.is_support(user):
-        raise Http404("No such page")
-
-
 @login_required
 def banner_list(request):
-    support_only(request.user)
+    policy.support_only(request.user)
     today = timezone.localdate()
     banners = list(Banner.objects.all())
     return render(request, "notices/list.html", {
@@ -42,7 +36,7 @@ def banner_list(request):
 
 @login_required
 def banner_edit(request, pk=None):
-    support_only(request.user)
+    policy.support_only(request.user)
     banner = get_object_or_404(Banner, pk=pk) if pk else None
     draft = request.session.get(DRAFT)
     if request.GET.get("from") == "check" and draft and draft["pk"] == pk:
@@ -64,7 +58,7 @@ def banner_edit(request, pk=None):
 def banner_check(request):
     """Check your answers: the banner as people will see it, and each answer with a
     link to change it; saving makes or changes the banner."""
-    support_only(request.user)
+    policy.support_only(request.user)
     draft = request.session.get(DRAFT)
     if not draft:
         return redirect("banner-list")
@@ -84,7 +78,7 @@ def banner_check(request):
 
 @login_required
 def banner_remove(request, pk):
-    support_only(request.user)
+    policy.support_only(request.user)
     banner = get_object_or_404(Banner, pk=pk)
     if request.method == "POST":
         banner.delete()

@@ -29,6 +29,7 @@ A user object without one (tasks, commands, tests) asks the database every time.
 from datetime import date
 
 from django.db.models import Q
+from django.http import Http404
 
 from cldc.platform.organisations import merges
 from cldc.platform.organisations.models import Membership, MembershipRole, Organisation, OrganisationRelationship
@@ -56,6 +57,12 @@ def remembered(user, key, ask):
 
 def is_support(user):
     return bool(user and user.is_authenticated and user.is_active and user.staff_role == StaffRole.SUPPORT)
+
+
+def support_only(user):
+    """A page only support may see: for anyone else it does not exist (404, not 403)."""
+    if not is_support(user):
+        raise Http404("No such page")
 
 
 def _memberships(user, on):

@@ -20,11 +20,6 @@ from cldc.platform.resources.paper_form import paper_form_pdf
 from cldc.themes.forms import GDSFormMixin
 
 
-def support_only(user):
-    if not policy.is_support(user):
-        raise Http404("No such page")
-
-
 def record_type_name(record_type):
     return record_type.replace("_", " ").capitalize()
 
@@ -97,7 +92,7 @@ def extra_file(request, pk):
 @login_required
 def release(request, collection, version, hide=False):
     """Release a year's resources to everyone, or hide them again (support)."""
-    support_only(request.user)
+    policy.support_only(request.user)
     if collection not in request.tenant.collections or not any(
             version in registry.get(collection).versions(rt) for rt in registry.get(collection).record_types):
         raise Http404("No such collection year")
@@ -142,7 +137,7 @@ class ExtraFileForm(GDSFormMixin, forms.Form):
 
 @login_required
 def add_file(request, collection, record_type, version):
-    support_only(request.user)
+    policy.support_only(request.user)
     if collection not in request.tenant.collections:
         raise Http404("No such collection")
     try:
@@ -164,7 +159,7 @@ def add_file(request, collection, record_type, version):
 
 @login_required
 def remove_file(request, pk):
-    support_only(request.user)
+    policy.support_only(request.user)
     kept = get_object_or_404(ExtraFile, pk=pk)
     if request.method == "POST":
         kept.file.delete(save=False)

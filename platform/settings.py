@@ -144,7 +144,15 @@ CACHES = {
         # from one service are served by another.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
-    }
+    },
+    # What each process keeps for a short while and forgets when it saves a change
+    # (the service a host name serves, a service's branding): read on every request,
+    # changed rarely, and needed even while Redis is down.
+    "process": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "cldc-process",
+        "TIMEOUT": 30,  # other processes see a change within this (docs/operations.md)
+    },
 }
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)

@@ -77,11 +77,9 @@ def back_to_public_schema():
 def nothing_kept_from_another_test():
     """Each process keeps services and their branding for a while (tenancy.middleware,
     themes.context_processors); a test's rolled back ones must not serve the next test."""
-    from cldc.platform.tenancy.middleware import forget_services
-    from cldc.themes.context_processors import forget_brandings
+    from cldc.platform.tenancy.middleware import forget_kept
 
-    forget_services()
-    forget_brandings()
+    forget_kept()
 
 
 @pytest.fixture

@@ -1,14 +1,7 @@
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models.signals import post_delete, post_save
-
-# A service's branding is read on every page and changes rarely (Wagtail's settings):
-# each process keeps it this long, and forgets it at once when the process saves one.
-# Other processes (the other web workers) show a change within this time.
-BRANDING_SECONDS = 30
-_brandings = {}  # {(schema, host): (monotonic time it expires, ServiceBranding)}
+from django.core.cache import caches
 
 
 @dataclass
@@ -44,26 +37,16 @@ def theme_for(request):
 
 def service_branding(request):
     """The ServiceBranding of the request's site (Wagtail's Site and the setting: two
-    queries), kept by this process for BRANDING_SECONDS."""
+    queries), read on every page and changed rarely: kept in the process cache, which
+    forgets it when this process saves one (tenancy.middleware.forget_kept)."""
     from cldc.platform.content.models import ServiceBranding
 
-    key = (request.tenant.schema_name, request.get_host())
-    now = time.monotonic()
-    kept = _brandings.get(key)
-    if kept is not None and kept[0] > now:
-        return kept[1]
-    branding = ServiceBranding.for_request(request)
-    _brandings[key] = (now + BRANDING_SECONDS, branding)
+    key = f"branding:{request.tenant.schema_name}:{request.get_host()}"
+    branding = caches["process"].get(key)
+    if branding is None:
+        branding = ServiceBranding.for_request(request)
+        caches["process"].set(key, branding)
     return branding
-
-
-def forget_brandings(**kwargs):
-    _brandings.clear()
-
-
-for _model in ("content.ServiceBranding", "wagtailcore.Site"):
-    post_save.connect(forget_brandings, sender=_model, dispatch_uid=f"forget_brandings_saved:{_model}")
-    post_delete.connect(forget_brandings, sender=_model, dispatch_uid=f"forget_brandings_deleted:{_model}")
 
 
 def theme(request):
